@@ -1,0 +1,27 @@
+"""samsim: discrete-event simulation of health-care task transfer.
+
+The public API: read a scenario with :func:`load_scenario`; the errors a user
+can cause derive from :class:`SamsimError`.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from simulator.errors import Problem, SamsimError, ScenarioError
+from simulator.loading import load_scenario
+from simulator.schema import Scenario
+from simulator.validation import validate
+
+try:
+    __version__ = version("samsim")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Problem",
+    "SamsimError",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "validate",
+]

@@ -1,0 +1,107 @@
+"""The ``samsim`` command line: a thin adapter over the Python API.
+
+Each command parses its arguments, calls one library function, writes, and
+exits: 0 done, 2 the user's input is wrong (one message per problem, no
+traceback), 1 a bug.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+import yaml
+
+from simulator.demand import expected_episodes
+from simulator.errors import SamsimError
+from simulator.loading import load_scenario
+from simulator.schema import Scenario
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+INPUT_ERROR = 2
+
+
+def user_errors(func: F) -> F:
+    """Turn a :class:`SamsimError` into its message on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SamsimError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(INPUT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change one value of the scenario, e.g. facilities.dms-senja-kohd.beds=6 (repeatable).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="samsim", prog_name="samsim")
+def main() -> None:
+    """samsim: simulate task transfer between municipalities and hospitals."""
+
+
+def overview(scenario: Scenario) -> str:
+    """One line on what a scenario holds: places, beds, groups, expected demand."""
+    beds = sum(f.beds for f in scenario.facilities.values())
+    episodes = sum(expected_episodes(scenario).values())
+    return (
+        f"{len(scenario.municipalities)} municipalities, "
+        f"{len(scenario.facilities)} facilities ({beds} beds at start), "
+        f"{len(scenario.groups)} groups, ~{episodes:,.0f} episodes/year"
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario files without running them."""
+    failed = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except SamsimError as exc:
+            failed += 1
+            click.echo(f"invalid {path}", err=False)
+            click.echo(str(exc), err=True)
+            continue
+        click.echo(f"ok      {path}: {overview(scenario)}")
+    if failed:
+        sys.exit(INPUT_ERROR)
+
+
+@main.command()
+@click.argument("file", metavar="SCENARIO")
+@set_option
+@user_errors
+def show(file: str, overrides: tuple[str, ...]) -> None:
+    """Print the resolved scenario (overlays and --set applied) as YAML."""
+    scenario = load_scenario(file, overrides)
+    click.echo(dump_yaml(scenario), nl=False)
+
+
+def dump_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML that loads back to an equal scenario."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    click.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))

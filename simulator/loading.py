@@ -1,0 +1,227 @@
+"""Reading scenario files: YAML, ``extends`` overlays and ``--set`` overrides.
+
+The result of this module is a plain, merged ``dict``; turning it into a
+validated :class:`~simulator.schema.Scenario` is :mod:`simulator.validation`'s
+job. Overlay rules (``shared/scenario-format.md``): maps merge key by key,
+lists and scalars replace, ``null`` removes a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.errors import Problem, ScenarioError, show_value
+from simulator.schema import Scenario
+from simulator.validation import validate
+
+__all__ = ["deep_merge", "load_scenario", "parse_override", "read_yaml", "resolve"]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one map (YAML would keep the last)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                "while reading a map",
+                node.start_mark,
+                f"the key {key!r} is given twice",
+                key_node.start_mark,
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one YAML file into a map, or raise :class:`ScenarioError` saying why not."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(
+            [Problem(source, "", "file not found", hint="check the path and the file name")]
+        ) from None
+    except IsADirectoryError:
+        raise ScenarioError(
+            [Problem(source, "", "is a folder, not a scenario file", hint="name a .yaml file")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(source, "", f"cannot be read: {exc}")]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "",
+                    f"YAML syntax error at {where}: {what}",
+                    hint="check indentation, colons and quotes on that line and the one before",
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(source, "", f"YAML error: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "",
+                    "a scenario file must be a map of keys (name, run, municipalities, ...)",
+                    got=show_value(data),
+                )
+            ]
+        )
+    return data
+
+
+def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``overlay`` into ``base``: maps key by key, lists and scalars replace, None removes."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def resolve(path: Path, _chain: Sequence[Path] = ()) -> dict[str, Any]:
+    """Read ``path`` and every file it ``extends``, merged, with ``extends`` removed."""
+    path = Path(path)
+    here = path.resolve()
+    if here in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, here))
+        raise ScenarioError(
+            [
+                Problem(
+                    str(_chain[0]),
+                    "extends",
+                    f"files extend each other in a cycle: {cycle}",
+                    hint="one file in the cycle must not extend another",
+                )
+            ]
+        )
+    data = read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(
+            [
+                Problem(
+                    str(path),
+                    "extends",
+                    "must be the path of another scenario file",
+                    got=show_value(parent),
+                )
+            ]
+        )
+    base_path = here.parent / parent
+    if not base_path.exists():
+        raise ScenarioError(
+            [
+                Problem(
+                    str(path),
+                    "extends",
+                    f"the file it extends does not exist: {base_path}",
+                    got=show_value(parent),
+                    hint="the path is relative to the file that says extends",
+                )
+            ]
+        )
+    return deep_merge(resolve(base_path, (*_chain, here)), data)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``dotted.path=value`` into its key path and its value parsed as YAML."""
+    source = "--set"
+    if "=" not in text:
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "",
+                    "must look like dotted.path=value",
+                    got=show_value(text),
+                    hint="e.g. --set facilities.dms-senja-kohd.beds=6",
+                )
+            ]
+        )
+    key, _, raw = text.partition("=")
+    parts = key.strip().split(".")
+    if not all(parts):
+        raise ScenarioError(
+            [Problem(source, key, "the key path has an empty part", got=show_value(text))]
+        )
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    key,
+                    "the value is not valid YAML",
+                    got=show_value(raw),
+                    hint="quote text values, e.g. --set title='\"A B\"'",
+                )
+            ]
+        ) from None
+    return parts, value
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Apply each ``path=value`` override in turn, with the overlay merge rules."""
+    merged = dict(data)
+    for text in overrides:
+        parts, value = parse_override(text)
+        patch: Any = value
+        for part in reversed(parts):
+            patch = {part: patch}
+        merged = deep_merge(merged, patch)
+    return merged
+
+
+def resolve_with_overrides(path: Path | str, overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """The merged scenario map of ``path`` with its overlays and ``overrides`` applied."""
+    return apply_overrides(resolve(Path(path)), overrides)
+
+
+def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, merge and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario file (YAML); ``extends`` is followed relative to it.
+    overrides
+        ``dotted.path=value`` strings applied after the overlays, as ``--set``.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the file and the key path.
+    """
+    return validate(resolve_with_overrides(path, overrides), source=str(path))
