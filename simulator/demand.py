@@ -151,8 +151,12 @@ def _stream(
     scenario: Scenario, mid: str, m: Municipality, gid: str, g: Group, cal: Calendar
 ) -> DemandStream:
     rate = g.rate_per_1000
-    bands = sorted(rate) if isinstance(rate, dict) else None
-    rates = np.array([rate[b] for b in bands] if isinstance(rate, dict) else [float(rate)])
+    bands: list[str] | None = None
+    if isinstance(rate, dict):
+        bands = sorted(rate)
+        rates = np.array([rate[b] for b in bands])
+    else:
+        rates = np.array([float(rate)])
     pop_year = float(m.population_year or scenario.run.start_date.year)
     knots_years: list[float] = []
     knots = [_band_values(m.population, bands)]

@@ -101,9 +101,12 @@ def _problem(error: ErrorDetails, source: str) -> Problem:
         expected = str(ctx.get("expected", "")).replace("'", "")
         options = [o.strip() for o in expected.replace(" or ", ",").split(",") if o.strip()]
         close = _nearest(str(value), options) if isinstance(value, str) else None
-        hint = f"did you mean '{close}'?" if close else None
         return Problem(
-            source, path, f"must be one of: {', '.join(options)}", show_value(value), hint
+            source,
+            path,
+            f"must be one of: {', '.join(options)}",
+            show_value(value),
+            f"did you mean '{close}'?" if close else None,
         )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         sign = {
