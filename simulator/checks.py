@@ -88,7 +88,12 @@ def _references(s: Scenario) -> Iterator[Finding]:
             here = f"groups.{gid}.steps.{sid}"
             for target in step.next:
                 if target not in group.steps and target not in TERMINALS:
-                    yield _unknown(f"{here}.next.{target}", "step (or home/death)", target, steps)
+                    yield _unknown(
+                        f"{here}.next.{target}",
+                        "step (or home/death)",
+                        target,
+                        [*steps, *TERMINALS],
+                    )
             if isinstance(step.when_full, DivertTo) and step.when_full.divert_to not in steps:
                 yield _unknown(
                     f"{here}.when_full.divert_to", "step", step.when_full.divert_to, steps
@@ -96,7 +101,8 @@ def _references(s: Scenario) -> Iterator[Finding]:
             if step.facility is not None and step.facility not in s.facilities:
                 yield _unknown(f"{here}.facility", "facility", step.facility, facilities)
             if step.service is not None and step.service not in services:
-                yield _unknown(f"{here}.service", "facility with service", step.service, services)
+                _, _, got, hint = _unknown(f"{here}.service", "", step.service, services)
+                yield (f"{here}.service", "no facility gives this service", got, hint)
 
 
 def _probabilities(s: Scenario) -> Iterator[Finding]:
@@ -107,6 +113,7 @@ def _probabilities(s: Scenario) -> Iterator[Finding]:
 
 
 def _pathways(s: Scenario) -> Iterator[Finding]:
+    services = {f.service for f in s.facilities.values()}
     for gid, group in s.groups.items():
         entry = {sid for sid, p in group.entry.items() if p > 0}
         for sid, step in group.steps.items():
@@ -129,8 +136,8 @@ def _pathways(s: Scenario) -> Iterator[Finding]:
         yield from _endless(gid, group)
         for sid in reachable_steps(group):
             step = group.steps[sid]
-            if step.service is None:
-                continue
+            if step.service is None or step.service not in services:
+                continue  # an unknown service is reported once, by _references
             for mid in s.municipalities:
                 if not candidates_exist(s, step.service, mid):
                     yield (
@@ -174,7 +181,12 @@ def _endless(gid: str, group: Group) -> Iterator[Finding]:
         for sid, step in group.steps.items():
             if sid in ends:
                 continue
-            if any(p > 0 and (t in TERMINALS or t in ends) for t, p in step.next.items()):
+            # An unknown target is reported by _references; counting it as an end
+            # keeps one typo from being reported twice.
+            if any(
+                p > 0 and (t in TERMINALS or t in ends or t not in group.steps)
+                for t, p in step.next.items()
+            ):
                 ends.add(sid)
                 changed = True
     for sid in reachable_steps(group):

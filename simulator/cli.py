@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-import yaml
 
 from simulator.demand import expected_episodes
+from simulator.display import main_table
 from simulator.errors import SamsimError
-from simulator.loading import load_scenario
+from simulator.experiment import simulate
+from simulator.loading import load_scenario, scenario_yaml
 from simulator.schema import Scenario
 
 __all__ = ["main"]
@@ -92,16 +93,48 @@ def validate(files: tuple[str, ...]) -> None:
 def show(file: str, overrides: tuple[str, ...]) -> None:
     """Print the resolved scenario (overlays and --set applied) as YAML."""
     scenario = load_scenario(file, overrides)
-    click.echo(dump_yaml(scenario), nl=False)
-
-
-def dump_yaml(scenario: Scenario) -> str:
-    """The scenario as YAML that loads back to an equal scenario."""
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    click.echo(scenario_yaml(scenario), nl=False)
 
 
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("file", metavar="SCENARIO")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Number of replications.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Root seed of the experiment.")
+@set_option
+@click.option(
+    "--out",
+    default="results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write results under.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@user_errors
+def run(
+    file: str,
+    replications: int | None,
+    seed: int | None,
+    overrides: tuple[str, ...],
+    out: str,
+    quiet: bool,
+) -> None:
+    """Simulate a scenario and write its results folder."""
+    scenario = load_scenario(file, overrides)
+    total = replications or scenario.run.replications
+    if quiet:
+        results = simulate(scenario, replications=replications, seed=seed)
+    else:
+        with click.progressbar(
+            length=total, label=f"{scenario.name}: replications", file=sys.stderr
+        ) as bar:
+            results = simulate(
+                scenario, replications=replications, seed=seed, progress=lambda d, n: bar.update(1)
+            )
+    click.echo(main_table(scenario, results.summary))
+    click.echo(results.write(out))

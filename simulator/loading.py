@@ -8,7 +8,7 @@ lists and scalars replace, ``null`` removes a key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,26 @@ from simulator.errors import Problem, ScenarioError, show_value
 from simulator.schema import Scenario
 from simulator.validation import validate
 
-__all__ = ["deep_merge", "load_scenario", "parse_override", "read_yaml", "resolve"]
+__all__ = [
+    "deep_merge",
+    "load_scenario",
+    "parse_override",
+    "read_yaml",
+    "resolve",
+    "scenario_yaml",
+]
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses a key given twice in one map (YAML would keep the last)."""
+
+
+class _BadValue(yaml.constructor.ConstructorError):
+    """Well-formed YAML that a scenario cannot hold: a repeated key, an impossible date."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, hint: str) -> None:
+        super().__init__(None, None, problem, mark)
+        self.hint = hint
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -30,21 +45,32 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise _BadValue("a key must be a plain value", key_node.start_mark, "write key: value")
         if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                "while reading a map",
-                node.start_mark,
+            raise _BadValue(
                 f"the key {key!r} is given twice",
                 key_node.start_mark,
+                "remove one of them (YAML would silently keep the last)",
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
+
+
+def _construct_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:  # e.g. 2025-02-30: looks like a date, is none
+        raise _BadValue(
+            f"not a valid date: {node.value} ({exc})", node.start_mark, "write dates as YYYY-MM-DD"
+        ) from None
 
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _construct_mapping,
 )
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -68,6 +94,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         what = exc.problem or exc.context or "invalid YAML"
+        if isinstance(exc, _BadValue):
+            raise ScenarioError([Problem(source, "", f"{where}: {what}", hint=exc.hint)]) from None
         raise ScenarioError(
             [
                 Problem(
@@ -225,3 +253,9 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
         With every problem found, each naming the file and the key path.
     """
     return validate(resolve_with_overrides(path, overrides), source=str(path))
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The resolved scenario as YAML that loads back to an equal scenario."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

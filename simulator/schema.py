@@ -266,7 +266,23 @@ class DivertTo(Frozen):
     divert_to: Id = Field(description="The step to go to instead.")
 
 
-WhenFull = Literal["queue", "overflow", "divert"] | DivertTo
+def _when_full_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "<choice>"
+    if isinstance(value, dict | DivertTo):
+        return "<divert_to>"
+    return None
+
+
+WhenFull = Annotated[
+    Annotated[Literal["queue", "overflow", "divert"], Tag("<choice>")]
+    | Annotated[DivertTo, Tag("<divert_to>")],
+    Discriminator(
+        _when_full_tag,
+        custom_error_type="when_full",
+        custom_error_message="must be queue, overflow, divert or a map {divert_to: step}",
+    ),
+]
 
 
 class Step(Frozen):

@@ -32,7 +32,7 @@ def key_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part.startswith("<") or part.startswith("function-"):
+        elif part.startswith("<") or part.startswith("function-") or part == "[key]":
             continue
         else:
             text += ("." if text else "") + part
@@ -85,6 +85,14 @@ def _nearest(word: str, choices: list[str]) -> str | None:
 
 
 def _problem(error: ErrorDetails, source: str) -> Problem:
+    found = _describe(error, source)
+    if error["loc"] and error["loc"][-1] == "[key]":
+        # pydantic checks a map's keys under the pseudo-location "[key]".
+        return Problem(found.source, found.path, "the key " + found.message, found.got, found.hint)
+    return found
+
+
+def _describe(error: ErrorDetails, source: str) -> Problem:
     loc = tuple(error["loc"])
     path = key_path(loc)
     kind = error["type"]

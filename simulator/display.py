@@ -1,0 +1,86 @@
+"""Text a planner reads in the terminal: the main KPIs of a run as a table.
+
+Display labels live here, in one mapping, so that code, files and columns keep
+their stable snake_case names.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from simulator.schema import Scenario
+
+__all__ = ["LABELS", "main_table"]
+
+LABELS: dict[str, str] = {
+    "admissions": "admissions",
+    "diversion_share": "diverted",
+    "occupancy_mean": "mean beds used",
+    "utilisation": "utilisation",
+    "blocked_days": "blocked days",
+    "overflow_days": "corridor days",
+    "wait_mean": "mean wait (days)",
+}
+
+
+def _fmt(value: float, kind: str) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if kind == "share":
+        return f"{100 * value:.1f} %"
+    if kind == "int":
+        return f"{value:,.0f}".replace(",", " ")
+    return f"{value:.2f}"
+
+
+def _cell(summary: pd.DataFrame, kpi: str, kind: str) -> str:
+    row = summary.loc[summary["kpi"] == kpi]
+    if row.empty:
+        return "-"
+    mean, low, high = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
+    text = _fmt(mean, kind)
+    if math.isfinite(low) and math.isfinite(high) and high > low:
+        half = (high - low) / 2
+        text += " ±" + _fmt(half, kind).replace(" %", "")
+    return text
+
+
+def main_table(scenario: Scenario, summary: pd.DataFrame) -> str:
+    """Facilities and costs: means with the half-width of their 95 % interval."""
+    columns = [
+        ("admissions", "int"),
+        ("diversion_share", "share"),
+        ("occupancy_mean", "num"),
+        ("utilisation", "share"),
+        ("blocked_days", "int"),
+        ("overflow_days", "int"),
+        ("wait_mean", "num"),
+    ]
+    header = ["facility", "beds"] + [LABELS[c] for c, _ in columns]
+    rows = [header]
+    for fid, facility in scenario.facilities.items():
+        rows.append(
+            [fid, str(facility.beds)]
+            + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in columns]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    costs = [
+        ("total", "cost.total"),
+        ("municipalities", "cost.payer.municipality"),
+        ("health trust", "cost.payer.health_trust"),
+        ("of which blocked-day payments", "cost.blocked_payments"),
+    ]
+    lines.append("")
+    lines.append("cost over the period (NOK)")
+    for label, kpi in costs:
+        lines.append(f"  {label:<32}{_cell(summary, kpi, 'int'):>28}")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""Key performance indicators of one replication, from its flat record.
+
+Everything here is computed after the run, over the collection period
+``[warmup, horizon)``: the warm-up is cut, and patients already in beds at
+its end are counted from then on. Occupancy statistics use the exact
+piecewise-constant occupancy path (time-weighted), not samples. KPI names are
+those of ``shared/scenario-format.md``; costs are in :mod:`simulator.costs`.
+
+Definitions that the format leaves open (see ``docs/model.md``):
+
+* a *diversion* is counted at a patient's first candidate facility when it
+  was full and the patient was placed elsewhere (another candidate, a
+  ``divert_to`` step, or out of the model);
+* waits are per admission (zero when a bed was free), counted in the period
+  the patient was admitted; patients still waiting at the horizon are not in
+  the wait statistics;
+* a day is above 85 % (100 %) when its time-weighted mean occupancy is above
+  85 % (100 %) of its time-weighted mean open beds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.costs import cost_kpis
+from simulator.records import ReplicationRecord
+from simulator.schema import Scenario
+
+__all__ = ["FacilityPath", "compute_kpis", "facility_path", "clipped_durations"]
+
+FloatArray = NDArray[np.float64]
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class FacilityPath:
+    """A facility's occupancy path over the collection period, by day and in total."""
+
+    daily_occupied: FloatArray  # time-weighted mean occupied beds per collection day
+    daily_capacity: FloatArray  # time-weighted mean open beds per collection day
+    bed_days: float
+    capacity_days: float
+    blocked_days: float
+    overflow_days: float
+    level_time: FloatArray  # time spent at each occupancy level 0, 1, 2, ...
+    length: float
+
+
+def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
+    """Integrate a ``(time, occupied, blocked, capacity)`` log over ``[start, end)``."""
+    days = max(1, math.ceil(end - start - 1e-9))
+    times = log[:, 0]
+    boundaries = np.minimum(start + np.arange(days + 1, dtype=float), end)
+    inside = times[(times > start) & (times < end)]
+    points = np.union1d(boundaries, inside)
+    dt = np.diff(points)
+    state = log[np.searchsorted(times, points[:-1], side="right") - 1]
+    occupied, blocked, capacity = state[:, 1], state[:, 2], state[:, 3]
+    day = np.minimum((points[:-1] - start).astype(np.int64), days - 1)
+    length = np.bincount(day, weights=dt, minlength=days)
+    length[length == 0] = np.nan
+    occ_area = np.bincount(day, weights=occupied * dt, minlength=days)
+    cap_area = np.bincount(day, weights=capacity * dt, minlength=days)
+    levels = occupied.astype(np.int64)
+    return FacilityPath(
+        daily_occupied=occ_area / length,
+        daily_capacity=cap_area / length,
+        bed_days=float(occ_area.sum()),
+        capacity_days=float(cap_area.sum()),
+        blocked_days=float((blocked * dt).sum()),
+        overflow_days=float((np.maximum(occupied - capacity, 0) * dt).sum()),
+        level_time=np.bincount(levels, weights=dt) if len(levels) else np.zeros(1),
+        length=end - start,
+    )
+
+
+def weighted_quantile(level_time: FloatArray, q: float) -> float:
+    """The smallest level at which the time spent at or below it reaches share ``q``."""
+    total = level_time.sum()
+    if total <= 0:
+        return NAN
+    cumulative = np.cumsum(level_time) / total
+    return float(np.searchsorted(cumulative, q - 1e-12))
+
+
+def clipped_durations(
+    begin: FloatArray, finish: FloatArray, start: float, end: float
+) -> FloatArray:
+    """Length of each interval [begin, finish) inside [start, end); nan finish = still open."""
+    finish = np.where(np.isnan(finish), end, finish)
+    return np.maximum(np.minimum(finish, end) - np.maximum(begin, start), 0.0)
+
+
+def _wait_stats(waits: FloatArray) -> tuple[float, float]:
+    if len(waits) == 0:
+        return NAN, NAN
+    return float(waits.mean()), float(np.quantile(waits, 0.9))
+
+
+def compute_kpis(
+    record: ReplicationRecord, scenario: Scenario
+) -> tuple[dict[str, float], list[FacilityPath]]:
+    """Every KPI of one replication, and each facility's occupancy path."""
+    start, end = record.warmup, record.horizon
+    stays, episodes, diversions = record.stays, record.episodes, record.diversions
+    admitted_in = (stays[:, 5] >= start) & (stays[:, 5] < end)
+    waits = stays[:, 5] - stays[:, 4]
+    stay_days = clipped_durations(stays[:, 5], stays[:, 6], start, end)
+    episodes_in = (episodes[:, 2] >= start) & (episodes[:, 2] < end)
+    diverted_in = (diversions[:, 0] >= start) & (diversions[:, 0] < end)
+    kpis: dict[str, float] = {}
+    paths = []
+
+    for code, fid in enumerate(record.facilities):
+        path = facility_path(record.occupancy[code], start, end)
+        paths.append(path)
+        here = stays[:, 3] == code
+        admissions = int((here & admitted_in).sum())
+        diverted = int((diverted_in & (diversions[:, 1] == code)).sum())
+        mean_beds = path.capacity_days / path.length
+        occupancy_mean = path.bed_days / path.length
+        wait_mean, wait_p90 = _wait_stats(waits[here & admitted_in])
+        tolerance = 1e-9
+        prefix = f"facility.{fid}"
+        kpis[f"{prefix}.admissions"] = admissions
+        kpis[f"{prefix}.diversions"] = diverted
+        kpis[f"{prefix}.diversion_share"] = (
+            diverted / (admissions + diverted) if admissions + diverted else NAN
+        )
+        kpis[f"{prefix}.occupancy_mean"] = occupancy_mean
+        kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.level_time, 0.95)
+        kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
+        kpis[f"{prefix}.days_above_85pct"] = int(
+            np.sum(path.daily_occupied > 0.85 * path.daily_capacity + tolerance)
+        )
+        kpis[f"{prefix}.days_above_100pct"] = int(
+            np.sum(path.daily_occupied > path.daily_capacity + tolerance)
+        )
+        kpis[f"{prefix}.overflow_days"] = path.overflow_days
+        kpis[f"{prefix}.blocked_days"] = path.blocked_days
+        kpis[f"{prefix}.bed_days"] = path.bed_days
+        kpis[f"{prefix}.wait_mean"] = wait_mean
+        kpis[f"{prefix}.wait_p90"] = wait_p90
+
+    municipal = np.array([f.level == "municipal" for f in scenario.facilities.values()])
+    stay_municipal = municipal[stays[:, 3].astype(np.int64)] if len(stays) else np.zeros(0, bool)
+    for code, gid in enumerate(record.groups):
+        mine = stays[:, 1] == code
+        wait_mean, wait_p90 = _wait_stats(waits[mine & admitted_in])
+        total_days = stay_days[mine].sum()
+        prefix = f"group.{gid}"
+        kpis[f"{prefix}.episodes"] = int((episodes_in & (episodes[:, 0] == code)).sum())
+        kpis[f"{prefix}.wait_mean"] = wait_mean
+        kpis[f"{prefix}.wait_p90"] = wait_p90
+        kpis[f"{prefix}.municipal_share"] = (
+            float(stay_days[mine & stay_municipal].sum() / total_days) if total_days > 0 else NAN
+        )
+        ended_in = (episodes[:, 3] >= start) & (episodes[:, 3] < end)
+        kpis[f"{prefix}.deaths"] = int(
+            (ended_in & (episodes[:, 0] == code) & (episodes[:, 4] == 2)).sum()
+        )
+
+    for code, mid in enumerate(record.municipalities):
+        trips = admitted_in & (stays[:, 2] == code)
+        prefix = f"municipality.{mid}"
+        kpis[f"{prefix}.episodes"] = int((episodes_in & (episodes[:, 1] == code)).sum())
+        kpis[f"{prefix}.travel_minutes_mean"] = (
+            float(stays[trips, 7].mean()) if trips.any() else NAN
+        )
+
+    kpis.update(cost_kpis(record, scenario, paths, stay_days, admitted_in))
+    return kpis, paths

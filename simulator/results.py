@@ -1,0 +1,94 @@
+"""The results folder: every result beside the scenario that produced it.
+
+``write_results`` writes ``OUT/<scenario name>/<run id>/`` and never touches
+an existing folder: the files are written into a hidden temporary folder
+first and renamed into place at the end, so an interrupted write leaves no
+half-filled results folder under a real run id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simulator.loading import scenario_yaml
+from simulator.schema import Scenario
+
+if TYPE_CHECKING:
+    from simulator.experiment import Results
+
+__all__ = ["scenario_hash", "write_results", "manifest"]
+
+PACKAGES = ("samsim", "simpy", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "click")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def manifest(results: Results) -> dict[str, Any]:
+    """What produced these results: versions, seed, scenario hash, timing."""
+    return {
+        "samsim_version": _version("samsim"),
+        "scenario": results.scenario.name,
+        "title": results.scenario.title,
+        "scenario_hash": scenario_hash(results.scenario),
+        "seed": results.seed,
+        "replications": int(len(results.replications)),
+        "started": results.started.isoformat(timespec="seconds"),
+        "finished": results.finished.isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {p: _version(p) for p in PACKAGES},
+        "timing": results.timing,
+    }
+
+
+def _new_folder(parent: Path, run_id: str) -> Path:
+    for attempt in range(1, 1000):
+        candidate = parent / (run_id if attempt == 1 else f"{run_id}-{attempt}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(f"no free run folder under {parent}")
+
+
+def write_results(results: Results, out: str | os.PathLike[str]) -> Path:
+    """Write every results file; return the new folder's path."""
+    parent = Path(out) / results.scenario.name
+    parent.mkdir(parents=True, exist_ok=True)
+    run_id = results.started.strftime("%Y%m%dT%H%M%SZ") + f"-seed{results.seed}"
+    staging = parent / f".incomplete-{run_id}-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    (staging / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
+    (staging / "manifest.json").write_text(
+        json.dumps(manifest(results), indent=2) + "\n", encoding="utf-8"
+    )
+    results.summary.to_csv(staging / "summary.csv", index=False)
+    results.replications.to_csv(staging / "replications.csv", index=False)
+    results.daily_occupancy.to_csv(staging / "daily_occupancy.csv", index=False)
+    while True:
+        target = _new_folder(parent, run_id)
+        try:
+            staging.rename(target)  # fails rather than replace a non-empty folder
+            return target
+        except OSError:
+            if not target.exists():
+                raise
