@@ -62,7 +62,7 @@ class BedPool:
         self._record()
 
     def request(self, priority: int) -> simpy.Event:
-        """Queue for a bed; the event fires when the bed is the patient's."""
+        """Queue for a bed; the event fires with ``True`` when the bed is the patient's."""
         event = self.env.event()
         heapq.heappush(self._queue, (priority, next(self._order), event))
         return event
@@ -74,8 +74,15 @@ class BedPool:
         self._record()
 
     def set_capacity(self, beds: int) -> None:
-        """Open or close beds; closing takes effect as patients leave."""
+        """Open or close beds; closing takes effect as patients leave.
+
+        When the facility closes altogether (0 beds), patients queued for it
+        are told so (their event fires with ``False``) and look elsewhere.
+        """
         self.capacity = beds
+        if beds == 0:
+            while self._queue:
+                heapq.heappop(self._queue)[2].succeed(False)
         self._grant()
         self._record()
 
@@ -88,4 +95,4 @@ class BedPool:
         while self._queue and self.occupied < self.capacity:
             _, _, event = heapq.heappop(self._queue)
             self.occupied += 1
-            event.succeed()
+            event.succeed(True)

@@ -20,6 +20,7 @@ from simulator.display import main_table
 from simulator.errors import SamsimError
 from simulator.experiment import simulate
 from simulator.loading import load_scenario, scenario_yaml
+from simulator.reference import editor_schema
 from simulator.schema import Scenario
 
 __all__ = ["main"]
@@ -99,7 +100,7 @@ def show(file: str, overrides: tuple[str, ...]) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
-    click.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(editor_schema(), indent=2, ensure_ascii=False))
 
 
 @main.command()

@@ -98,9 +98,11 @@ def cost_kpis(
         awaited = np.array([levels[int(i)] == "municipal" for i in blocks[:, 1]])
         days = clipped_durations(blocks[:, 3], blocks[:, 4], start, end) * (held & awaited)
         payments = scenario.costs.blocked_day_rate * days
-        payments_by_m = np.bincount(blocks[:, 2].astype(np.int64), weights=payments, minlength=n_m)
+        payments_by_m = np.bincount(
+            blocks[:, 2].astype(np.int64), weights=payments, minlength=n_m
+        ).astype(float)
     else:
-        payments_by_m = np.zeros(n_m)
+        payments_by_m = np.zeros(n_m, dtype=float)
     paid = float(payments_by_m.sum())
 
     kpis["cost.total"] = payer_total["municipality"] + payer_total["health_trust"]

@@ -15,6 +15,7 @@ from simulator.schema import Scenario
 __all__ = ["LABELS", "main_table"]
 
 LABELS: dict[str, str] = {
+    "beds_mean": "open beds",
     "admissions": "admissions",
     "diversion_share": "diverted",
     "occupancy_mean": "mean beds used",
@@ -30,6 +31,8 @@ def _fmt(value: float, kind: str) -> str:
         return "-"
     if kind == "share":
         return f"{100 * value:.1f} %"
+    if kind == "beds":
+        return f"{value:.1f}".removesuffix(".0")
     if kind == "int":
         return f"{value:,.0f}".replace(",", " ")
     return f"{value:.2f}"
@@ -41,7 +44,7 @@ def _cell(summary: pd.DataFrame, kpi: str, kind: str) -> str:
         return "-"
     mean, low, high = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
     text = _fmt(mean, kind)
-    if math.isfinite(low) and math.isfinite(high) and high > low:
+    if kind != "beds" and math.isfinite(low) and math.isfinite(high) and high > low:
         half = (high - low) / 2
         text += " ±" + _fmt(half, kind).replace(" %", "")
     return text
@@ -58,17 +61,16 @@ def main_table(scenario: Scenario, summary: pd.DataFrame) -> str:
         ("overflow_days", "int"),
         ("wait_mean", "num"),
     ]
-    header = ["facility", "beds"] + [LABELS[c] for c, _ in columns]
+    columns.insert(0, ("beds_mean", "beds"))
+    header = ["facility"] + [LABELS[c] for c, _ in columns]
     rows = [header]
-    for fid, facility in scenario.facilities.items():
-        rows.append(
-            [fid, str(facility.beds)]
-            + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in columns]
-        )
+    for fid in scenario.facilities:
+        rows.append([fid] + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in columns])
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
         )
         for r in rows
     ]

@@ -73,7 +73,7 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
         capacity_days=float(cap_area.sum()),
         blocked_days=float((blocked * dt).sum()),
         overflow_days=float((np.maximum(occupied - capacity, 0) * dt).sum()),
-        level_time=np.bincount(levels, weights=dt) if len(levels) else np.zeros(1),
+        level_time=np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1),
         length=end - start,
     )
 
@@ -92,7 +92,8 @@ def clipped_durations(
 ) -> FloatArray:
     """Length of each interval [begin, finish) inside [start, end); nan finish = still open."""
     finish = np.where(np.isnan(finish), end, finish)
-    return np.maximum(np.minimum(finish, end) - np.maximum(begin, start), 0.0)
+    clipped: FloatArray = np.maximum(np.minimum(finish, end) - np.maximum(begin, start), 0.0)
+    return clipped
 
 
 def _wait_stats(waits: FloatArray) -> tuple[float, float]:
@@ -134,6 +135,7 @@ def compute_kpis(
         kpis[f"{prefix}.occupancy_mean"] = occupancy_mean
         kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.level_time, 0.95)
         kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
+        kpis[f"{prefix}.beds_mean"] = mean_beds
         kpis[f"{prefix}.days_above_85pct"] = int(
             np.sum(path.daily_occupied > 0.85 * path.daily_capacity + tolerance)
         )

@@ -75,6 +75,19 @@ class BufferedUniform:
         return value
 
 
+class Patient:
+    """The state an episode carries between steps."""
+
+    __slots__ = ("episode", "m", "g", "priority", "held")
+
+    def __init__(self, episode: int, m: int, g: int, priority: int) -> None:
+        self.episode = episode
+        self.m = m
+        self.g = g
+        self.priority = priority
+        self.held: list[float] | None = None  # the stay row of the bed the patient is in
+
+
 @dataclass
 class CompiledStep:
     """A step with everything resolved that does not change during a run."""
@@ -109,7 +122,7 @@ class Model:
         # Flat rows, turned into arrays by record().
         self.episodes: list[list[float]] = []
         self.stays: list[list[float]] = []
-        self.diversions: list[tuple[float, int, int, int]] = []
+        self.diversions: list[tuple[float, ...]] = []
         self.blocks: list[list[float]] = []
 
     # --- building -------------------------------------------------------------
@@ -218,7 +231,9 @@ class Model:
         """Start every episode at its arrival time."""
         env = self.env
         times, mcodes, gcodes, entries = self.arrivals()
-        for t, m, g, e in zip(times.tolist(), mcodes.tolist(), gcodes.tolist(), entries.tolist()):
+        for t, m, g, e in zip(
+            times.tolist(), mcodes.tolist(), gcodes.tolist(), entries.tolist(), strict=True
+        ):
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(self.episode(m, g, e))
@@ -237,81 +252,92 @@ class Model:
         """One patient's episode, step by step along the group's pathway."""
         env = self.env
         steps = self.steps[g]
-        priority = self.priorities[g]
         row = [g, m, env.now, np.nan, Outcome.OPEN]
         self.episodes.append(row)
-        ep = len(self.episodes) - 1
-        held: list[float] | None = None  # the stay row of the bed the patient is in
+        patient = Patient(len(self.episodes) - 1, m, g, self.priorities[g])
         while True:
             step = steps[step_index]
             if step.delay is not None:
-                if held is not None:
-                    self._leave(held)
-                    held = None
+                if patient.held is not None:
+                    self._leave(patient)
                 yield env.timeout(step.delay())
-            candidates = step.candidates[m]
             requested = env.now
-            chosen = None
-            for candidate in candidates:
-                if candidate[1].occupied < candidate[1].capacity:
-                    chosen = candidate
-                    break
-            overflow = False
-            if chosen is None:
-                mode, target = step.when_full[m]
-                first = candidates[0]
-                if mode == QUEUE:
-                    granted = first[1].request(priority)
-                    if step.wait_in_bed and held is not None:
-                        # Utskrivningsklar: done here, but keeps this bed until the next frees.
-                        holding = self.pools[int(held[3])]
-                        block = [held[3], first[0], m, env.now, np.nan]
-                        self.blocks.append(block)
-                        holding.set_blocked(+1)
-                        yield granted
-                        holding.set_blocked(-1)
-                        block[4] = env.now
-                    else:
-                        if held is not None:
-                            self._leave(held)
-                            held = None
-                        yield granted
-                    chosen = first
-                else:
-                    if mode == OVERFLOW:
-                        chosen = first
-                        overflow = True
-                    else:
-                        self.diversions.append((env.now, first[0], g, m))
-                        if mode == DIVERT_OUT:
-                            if held is not None:
-                                self._leave(held)
-                            row[3], row[4] = env.now, Outcome.DIVERTED
-                            return
-                        step_index = target
-                        continue
-                    first[1].take()
-            else:
-                if chosen is not candidates[0]:
-                    self.diversions.append((env.now, candidates[0][0], g, m))
-                chosen[1].take()
-            if held is not None:
-                self._leave(held)
-            code, _, travel = chosen
-            stay = [ep, g, m, code, requested, env.now, np.nan, travel, float(overflow)]
+            placed = yield from self._find_bed(step, patient)
+            if placed is None:
+                _, target = step.when_full[m]
+                if target >= 0:
+                    step_index = target
+                    continue
+                if patient.held is not None:
+                    self._leave(patient)
+                row[3], row[4] = env.now, Outcome.DIVERTED
+                return
+            if patient.held is not None:
+                self._leave(patient)  # moved on: the previous bed frees as the new one is taken
+            code, travel, overflow = placed
+            stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow]
             self.stays.append(stay)
-            held = stay
+            patient.held = stay
             yield env.timeout(step.los())
             nxt = step.route()
             if nxt < 0:
-                self._leave(held)
+                self._leave(patient)
                 row[3], row[4] = env.now, Outcome.HOME if nxt == HOME else Outcome.DEATH
                 return
             step_index = nxt
 
-    def _leave(self, stay: list[float]) -> None:
+    def _find_bed(
+        self, step: CompiledStep, patient: Patient
+    ) -> Generator[simpy.Event, Any, tuple[int, float, float] | None]:
+        """Take a bed for ``step``: (facility, travel minutes, overflow) or None if diverted.
+
+        The first candidate with open beds is the patient's own facility: a
+        diversion is counted there when the patient is placed elsewhere, and
+        ``when_full`` (queue, overflow) applies to it.
+        """
+        env = self.env
+        candidates = step.candidates[patient.m]
+        while True:
+            own = next((c for c in candidates if c[1].capacity > 0), candidates[0])
+            for code, pool, travel in candidates:
+                if pool.occupied < pool.capacity:
+                    if code != own[0]:
+                        self.diversions.append((env.now, own[0], patient.g, patient.m))
+                    pool.take()
+                    return code, travel, 0.0
+            mode, _ = step.when_full[patient.m]
+            code, pool, travel = own
+            if mode == OVERFLOW:
+                pool.take()
+                return code, travel, 1.0
+            if mode != QUEUE:
+                self.diversions.append((env.now, code, patient.g, patient.m))
+                return None
+            granted = pool.request(patient.priority)
+            if step.wait_in_bed and patient.held is not None:
+                # Utskrivningsklar: done here, but keeps this bed until the next one frees.
+                holding = self.pools[int(patient.held[3])]
+                block = [patient.held[3], code, patient.m, env.now, np.nan]
+                self.blocks.append(block)
+                holding.set_blocked(+1)
+                got_bed = yield granted
+                holding.set_blocked(-1)
+                block[4] = env.now
+            else:
+                if patient.held is not None:
+                    self._leave(patient)
+                got_bed = yield granted
+            if got_bed:
+                return code, travel, 0.0
+            # The facility closed (0 beds) while the patient waited: look again.
+
+    def _leave(self, patient: Patient) -> None:
+        """The patient leaves the bed they hold."""
+        stay = patient.held
+        assert stay is not None
         stay[6] = self.env.now
         self.pools[int(stay[3])].release()
+        patient.held = None
 
     def run(self) -> ReplicationRecord:
         """Run to the horizon and return what happened."""
