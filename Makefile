@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/samsim validate scenarios/midt-troms/*.yaml
+	$(BIN)/samsim run scenarios/midt-troms/baseline.yaml --out results
 
 test: lint typecheck pytest
 

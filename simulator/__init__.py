@@ -1,12 +1,14 @@
 """samsim: discrete-event simulation of health-care task transfer.
 
-The public API: read a scenario with :func:`load_scenario`; the errors a user
-can cause derive from :class:`SamsimError`.
+The public API: read a scenario with :func:`load_scenario`, run it with
+:func:`simulate`, and read the :class:`Results` tables or ``.write()`` them.
+The errors a user can cause derive from :class:`SamsimError`.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from simulator.errors import Problem, SamsimError, ScenarioError
+from simulator.experiment import Results, simulate
 from simulator.loading import load_scenario
 from simulator.schema import Scenario
 from simulator.validation import validate
@@ -18,10 +20,12 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 __all__ = [
     "Problem",
+    "Results",
     "SamsimError",
     "Scenario",
     "ScenarioError",
     "__version__",
     "load_scenario",
+    "simulate",
     "validate",
 ]
