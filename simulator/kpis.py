@@ -175,4 +175,6 @@ def compute_kpis(
         )
 
     kpis.update(cost_kpis(record, scenario, paths, stay_days, admitted_in))
+    episodes_total = int(episodes_in.sum())
+    kpis["cost.per_episode"] = kpis["cost.total"] / episodes_total if episodes_total else NAN
     return kpis, paths
