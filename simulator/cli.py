@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -18,7 +18,8 @@ import click
 from simulator.demand import expected_episodes
 from simulator.display import main_table
 from simulator.errors import SamsimError
-from simulator.experiment import simulate
+from simulator.executors import Failure, default_jobs
+from simulator.experiment import ExperimentFailed, Results, simulate
 from simulator.loading import load_scenario, scenario_yaml
 from simulator.reference import editor_schema
 from simulator.schema import Scenario
@@ -27,6 +28,7 @@ __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 INPUT_ERROR = 2
+BUG = 1
 
 
 def user_errors(func: F) -> F:
@@ -42,6 +44,13 @@ def user_errors(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
+
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes for replications [default: all cores]. Results do not depend on it.",
+)
 
 set_option = click.option(
     "--set",
@@ -115,6 +124,7 @@ def schema() -> None:
     type=click.Path(file_okay=False),
     help="Folder to write results under.",
 )
+@jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @user_errors
 def run(
@@ -123,19 +133,51 @@ def run(
     seed: int | None,
     overrides: tuple[str, ...],
     out: str,
+    jobs: int | None,
     quiet: bool,
 ) -> None:
     """Simulate a scenario and write its results folder."""
     scenario = load_scenario(file, overrides)
-    total = replications or scenario.run.replications
-    if quiet:
-        results = simulate(scenario, replications=replications, seed=seed)
-    else:
-        with click.progressbar(
-            length=total, label=f"{scenario.name}: replications", file=sys.stderr
-        ) as bar:
-            results = simulate(
-                scenario, replications=replications, seed=seed, progress=lambda d, n: bar.update(1)
-            )
+    try:
+        results = run_with_progress(scenario, replications, seed, jobs, quiet)
+    except ExperimentFailed as exc:
+        report_failures(exc.failures)
+        sys.exit(BUG)
     click.echo(main_table(scenario, results.summary))
-    click.echo(results.write(out))
+    folder = results.write(out)
+    report_failures(results.failures)
+    click.echo(folder)
+    if results.failures:
+        sys.exit(BUG)
+
+
+def run_with_progress(
+    scenario: Scenario, replications: int | None, seed: int | None, jobs: int | None, quiet: bool
+) -> Results:
+    """:func:`simulate` with a progress bar on stderr unless ``quiet``."""
+    total = replications or scenario.run.replications
+    workers = jobs or default_jobs()
+    if quiet:
+        return simulate(scenario, replications=replications, seed=seed, jobs=workers)
+    with click.progressbar(
+        length=total, label=f"{scenario.name}: replications", file=sys.stderr
+    ) as bar:
+        return simulate(
+            scenario,
+            replications=replications,
+            seed=seed,
+            jobs=workers,
+            progress=lambda done, n: bar.update(1),
+        )
+
+
+def report_failures(failures: Sequence[Failure]) -> None:
+    """Say which replications failed, with their tracebacks, on stderr."""
+    for failure in failures:
+        click.echo(f"replication failed: {failure}\n{failure.traceback}", err=True)
+    if failures:
+        click.echo(
+            f"{len(failures)} replication(s) failed; the others' results were written "
+            "and the manifest lists the failures. This is a bug: please report it.",
+            err=True,
+        )

@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis import daily_bands, summarise
+from simulator.executors import Failure, run_replications
 from simulator.kpis import compute_kpis
 from simulator.model import run_replication
 from simulator.schema import Scenario
 
-__all__ = ["Results", "ReplicationOutcome", "simulate", "replicate"]
+__all__ = ["ExperimentFailed", "Results", "ReplicationOutcome", "simulate", "replicate"]
 
 Progress = Callable[[int, int], None]
 
@@ -82,6 +83,7 @@ class Results:
     started: dt.datetime
     finished: dt.datetime
     timing: dict[str, float] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
 
     def kpi(self, name: str) -> float:
         """The mean of one KPI over replications."""
@@ -134,6 +136,7 @@ def simulate(
     replications: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> Results:
     """Run an experiment: ``replications`` replications of ``scenario``.
 
@@ -145,15 +148,33 @@ def simulate(
         Default to the scenario's ``run.replications`` and ``run.seed``.
     progress
         Called with (done, total) after each replication.
+    jobs
+        Worker processes; 1 runs in this process. The results do not depend on it.
+
+    Raises
+    ------
+    ExperimentFailed
+        When every replication failed; when only some did, the results of
+        the others come back with ``failures`` set.
     """
     n = replications if replications is not None else scenario.run.replications
     root = seed if seed is not None else scenario.run.seed
     if n < 1:
         raise ValueError("replications must be at least 1")
     started = dt.datetime.now(dt.UTC)
-    outcomes = []
-    for r in range(n):
-        outcomes.append(replicate(scenario, root, r))
-        if progress is not None:
-            progress(r + 1, n)
-    return collect(scenario, root, outcomes, started)
+    done = run_replications(scenario, root, range(n), jobs=jobs, progress=progress)
+    outcomes = [o for o in done if isinstance(o, ReplicationOutcome)]
+    failures = [o for o in done if isinstance(o, Failure)]
+    if not outcomes:
+        raise ExperimentFailed(failures)
+    results = collect(scenario, root, outcomes, started)
+    results.failures = failures
+    return results
+
+
+class ExperimentFailed(RuntimeError):
+    """Every replication of an experiment raised (a bug: exit code 1)."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        self.failures = failures
+        super().__init__("every replication failed:\n" + "\n".join(str(f) for f in failures))

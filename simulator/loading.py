@@ -144,7 +144,7 @@ def resolve(path: Path, _chain: Sequence[Path] = ()) -> dict[str, Any]:
         raise ScenarioError(
             [
                 Problem(
-                    str(_chain[0]),
+                    str(path),
                     "extends",
                     f"files extend each other in a cycle: {cycle}",
                     hint="one file in the cycle must not extend another",
@@ -166,7 +166,8 @@ def resolve(path: Path, _chain: Sequence[Path] = ()) -> dict[str, Any]:
                 )
             ]
         )
-    base_path = here.parent / parent
+    # Relative to the file as the user named it, so messages show paths they know.
+    base_path = path.parent / parent
     if not base_path.exists():
         raise ScenarioError(
             [

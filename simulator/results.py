@@ -57,6 +57,15 @@ def manifest(results: Results) -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": {p: _version(p) for p in PACKAGES},
         "timing": results.timing,
+        "failures": [
+            {
+                "replication": f.replication,
+                "seed": f.seed,
+                "error": f.error,
+                "traceback": f.traceback,
+            }
+            for f in results.failures
+        ],
     }
 
 
