@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["summarise", "t_interval", "daily_bands"]
+__all__ = [
+    "daily_bands",
+    "occupancy_distribution",
+    "summarise",
+    "t_interval",
+    "wait_distribution",
+]
 
 CONFIDENCE = 0.95
 
@@ -70,4 +76,39 @@ def daily_bands(
         )
         for i, fid in enumerate(facilities)
     ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def occupancy_distribution(
+    shares: list[list[np.ndarray]], facilities: tuple[str, ...]
+) -> pd.DataFrame:
+    """Share of time at each number of occupied beds, mean over replications.
+
+    ``shares[r][f]`` is replication ``r``'s distribution for facility ``f``.
+    """
+    frames = []
+    for f, fid in enumerate(facilities):
+        per_rep = [rep[f] for rep in shares]
+        width = max(len(x) for x in per_rep)
+        padded = np.array([np.pad(x, (0, width - len(x))) for x in per_rep])
+        frames.append(
+            pd.DataFrame({"facility": fid, "occupied": np.arange(width), "share": padded.mean(0)})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def wait_distribution(
+    quantiles: np.ndarray, probabilities: np.ndarray, groups: tuple[str, ...]
+) -> pd.DataFrame:
+    """Per group, the wait (days) at each probability, mean over replications.
+
+    ``quantiles`` has shape (replications, groups, probabilities); a group
+    with no admissions in a replication is left out of that mean.
+    """
+    frames = []
+    for g, gid in enumerate(groups):
+        values = quantiles[:, g, :]
+        finite = np.isfinite(values).all(axis=1)
+        mean = values[finite].mean(axis=0) if finite.any() else np.full(len(probabilities), np.nan)
+        frames.append(pd.DataFrame({"group": gid, "probability": probabilities, "wait_days": mean}))
     return pd.concat(frames, ignore_index=True)

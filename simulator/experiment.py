@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulator.analysis import daily_bands, summarise
+from simulator.analysis import (
+    daily_bands,
+    occupancy_distribution,
+    summarise,
+    wait_distribution,
+)
 from simulator.executors import Failure, run_replications
-from simulator.kpis import compute_kpis
+from simulator.kpis import WAIT_QUANTILES, compute_kpis, facility_path, wait_quantiles
 from simulator.model import run_replication
+from simulator.precision import DEFAULT_PRECISION, advice, replications_needed
 from simulator.schema import Scenario
+from simulator.warmup import warmup_table
 
 __all__ = ["ExperimentFailed", "Results", "ReplicationOutcome", "simulate", "replicate"]
 
@@ -34,8 +41,11 @@ class ReplicationOutcome:
 
     replication: int
     kpis: dict[str, float]
-    daily_occupied: np.ndarray  # (facilities, days)
+    daily_occupied: np.ndarray  # (facilities, days of the collection period)
     daily_capacity: np.ndarray
+    daily_from_start: np.ndarray  # (facilities, days from the simulation's start): warm-up
+    occupancy_share: list[np.ndarray]  # per facility: share of time at 0, 1, 2, ... occupied
+    wait_quantiles: np.ndarray  # (groups, len(WAIT_QUANTILES))
     episodes: int
     events: int
     seconds: float
@@ -51,6 +61,11 @@ def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOut
         kpis=kpis,
         daily_occupied=np.array([p.daily_occupied for p in paths]),
         daily_capacity=np.array([p.daily_capacity for p in paths]),
+        daily_from_start=np.array(
+            [facility_path(log, 0.0, record.horizon).daily_occupied for log in record.occupancy]
+        ),
+        occupancy_share=[p.level_time / p.length for p in paths],
+        wait_quantiles=wait_quantiles(record),
         episodes=len(record.episodes),
         events=record.events,
         seconds=time.perf_counter() - started,
@@ -73,6 +88,18 @@ class Results:
         ``kpi, mean, std, ci_low, ci_high, n``.
     daily_occupancy
         ``day, facility, mean, p05, p95, beds`` over replications.
+    occupancy_distribution
+        ``facility, occupied, share``: share of time at each occupancy.
+    wait_distribution
+        ``group, probability, wait_days``: quantiles of the wait per admission.
+    warmup
+        ``facility, detected_days, warmup_days, enough``: MSER-5 per facility.
+    advice
+        ``kpi, mean, relative_half_width, replications, needed`` for the key KPIs.
+    warnings
+        Things a planner should know before trusting the figures.
+    failures
+        Replications that raised.
     """
 
     scenario: Scenario
@@ -80,10 +107,38 @@ class Results:
     replications: pd.DataFrame
     summary: pd.DataFrame
     daily_occupancy: pd.DataFrame
+    occupancy_distribution: pd.DataFrame
+    wait_distribution: pd.DataFrame
+    warmup: pd.DataFrame
+    advice: pd.DataFrame
     started: dt.datetime
     finished: dt.datetime
+    precision: float = DEFAULT_PRECISION
     timing: dict[str, float] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warm-up shorter than MSER-5 suggests; too few replications for the precision."""
+        found = [
+            f"facility {row.facility}: MSER-5 detects a warm-up of {row.detected_days} days "
+            f"but run.warmup_days is {row.warmup_days:g}; consider a longer warm-up "
+            "(strong seasonality can make MSER-5 overestimate it)"
+            for row in self.warmup.itertuples()
+            if not row.enough
+        ]
+        short = self.advice.dropna(subset=["needed"])
+        short = short[short["needed"] > short["replications"]]
+        if len(short):
+            worst = short.sort_values("needed").iloc[-1]
+            found.append(
+                f"{len(short)} key KPI(s) have a 95 % half-width above "
+                f"{100 * self.precision:g} % of the mean with {int(worst.replications)} "
+                f"replications; {worst.kpi} needs about {int(worst.needed)} "
+                "(use --replications or --precision)"
+            )
+        found += [f"replication failed: {f}" for f in self.failures]
+        return found
 
     def kpi(self, name: str) -> float:
         """The mean of one KPI over replications."""
@@ -100,7 +155,11 @@ class Results:
 
 
 def collect(
-    scenario: Scenario, seed: int, outcomes: list[ReplicationOutcome], started: dt.datetime
+    scenario: Scenario,
+    seed: int,
+    outcomes: list[ReplicationOutcome],
+    started: dt.datetime,
+    precision: float = DEFAULT_PRECISION,
 ) -> Results:
     """Assemble the outcomes of every replication, sorted by replication."""
     outcomes = sorted(outcomes, key=lambda o: o.replication)
@@ -115,12 +174,26 @@ def collect(
         tuple(scenario.facilities),
     )
     seconds = sum(o.seconds for o in outcomes)
+    facilities = tuple(scenario.facilities)
     return Results(
         scenario=scenario,
         seed=seed,
         replications=table,
         summary=summarise(table),
         daily_occupancy=daily,
+        occupancy_distribution=occupancy_distribution(
+            [o.occupancy_share for o in outcomes], facilities
+        ),
+        wait_distribution=wait_distribution(
+            np.stack([o.wait_quantiles for o in outcomes]), WAIT_QUANTILES, tuple(scenario.groups)
+        ),
+        warmup=warmup_table(
+            np.stack([o.daily_from_start for o in outcomes]),
+            facilities,
+            scenario.run.warmup_days,
+        ),
+        advice=advice(table.drop(columns="replication"), precision),
+        precision=precision,
         started=started,
         finished=dt.datetime.now(dt.UTC),
         timing={
@@ -137,6 +210,8 @@ def simulate(
     seed: int | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    precision: float | None = None,
+    max_replications: int = 200,
 ) -> Results:
     """Run an experiment: ``replications`` replications of ``scenario``.
 
@@ -150,6 +225,9 @@ def simulate(
         Called with (done, total) after each replication.
     jobs
         Worker processes; 1 runs in this process. The results do not depend on it.
+    precision
+        If given, keep adding replications (up to ``max_replications``) until
+        every key KPI's 95 % half-width is within this share of its mean.
 
     Raises
     ------
@@ -163,11 +241,21 @@ def simulate(
         raise ValueError("replications must be at least 1")
     started = dt.datetime.now(dt.UTC)
     done = run_replications(scenario, root, range(n), jobs=jobs, progress=progress)
+    while precision is not None and len(done) < max_replications:
+        # Sequential procedure: run what the replications so far say is needed.
+        table = pd.DataFrame([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
+        needed = [replications_needed(table[k], precision) for k in advice(table).kpi]
+        target = min(max([x for x in needed if x is not None], default=0), max_replications)
+        if target <= len(done):
+            break
+        done += run_replications(
+            scenario, root, range(len(done), target), jobs=jobs, progress=progress
+        )
     outcomes = [o for o in done if isinstance(o, ReplicationOutcome)]
     failures = [o for o in done if isinstance(o, Failure)]
     if not outcomes:
         raise ExperimentFailed(failures)
-    results = collect(scenario, root, outcomes, started)
+    results = collect(scenario, root, outcomes, started, precision or DEFAULT_PRECISION)
     results.failures = failures
     return results
 

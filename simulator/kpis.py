@@ -30,7 +30,14 @@ from simulator.costs import cost_kpis
 from simulator.records import ReplicationRecord
 from simulator.schema import Scenario
 
-__all__ = ["FacilityPath", "compute_kpis", "facility_path", "clipped_durations"]
+__all__ = [
+    "WAIT_QUANTILES",
+    "FacilityPath",
+    "clipped_durations",
+    "compute_kpis",
+    "facility_path",
+    "wait_quantiles",
+]
 
 FloatArray = NDArray[np.float64]
 NAN = math.nan
@@ -47,6 +54,7 @@ class FacilityPath:
     blocked_days: float
     overflow_days: float
     level_time: FloatArray  # time spent at each occupancy level 0, 1, 2, ...
+    full_time: float  # time with every open bed occupied (or none open)
     length: float
 
 
@@ -74,6 +82,7 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
         blocked_days=float((blocked * dt).sum()),
         overflow_days=float((np.maximum(occupied - capacity, 0) * dt).sum()),
         level_time=np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1),
+        full_time=float(dt[occupied >= capacity].sum()),
         length=end - start,
     )
 
@@ -100,6 +109,23 @@ def _wait_stats(waits: FloatArray) -> tuple[float, float]:
     if len(waits) == 0:
         return NAN, NAN
     return float(waits.mean()), float(np.quantile(waits, 0.9))
+
+
+WAIT_QUANTILES = np.linspace(0.0, 1.0, 101)
+"""Probabilities at which each group's wait distribution is kept (0, 0.01, ..., 1)."""
+
+
+def wait_quantiles(record: ReplicationRecord) -> FloatArray:
+    """Per group, the waits (days) at :data:`WAIT_QUANTILES` over admissions in the period."""
+    stays = record.stays
+    admitted_in = (stays[:, 5] >= record.warmup) & (stays[:, 5] < record.horizon)
+    waits = stays[:, 5] - stays[:, 4]
+    table = np.full((len(record.groups), len(WAIT_QUANTILES)), NAN)
+    for code in range(len(record.groups)):
+        mine = waits[admitted_in & (stays[:, 1] == code)]
+        if len(mine):
+            table[code] = np.quantile(mine, WAIT_QUANTILES)
+    return table
 
 
 def compute_kpis(
@@ -136,6 +162,13 @@ def compute_kpis(
         kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.level_time, 0.95)
         kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
         kpis[f"{prefix}.beds_mean"] = mean_beds
+        kpis[f"{prefix}.share_time_full"] = path.full_time / path.length
+        in_bed = stays[here & admitted_in & ~np.isnan(stays[:, 6])]
+        kpis[f"{prefix}.offered_load"] = (
+            (admissions + diverted) / path.length * float((in_bed[:, 6] - in_bed[:, 5]).mean())
+            if len(in_bed)
+            else NAN
+        )
         kpis[f"{prefix}.days_above_85pct"] = int(
             np.sum(path.daily_occupied > 0.85 * path.daily_capacity + tolerance)
         )

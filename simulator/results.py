@@ -57,6 +57,8 @@ def manifest(results: Results) -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": {p: _version(p) for p in PACKAGES},
         "timing": results.timing,
+        "precision": results.precision,
+        "warnings": results.warnings,
         "failures": [
             {
                 "replication": f.replication,
@@ -93,6 +95,10 @@ def write_results(results: Results, out: str | os.PathLike[str]) -> Path:
     results.summary.to_csv(staging / "summary.csv", index=False)
     results.replications.to_csv(staging / "replications.csv", index=False)
     results.daily_occupancy.to_csv(staging / "daily_occupancy.csv", index=False)
+    results.occupancy_distribution.to_csv(staging / "occupancy_distribution.csv", index=False)
+    results.wait_distribution.to_csv(staging / "wait_distribution.csv", index=False)
+    results.warmup.to_csv(staging / "warmup.csv", index=False)
+    results.advice.to_csv(staging / "advice.csv", index=False)
     while True:
         target = _new_folder(parent, run_id)
         try:

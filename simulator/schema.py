@@ -60,9 +60,13 @@ Payer = Literal["municipality", "health_trust"]
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys forbidden."""
+    """Base of every scenario model: immutable, unknown keys forbidden.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Defaults are validated too, so a default ``0`` in a float field is ``0.0``
+    like a value from a file: a scenario then prints, hashes and reloads the same.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 # --- numbers that may be given by age band ---------------------------------
