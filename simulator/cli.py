@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
+from simulator.compare import compare as run_comparison
 from simulator.demand import expected_episodes
-from simulator.display import main_table
+from simulator.display import comparison_table, main_table
 from simulator.errors import SamsimError
 from simulator.executors import Failure, default_jobs
 from simulator.experiment import ExperimentFailed, Results, simulate
@@ -181,3 +182,67 @@ def report_failures(failures: Sequence[Failure]) -> None:
             "and the manifest lists the failures. This is a bug: please report it.",
             err=True,
         )
+
+
+@main.command()
+@click.argument("base", metavar="BASE")
+@click.argument("alternatives", nargs=-1, required=True, metavar="ALT...")
+@click.option("--replications", "-r", type=click.IntRange(min=2), help="Replications of each.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Root seed shared by all.")
+@set_option
+@click.option(
+    "--out",
+    default="results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write results under.",
+)
+@jobs_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@user_errors
+def compare(
+    base: str,
+    alternatives: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    overrides: tuple[str, ...],
+    out: str,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
+    """Run scenarios with common random numbers and report paired differences.
+
+    Every scenario uses the same seed, so replication r of each sees the same
+    patients; the 95 % interval of (ALT - BASE) is the paired-t interval.
+    --set applies to every scenario.
+    """
+    base_scenario = load_scenario(base, overrides)
+    alt_scenarios = [load_scenario(path, overrides) for path in alternatives]
+    n = replications or base_scenario.run.replications
+    total = n * (1 + len(alt_scenarios))
+    workers = jobs or default_jobs()
+    try:
+        if quiet:
+            comparison = run_comparison(base_scenario, alt_scenarios, n, seed, jobs=workers)
+        else:
+            with click.progressbar(
+                length=total, label="compare: replications", file=sys.stderr
+            ) as bar:
+                comparison = run_comparison(
+                    base_scenario,
+                    alt_scenarios,
+                    n,
+                    seed,
+                    jobs=workers,
+                    progress=lambda done, k: bar.update(1),
+                )
+    except ExperimentFailed as exc:
+        report_failures(exc.failures)
+        sys.exit(BUG)
+    click.echo(comparison_table(comparison.table))
+    folder = comparison.write(out)
+    failures = [f for r in (comparison.base, *comparison.alternatives) for f in r.failures]
+    report_failures(failures)
+    click.echo(folder)
+    if failures:
+        sys.exit(BUG)

@@ -86,3 +86,40 @@ def main_table(scenario: Scenario, summary: pd.DataFrame) -> str:
     for label, kpi in costs:
         lines.append(f"  {label:<32}{_cell(summary, kpi, 'int'):>28}")
     return "\n".join(lines)
+
+
+def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
+    """KPIs that changed significantly (95 % paired interval excludes 0), largest first."""
+    from simulator.compare import significant
+
+    changed = significant(table).copy()
+    if changed.empty:
+        return "No KPI changed significantly (every 95 % paired interval contains 0)."
+    changed["relative"] = (changed["difference"] / changed["base_mean"].abs()).abs()
+    sections = {"cost": 0, "facility": 1, "group": 2, "municipality": 3}
+    changed["section"] = [sections.get(k.split(".")[0], 4) for k in changed["kpi"]]
+    changed = changed.sort_values(
+        ["scenario", "section", "relative"], ascending=[True, True, False], kind="stable"
+    )
+    lines = []
+    for scenario, rows in changed.groupby("scenario", sort=False):
+        lines.append(f"{scenario} − base: {len(rows)} KPI(s) changed significantly")
+        shown = rows.head(limit)
+        width = max(len(k) for k in shown["kpi"])
+        for row in shown.itertuples():
+            lines.append(
+                f"  {row.kpi:<{width}}  {_num(float(row.base_mean)):>14} → "
+                f"{_num(float(row.alt_mean)):>14}   {_num(float(row.difference), sign=True):>14} "
+                f"[{_num(float(row.ci_low), sign=True)}, {_num(float(row.ci_high), sign=True)}]"
+            )
+        if len(rows) > limit:
+            lines.append(f"  … and {len(rows) - limit} more in comparison.csv")
+    return "\n".join(lines)
+
+
+def _num(value: float, sign: bool = False) -> str:
+    if not math.isfinite(value):
+        return "-"
+    text = f"{value:+,.3g}" if abs(value) < 100 else f"{value:+,.0f}"
+    text = text.replace(",", " ")
+    return text if sign else text.lstrip("+")

@@ -8,12 +8,14 @@ half-filled results folder under a real run id.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import platform
 import shutil
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +26,14 @@ from simulator.schema import Scenario
 if TYPE_CHECKING:
     from simulator.experiment import Results
 
-__all__ = ["scenario_hash", "write_results", "manifest"]
+__all__ = [
+    "manifest",
+    "run_id",
+    "scenario_hash",
+    "staged_folder",
+    "write_results",
+    "write_run_files",
+]
 
 PACKAGES = ("samsim", "simpy", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "click")
 
@@ -79,26 +88,37 @@ def _new_folder(parent: Path, run_id: str) -> Path:
     raise FileExistsError(f"no free run folder under {parent}")
 
 
-def write_results(results: Results, out: str | os.PathLike[str]) -> Path:
-    """Write every results file; return the new folder's path."""
-    parent = Path(out) / results.scenario.name
+def write_run_files(results: Results, folder: Path) -> None:
+    """Write one experiment's files into ``folder`` (which must exist)."""
+    (folder / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest(results), indent=2) + "\n", encoding="utf-8"
+    )
+    tables = {
+        "summary.csv": results.summary,
+        "replications.csv": results.replications,
+        "daily_occupancy.csv": results.daily_occupancy,
+        "occupancy_distribution.csv": results.occupancy_distribution,
+        "wait_distribution.csv": results.wait_distribution,
+        "warmup.csv": results.warmup,
+        "advice.csv": results.advice,
+    }
+    for name, table in tables.items():
+        table.to_csv(folder / name, index=False)
+
+
+def staged_folder(parent: Path, run_id: str, fill: Callable[[Path], None]) -> Path:
+    """Fill a hidden staging folder, then rename it to a new folder under ``parent``.
+
+    An interrupted write leaves only the hidden staging folder; an existing
+    results folder is never replaced (a suffix ``-2``, ``-3``, ... is added).
+    """
     parent.mkdir(parents=True, exist_ok=True)
-    run_id = results.started.strftime("%Y%m%dT%H%M%SZ") + f"-seed{results.seed}"
     staging = parent / f".incomplete-{run_id}-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
-    (staging / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
-    (staging / "manifest.json").write_text(
-        json.dumps(manifest(results), indent=2) + "\n", encoding="utf-8"
-    )
-    results.summary.to_csv(staging / "summary.csv", index=False)
-    results.replications.to_csv(staging / "replications.csv", index=False)
-    results.daily_occupancy.to_csv(staging / "daily_occupancy.csv", index=False)
-    results.occupancy_distribution.to_csv(staging / "occupancy_distribution.csv", index=False)
-    results.wait_distribution.to_csv(staging / "wait_distribution.csv", index=False)
-    results.warmup.to_csv(staging / "warmup.csv", index=False)
-    results.advice.to_csv(staging / "advice.csv", index=False)
+    fill(staging)
     while True:
         target = _new_folder(parent, run_id)
         try:
@@ -107,3 +127,17 @@ def write_results(results: Results, out: str | os.PathLike[str]) -> Path:
         except OSError:
             if not target.exists():
                 raise
+
+
+def run_id(started: dt.datetime, seed: int) -> str:
+    """A folder name that sorts by time and shows the seed."""
+    return started.strftime("%Y%m%dT%H%M%SZ") + f"-seed{seed}"
+
+
+def write_results(results: Results, out: str | os.PathLike[str]) -> Path:
+    """Write every results file into ``out/<scenario name>/<run id>/``; return that folder."""
+    return staged_folder(
+        Path(out) / results.scenario.name,
+        run_id(results.started, results.seed),
+        lambda folder: write_run_files(results, folder),
+    )
