@@ -106,11 +106,18 @@ def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
         lines.append(f"{scenario} − base: {len(rows)} KPI(s) changed significantly")
         shown = rows.head(limit)
         width = max(len(k) for k in shown["kpi"])
-        for row in shown.itertuples():
+        for kpi, base, alt, diff, low, high in zip(
+            shown["kpi"],
+            shown["base_mean"].astype(float),
+            shown["alt_mean"].astype(float),
+            shown["difference"].astype(float),
+            shown["ci_low"].astype(float),
+            shown["ci_high"].astype(float),
+            strict=True,
+        ):
             lines.append(
-                f"  {row.kpi:<{width}}  {_num(float(row.base_mean)):>14} → "
-                f"{_num(float(row.alt_mean)):>14}   {_num(float(row.difference), sign=True):>14} "
-                f"[{_num(float(row.ci_low), sign=True)}, {_num(float(row.ci_high), sign=True)}]"
+                f"  {kpi:<{width}}  {_num(base):>14} → {_num(alt):>14}   "
+                f"{_num(diff, sign=True):>14} [{_num(low, sign=True)}, {_num(high, sign=True)}]"
             )
         if len(rows) > limit:
             lines.append(f"  … and {len(rows) - limit} more in comparison.csv")
