@@ -92,7 +92,7 @@ class BedPool:
         self._record()
 
     def _grant(self) -> None:
-        while self._queue and self.occupied <= self.capacity:
+        while self._queue and self.occupied < self.capacity:
             _, _, event = heapq.heappop(self._queue)
             self.occupied += 1
             event.succeed(True)

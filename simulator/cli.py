@@ -126,6 +126,19 @@ def schema() -> None:
     help="Folder to write results under.",
 )
 @jobs_option
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, min_open=True, max=1),
+    help="Keep adding replications until every key KPI's 95 %% half-width is within this "
+    "share of its mean, e.g. 0.05.",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="The most replications --precision may run.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @user_errors
 def run(
@@ -135,16 +148,22 @@ def run(
     overrides: tuple[str, ...],
     out: str,
     jobs: int | None,
+    precision: float | None,
+    max_replications: int,
     quiet: bool,
 ) -> None:
     """Simulate a scenario and write its results folder."""
     scenario = load_scenario(file, overrides)
     try:
-        results = run_with_progress(scenario, replications, seed, jobs, quiet)
+        results = run_with_progress(
+            scenario, replications, seed, jobs, quiet, precision, max_replications
+        )
     except ExperimentFailed as exc:
         report_failures(exc.failures)
         sys.exit(BUG)
     click.echo(main_table(scenario, results.summary))
+    for warning in results.warnings:
+        click.echo(f"warning: {warning}", err=True)
     folder = results.write(out)
     report_failures(results.failures)
     click.echo(folder)
@@ -153,23 +172,36 @@ def run(
 
 
 def run_with_progress(
-    scenario: Scenario, replications: int | None, seed: int | None, jobs: int | None, quiet: bool
+    scenario: Scenario,
+    replications: int | None,
+    seed: int | None,
+    jobs: int | None,
+    quiet: bool,
+    precision: float | None = None,
+    max_replications: int = 200,
 ) -> Results:
     """:func:`simulate` with a progress bar on stderr unless ``quiet``."""
-    total = replications or scenario.run.replications
-    workers = jobs or default_jobs()
-    if quiet:
-        return simulate(scenario, replications=replications, seed=seed, jobs=workers)
-    with click.progressbar(
-        length=total, label=f"{scenario.name}: replications", file=sys.stderr
-    ) as bar:
+
+    def go(progress: Callable[[int, int], None] | None) -> Results:
         return simulate(
             scenario,
             replications=replications,
             seed=seed,
-            jobs=workers,
-            progress=lambda done, n: bar.update(1),
+            jobs=jobs or default_jobs(),
+            precision=precision,
+            max_replications=max_replications,
+            progress=progress,
         )
+
+    if quiet:
+        return go(None)
+    total = replications or scenario.run.replications
+    with click.progressbar(
+        length=max_replications if precision else total,
+        label=f"{scenario.name}: replications",
+        file=sys.stderr,
+    ) as bar:
+        return go(lambda done, n: bar.update(1))
 
 
 def report_failures(failures: Sequence[Failure]) -> None:
