@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 __all__ = ["BATCH", "mser5", "warmup_table"]
 
 BATCH = 5
+MIN_BEDS = 1.0
+"""Facilities using fewer beds than this on average are not judged."""
 
 
 def mser5(series: NDArray[np.float64]) -> int:
@@ -48,16 +50,20 @@ def warmup_table(
 ) -> pd.DataFrame:
     """MSER-5 per facility on the replication-mean daily occupancy from the start.
 
-    ``daily_from_start`` has shape (replications, facilities, days). Facilities
-    that are never occupied get a detected warm-up of 0.
+    ``daily_from_start`` has shape (replications, facilities, days). Only
+    facilities that use at least :data:`MIN_BEDS` beds on average are judged
+    (``judged``): in a nearly empty unit the daily series is mostly noise and
+    MSER-5's truncation point falls anywhere in the first half.
     """
     mean = daily_from_start.mean(axis=0)
-    detected = [mser5(row) if np.nanmax(row, initial=0.0) > 0 else 0 for row in mean]
+    judged = [bool(np.nanmean(row) >= MIN_BEDS) for row in mean]
+    detected = [mser5(row) if ok else 0 for row, ok in zip(mean, judged, strict=True)]
     return pd.DataFrame(
         {
             "facility": list(facilities),
             "detected_days": detected,
             "warmup_days": warmup_days,
+            "judged": judged,
             "enough": [d <= warmup_days for d in detected],
         }
     )
