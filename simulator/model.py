@@ -268,6 +268,8 @@ class Model:
                 if target >= 0:
                     step_index = target
                     continue
+                if patient.held is not None:
+                    self._leave(patient)
                 row[3], row[4] = env.now, Outcome.DIVERTED
                 return
             if patient.held is not None:
