@@ -78,7 +78,7 @@ def cost_kpis(
             served = facility.serves if facility.serves is not None else list(mids)
             pop = np.array([_population(scenario, m) if m in served else 0.0 for m in mids])
             share = pop / pop.sum() if pop.sum() > 0 else np.full(n_m, 1.0 / n_m)
-        by_municipality += fixed * share * 0.999 + c.per_bed_day * days_by_m + c.per_admission * adm_by_m
+        by_municipality += fixed * share + c.per_bed_day * days_by_m + c.per_admission * adm_by_m
         payer_total[c.payer] += total
         kpis[f"cost.facility.{fid}"] = total
 
