@@ -111,4 +111,6 @@ def wait_distribution(
         finite = np.isfinite(values).all(axis=1)
         mean = values[finite].mean(axis=0) if finite.any() else np.full(len(probabilities), np.nan)
         frames.append(pd.DataFrame({"group": gid, "probability": probabilities, "wait_days": mean}))
+    if not frames:  # a scenario without groups (allowed: fixed costs only)
+        return pd.DataFrame({"group": [], "probability": [], "wait_days": []})
     return pd.concat(frames, ignore_index=True)

@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -154,6 +155,7 @@ def run(
 ) -> None:
     """Simulate a scenario and write its results folder."""
     scenario = load_scenario(file, overrides)
+    ensure_folder(out)
     try:
         results = run_with_progress(
             scenario, replications, seed, jobs, quiet, precision, max_replications
@@ -169,6 +171,16 @@ def run(
     click.echo(folder)
     if results.failures:
         sys.exit(BUG)
+
+
+def ensure_folder(out: str) -> None:
+    """Create the ``--out`` folder before simulating, so a bad path fails at once (exit 2)."""
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SamsimError(
+            f"--out {out}: cannot create the results folder ({exc.strerror or exc})"
+        ) from None
 
 
 def run_with_progress(
@@ -250,6 +262,7 @@ def compare(
     """
     base_scenario = load_scenario(base, overrides)
     alt_scenarios = [load_scenario(path, overrides) for path in alternatives]
+    ensure_folder(out)
     n = replications or base_scenario.run.replications
     total = n * (1 + len(alt_scenarios))
     workers = jobs or default_jobs()
