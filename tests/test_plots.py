@@ -1,0 +1,305 @@
+"""Plots of a results folder (:mod:`simulator.plots`), the Erlang formulas behind the
+analytic reference (:mod:`simulator.erlang`) and the display labels (:mod:`simulator.labels`).
+
+The figures are checked on a small results folder written by a real, short
+experiment (60 days, 2 replications) and on hand-made tables where the
+expected content must be exact.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from simulator import erlang, simulate, validate
+from simulator.compare import compare
+from simulator.labels import LABELS, LANGS, display_names, format_number, format_share, label
+from simulator.plots import (
+    VERMILION,
+    comparison_figures,
+    cost_figure,
+    forest_figure,
+    occupancy_distribution_figure,
+    occupancy_figure,
+    read_comparison,
+    read_run,
+    reference_distribution,
+    wait_figure,
+    write_figures,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import minimal_scenario  # noqa: E402
+
+SEED = 11
+
+
+def tiny_scenario(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = minimal_scenario()
+    data["run"].update(days=60, warmup_days=10, replications=2)
+    data["title"] = "Tiny & <test> region"
+    data["facilities"]["kohd-north"]["name"] = "North KØHD"
+    data.update(changes)
+    return data
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    results = simulate(validate(tiny_scenario()), replications=2, seed=SEED)
+    return Path(results.write(str(tmp_path_factory.mktemp("run"))))
+
+
+@pytest.fixture(scope="module")
+def comparison_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = validate(tiny_scenario())
+    more = tiny_scenario(name="more-kohd")
+    more["facilities"]["kohd-north"]["beds"] = 1
+    more["groups"]["kols"]["rate_per_1000"] = 15.0  # three times the demand: much changes
+    comparison = compare(base, [validate(more)], replications=2, seed=SEED)
+    return Path(comparison.write(tmp_path_factory.mktemp("compare")))
+
+
+# --- Erlang formulas -------------------------------------------------------------------
+
+
+def direct_erlang_b(c: int, a: float) -> float:
+    """Erlang-B straight from its definition (fine for small c)."""
+    terms = [a**k / math.factorial(k) for k in range(c + 1)]
+    return terms[-1] / sum(terms)
+
+
+def direct_erlang_c(c: int, a: float) -> float:
+    """Erlang-C straight from the M/M/c stationary distribution."""
+    top = a**c / math.factorial(c) * c / (c - a)
+    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+
+
+@pytest.mark.parametrize(("c", "a"), [(1, 0.5), (2, 1.3), (5, 2.2), (5, 4.79), (10, 5.0), (12, 11)])
+def test_erlang_b_matches_its_definition(c: int, a: float) -> None:
+    assert erlang.erlang_b(c, a) == pytest.approx(direct_erlang_b(c, a), rel=1e-12)
+
+
+def test_erlang_b_known_values_and_limits() -> None:
+    # B(5, 2.2) = (2.2^5/5!) / sum_k 2.2^k/k! = 0.42947/8.80020 = 0.048802
+    assert erlang.erlang_b(5, 2.2) == pytest.approx(0.048802, abs=1e-6)
+    assert erlang.erlang_b(10, 5.0) == pytest.approx(0.018385, abs=1e-6)  # Erlang-B tables
+    for a in (0.1, 1.0, 7.5):
+        assert erlang.erlang_b(1, a) == pytest.approx(a / (1 + a))
+        assert erlang.erlang_b(0, a) == 1.0
+    assert erlang.erlang_b(4, 0.0) == 0.0
+    big = erlang.erlang_b(3000, 2900.0)  # the recursion stays stable far beyond factorials
+    assert 0.0 < big < 0.05
+
+
+@pytest.mark.parametrize(("c", "a"), [(1, 0.5), (2, 1.0), (3, 2.5), (9, 7.88), (20, 15.0)])
+def test_erlang_c_matches_mmc(c: int, a: float) -> None:
+    assert erlang.erlang_c(c, a) == pytest.approx(direct_erlang_c(c, a), rel=1e-12)
+
+
+def test_erlang_c_limits_and_instability() -> None:
+    assert erlang.erlang_c(1, 0.3) == pytest.approx(0.3)  # M/M/1: P(wait) = rho
+    assert erlang.erlang_c(2, 1.0) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="a < c"):
+        erlang.erlang_c(3, 3.0)
+    with pytest.raises(ValueError):
+        erlang.erlang_b(-1, 1.0)
+
+
+def test_occupancy_distributions_are_consistent() -> None:
+    loss = erlang.loss_occupancy(5, 4.79)
+    assert loss.sum() == pytest.approx(1.0)
+    assert loss[-1] == pytest.approx(erlang.erlang_b(5, 4.79))
+    delay = erlang.delay_occupancy(9, 7.88)
+    assert delay.sum() == pytest.approx(1.0)
+    assert delay[-1] == pytest.approx(erlang.erlang_c(9, 7.88))
+    # Below c, M/M/c is proportional to a^k/k!, like the loss system.
+    assert delay[1] / delay[0] == pytest.approx(7.88)
+    poisson = erlang.poisson_occupancy(22.2, 80)
+    assert poisson.sum() == pytest.approx(1.0)
+    assert erlang.poisson_at_least(28, 22.2) == pytest.approx(1 - poisson[:28].sum())
+
+
+def test_reference_follows_when_full() -> None:
+    divert = reference_distribution("divert", 5.0, 4.79)
+    queue = reference_distribution("queue", 9.0, 7.88)
+    overflow = reference_distribution("overflow", 28.0, 22.19)
+    unstable = reference_distribution("queue", 2.0, 2.5)
+    assert divert is not None and divert.full == pytest.approx(erlang.erlang_b(5, 4.79))
+    assert "Erlang loss" in divert.text and len(divert.shares) == 6
+    assert queue is not None and queue.full == pytest.approx(erlang.erlang_c(9, 7.88))
+    assert overflow is not None and overflow.full == pytest.approx(
+        erlang.poisson_at_least(28, 22.19)
+    )
+    assert unstable is not None and len(unstable.shares) == 0 and "≥" in unstable.text
+    assert reference_distribution("queue", 0.2, 0.1) is None  # no beds: nothing to compare
+    assert reference_distribution("divert", 5.0, math.nan) is None
+
+
+# --- figures on a real results folder ----------------------------------------------------
+
+
+def test_occupancy_figure_has_a_panel_per_facility(run_folder: Path) -> None:
+    run = read_run(run_folder)
+    fig = occupancy_figure(run.daily_occupancy, run.scenario, "en", run.replications)
+    assert isinstance(fig, Figure)
+    facilities = list(run.scenario["facilities"])
+    assert len(fig.axes) == len(facilities)
+    for ax in fig.axes:
+        assert len(ax.get_lines()) == 2  # mean and open beds
+        assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1  # the band
+        assert ax.get_ylim()[0] == 0
+    assert fig.axes[0].get_title(loc="left") == "North KØHD"
+    assert "2 replications" in fig.get_suptitle()
+
+
+def test_occupancy_distribution_figure_has_simulated_and_reference_bars(run_folder: Path) -> None:
+    run = read_run(run_folder)
+    fig = occupancy_distribution_figure(run.occupancy_distribution, run.summary, run.scenario, "en")
+    assert len(fig.axes) == 3
+    kohd = fig.axes[0]  # when_full: divert -> Erlang loss reference
+    legend = kohd.get_legend()
+    assert legend is not None
+    assert any("analytic reference (Erlang loss" in t.get_text() for t in legend.get_texts())
+    simulated = run.occupancy_distribution
+    levels = simulated[(simulated["facility"] == "kohd-north") & (simulated["share"] > 0)]
+    bars = [p for p in kohd.patches if isinstance(p, Rectangle)]
+    assert len(bars) >= len(levels) + 3  # simulated bars plus the 0..c reference (c = 2)
+    hospital = fig.axes[1]  # overflow -> Poisson reference
+    assert any("Poisson" in t.get_text() for t in hospital.get_legend().get_texts())
+
+
+def test_wait_figure_skips_groups_that_never_wait() -> None:
+    probability = np.linspace(0, 1, 101)
+    waits = pd.concat(
+        [
+            pd.DataFrame(
+                {"group": "a", "probability": probability, "wait_days": 10 * probability**4}
+            ),
+            pd.DataFrame({"group": "b", "probability": probability, "wait_days": 0.0}),
+        ]
+    )
+    scenario = {"groups": {"a": {"name": "Group A"}, "b": {"name": "Group B"}}}
+    fig = wait_figure(waits, scenario, "en")
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "Group A"
+    assert len(ax.get_lines()) == 3  # the curve, and the dotted 90 % guide lines
+    x, y = ax.get_lines()[0].get_data()
+    assert np.all(np.diff(np.asarray(y)) >= 0)  # a distribution function
+    assert "no wait: Group B" in fig.get_suptitle()
+    nothing = wait_figure(waits[waits["group"] == "b"], scenario, "nb")
+    assert "Ingen pasientgruppe ventet" in nothing.get_suptitle()
+
+
+def test_cost_figure_has_payers_and_facilities(run_folder: Path) -> None:
+    run = read_run(run_folder)
+    fig = cost_figure(run.summary, run.scenario, "en")
+    payers, facilities = fig.axes
+    assert [t.get_text() for t in payers.get_xticklabels()] == ["municipalities", "health trust"]
+    assert len(facilities.patches) == len(run.scenario["facilities"]) + 1  # and transport
+    assert "million NOK" in facilities.get_xlabel()
+
+
+def comparison_rows() -> pd.DataFrame:
+    columns = ["scenario", "kpi", "base_mean", "alt_mean", "difference", "ci_low", "ci_high"]
+    rows = [
+        ("alt", "facility.x.occupancy_mean", 3.0, 4.0, 1.0, 0.8, 1.2),
+        ("alt", "facility.y.occupancy_mean", 5.0, 5.1, 0.1, -0.3, 0.5),
+        ("alt", "facility.z.occupancy_mean", 2.0, 2.0, 0.0, 0.0, 0.0),  # unchanged: left out
+        ("alt", "facility.x.diversion_share", 0.3, 0.1, -0.2, -0.25, -0.15),
+        ("alt", "cost.total", 1e8, 1.1e8, 1e7, 5e6, 1.5e7),
+        ("alt", "cost.per_episode", 1e5, 1.1e5, 1e4, 5e3, 1.5e4),  # not in the plot
+        ("alt", "group.g.wait_mean", 1.0, 1.0, 0.0, 0.0, 0.0),  # unchanged: no panel
+    ]
+    table = pd.DataFrame(rows, columns=columns)
+    table["p_value"] = [0.001, 0.5, 1.0, 0.001, 0.01, 0.01, 1.0]
+    return table
+
+
+def test_forest_figure_panels_rows_and_highlight() -> None:
+    names = {"facilities": {"x": "Unit X", "y": "Unit Y"}, "groups": {}, "municipalities": {}}
+    fig = forest_figure(comparison_rows(), names, "en", "Base", "Alternative")
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert titles == ["Facilities: mean beds used", "Facilities: diverted", "Costs"]
+    beds = next(ax for ax in fig.axes if ax.get_title(loc="left") == "Facilities: mean beds used")
+    assert [t.get_text() for t in beds.get_yticklabels()] == ["Unit X", "Unit Y"]
+    markers = [line for line in beds.get_lines() if line.get_marker() == "o"]
+    assert [m.get_color() for m in markers] == [VERMILION, "#999999"]  # only X is significant
+    assert any(line.get_xdata()[0] == 0 for line in beds.get_lines() if line.get_marker() != "o")
+    shares = next(ax for ax in fig.axes if ax.get_title(loc="left") == "Facilities: diverted")
+    assert "percentage points" in shares.get_xlabel()
+    assert shares.get_lines()[1].get_xdata()[0] == pytest.approx(-20.0)  # shown in points
+    assert "Alternative compared with Base" in fig.get_suptitle()
+
+
+def test_write_figures_writes_png_and_svg(run_folder: Path) -> None:
+    paths = write_figures(run_folder, "nb")
+    stems = {"occupancy", "occupancy_distribution", "waiting_time", "costs"}
+    assert {p.name for p in paths} == {f"{s}.{x}" for s in stems for x in ("png", "svg")}
+    for path in paths:
+        assert path.parent == run_folder / "plots"
+        head = path.read_bytes()[:8]
+        assert head == b"\x89PNG\r\n\x1a\n" if path.suffix == ".png" else head.startswith(b"<?xml")
+    svg = (run_folder / "plots" / "costs.svg").read_text(encoding="utf-8")
+    assert "Etter betaler" in svg  # Norwegian text, kept as text in the SVG
+
+
+def test_comparison_folder_gives_one_forest_plot_per_alternative(comparison_folder: Path) -> None:
+    # Writing every scenario's figures as well is covered by tests/test_report.py.
+    comparison = read_comparison(comparison_folder)
+    assert comparison.base == "minimal" and comparison.alternatives == ["more-kohd"]
+    assert list(comparison.runs) == ["minimal", "more-kohd"]
+    figures = comparison_figures(comparison, "en")
+    assert list(figures) == ["forest_more-kohd"]
+    fig = figures["forest_more-kohd"]()
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert "Facilities: mean beds used" in titles
+
+
+def test_importing_plots_leaves_matplotlib_alone() -> None:
+    code = (
+        "import sys, matplotlib; before = matplotlib.get_backend.__module__;"
+        "import simulator.plots, simulator.report;"
+        "print('matplotlib.pyplot' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- labels ---------------------------------------------------------------------------
+
+
+def test_every_label_has_both_languages() -> None:
+    for key, texts in LABELS.items():
+        assert len(texts) == len(LANGS), key
+        assert all(t.strip() for t in texts), key
+    assert label("kpi.occupancy_mean", "nb") == "belagte senger (snitt)"
+    assert label("title.costs", "en", period="2025") == "Costs 2025"
+    with pytest.raises(ValueError, match="lang"):
+        label("kpi.admissions", "de")
+    with pytest.raises(KeyError):
+        label("kpi.no_such_kpi", "en")
+
+
+def test_numbers_follow_the_language() -> None:
+    assert format_number(1234567.891, "en", 1) == "1\u00a0234\u00a0567.9"
+    assert format_number(1234567.891, "nb", 1) == "1\u00a0234\u00a0567,9"
+    assert format_number(-2.5, "nb", 1, sign=True) == "−2,5"
+    assert format_share(0.274, "nb") == "27,4\u00a0%"
+    assert format_number(math.nan, "en") == "–"
+
+
+def test_display_names_default_to_ids() -> None:
+    names = display_names({"facilities": {"a": {"name": "Unit A"}, "b": {}}, "groups": None})
+    assert names["facilities"] == {"a": "Unit A", "b": "b"}
+    assert names["groups"] == {} and names["municipalities"] == {}
