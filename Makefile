@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/samsim validate scenarios/midt-troms/*.yaml
-	$(BIN)/samsim run scenarios/midt-troms/baseline.yaml --out results
+	$(BIN)/samsim compare scenarios/midt-troms/baseline.yaml scenarios/midt-troms/kols-to-dms.yaml --out results
+	@echo "Open report.html in the folder above: the comparison, each scenario's results and plots."
 
 test: lint typecheck pytest
 

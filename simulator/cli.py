@@ -22,7 +22,7 @@ from simulator.display import comparison_table, main_table
 from simulator.errors import SamsimError
 from simulator.executors import Failure, default_jobs
 from simulator.experiment import ExperimentFailed, Results, simulate
-from simulator.loading import load_scenario, scenario_yaml
+from simulator.loading import load_scenario, scenario_files, scenario_yaml
 from simulator.reference import editor_schema
 from simulator.schema import Scenario
 
@@ -52,6 +52,20 @@ jobs_option = click.option(
     "-j",
     type=click.IntRange(min=1),
     help="Worker processes for replications [default: all cores]. Results do not depend on it.",
+)
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["en", "nb"]),
+    default="en",
+    show_default=True,
+    help="Language of plots and report: English or Norwegian (bokmål).",
+)
+report_option = click.option(
+    "--report/--no-report",
+    default=True,
+    show_default=True,
+    help="Draw the plots and write report.html into the results folder.",
 )
 
 set_option = click.option(
@@ -140,6 +154,8 @@ def schema() -> None:
     show_default=True,
     help="The most replications --precision may run.",
 )
+@report_option
+@lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @user_errors
 def run(
@@ -151,9 +167,11 @@ def run(
     jobs: int | None,
     precision: float | None,
     max_replications: int,
+    report: bool,
+    lang: str,
     quiet: bool,
 ) -> None:
-    """Simulate a scenario and write its results folder."""
+    """Simulate a scenario and write its results folder, plots and report."""
     scenario = load_scenario(file, overrides)
     ensure_folder(out)
     try:
@@ -166,7 +184,9 @@ def run(
     click.echo(main_table(scenario, results.summary))
     for warning in results.warnings:
         click.echo(f"warning: {warning}", err=True)
-    folder = results.write(out)
+    folder = results.write(out, scenario_files(file))
+    if report:
+        write_report_for(folder, lang)
     report_failures(results.failures)
     click.echo(folder)
     if results.failures:
@@ -242,6 +262,8 @@ def report_failures(failures: Sequence[Failure]) -> None:
     help="Folder to write results under.",
 )
 @jobs_option
+@report_option
+@lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @user_errors
 def compare(
@@ -252,6 +274,8 @@ def compare(
     overrides: tuple[str, ...],
     out: str,
     jobs: int | None,
+    report: bool,
+    lang: str,
     quiet: bool,
 ) -> None:
     """Run scenarios with common random numbers and report paired differences.
@@ -285,9 +309,35 @@ def compare(
         report_failures(exc.failures)
         sys.exit(BUG)
     click.echo(comparison_table(comparison.table))
-    folder = comparison.write(out)
+    folder = comparison.write(out, [scenario_files(f) for f in (base, *alternatives)])
+    if report:
+        write_report_for(folder, lang)
     failures = [f for r in (comparison.base, *comparison.alternatives) for f in r.failures]
     report_failures(failures)
     click.echo(folder)
     if failures:
         sys.exit(BUG)
+
+
+def write_report_for(folder: Path | str, lang: str) -> Path:
+    """Draw the plots and write report.html into a results folder."""
+    # Imported here: matplotlib takes a while to load, and most commands never draw.
+    from simulator.report import write_report
+
+    return write_report(Path(folder), lang=lang)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, metavar="RESULTS...")
+@lang_option
+@user_errors
+def report(folders: tuple[str, ...], lang: str) -> None:
+    """Redraw the plots and rewrite report.html from saved results folders."""
+    for folder in folders:
+        path = Path(folder)
+        if not (path / "manifest.json").is_file():
+            raise SamsimError(
+                f"{folder}: not a samsim results folder (no manifest.json); name a folder "
+                "that `samsim run` or `samsim compare` printed"
+            )
+        click.echo(write_report_for(path, lang))

@@ -88,18 +88,25 @@ class Comparison:
         """Scenario names, base first."""
         return [self.base.scenario.name] + [r.scenario.name for r in self.alternatives]
 
-    def write(self, out: str | os.PathLike[str] = "results") -> Path:
-        """Write ``out/compare-<names>/<run id>/`` with each scenario's files and comparison.csv."""
+    def write(
+        self,
+        out: str | os.PathLike[str] = "results",
+        inputs: Sequence[Sequence[Path]] = (),
+    ) -> Path:
+        """Write ``out/compare-<names>/<run id>/`` with each scenario's files and comparison.csv.
+
+        ``inputs``: per scenario (base first), the files it was read from.
+        """
         label = "compare-" + "-vs-".join(self.names)
         if len(label) > 120:
             digest = hashlib.sha256(label.encode()).hexdigest()[:8]
             label = label[:110] + "-" + digest
 
         def fill(folder: Path) -> None:
-            for results in (self.base, *self.alternatives):
+            for i, results in enumerate((self.base, *self.alternatives)):
                 sub = folder / results.scenario.name
                 sub.mkdir()
-                write_run_files(results, sub)
+                write_run_files(results, sub, inputs[i] if i < len(inputs) else ())
             self.table.to_csv(folder / "comparison.csv", index=False)
             manifest = {
                 "kind": "comparison",

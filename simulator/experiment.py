@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -147,11 +148,14 @@ class Results:
             raise KeyError(name)
         return float(row["mean"].iloc[0])
 
-    def write(self, out: str | None = None) -> str:
-        """Write the results folder under ``out`` (see :mod:`simulator.results`); its path."""
+    def write(self, out: str | None = None, inputs: Sequence[Path] = ()) -> str:
+        """Write the results folder under ``out`` (see :mod:`simulator.results`); its path.
+
+        ``inputs``: the scenario files read (base first), copied beside the results.
+        """
         from simulator.results import write_results
 
-        return str(write_results(self, out or "results"))
+        return str(write_results(self, out or "results", inputs))
 
 
 def collect(

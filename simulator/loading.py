@@ -24,6 +24,7 @@ __all__ = [
     "parse_override",
     "read_yaml",
     "resolve",
+    "scenario_files",
     "scenario_yaml",
 ]
 
@@ -181,6 +182,17 @@ def resolve(path: Path, _chain: Sequence[Path] = ()) -> dict[str, Any]:
             ]
         )
     return deep_merge(resolve(base_path, (*_chain, here)), data)
+
+
+def scenario_files(path: Path | str) -> list[Path]:
+    """The file and every file it ``extends``, base first (for copying beside results)."""
+    chain: list[Path] = []
+    current: Path | None = Path(path)
+    while current is not None and current.resolve() not in [p.resolve() for p in chain]:
+        chain.append(current)
+        parent = read_yaml(current).get("extends")
+        current = current.parent / parent if isinstance(parent, str) else None
+    return chain[::-1]
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

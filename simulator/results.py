@@ -15,7 +15,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,12 +88,33 @@ def _new_folder(parent: Path, run_id: str) -> Path:
     raise FileExistsError(f"no free run folder under {parent}")
 
 
-def write_run_files(results: Results, folder: Path) -> None:
-    """Write one experiment's files into ``folder`` (which must exist)."""
+def copy_inputs(files: Sequence[Path], folder: Path) -> list[str]:
+    """Copy the scenario files as written (comments and sources kept) into ``folder/inputs``.
+
+    Returns their paths relative to ``folder``, base first; numbered so that
+    two files of the same name from different folders do not collide.
+    """
+    if not files:
+        return []
+    (folder / "inputs").mkdir(exist_ok=True)
+    copied = []
+    for i, source in enumerate(files, start=1):
+        name = f"inputs/{i}-{Path(source).name}"
+        shutil.copyfile(source, folder / name)
+        copied.append(name)
+    return copied
+
+
+def write_run_files(results: Results, folder: Path, inputs: Sequence[Path] = ()) -> None:
+    """Write one experiment's files into ``folder`` (which must exist).
+
+    ``inputs`` are the scenario files the run was read from (base first); they
+    are copied beside the results and listed in the manifest.
+    """
     (folder / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
-    (folder / "manifest.json").write_text(
-        json.dumps(manifest(results), indent=2) + "\n", encoding="utf-8"
-    )
+    info = manifest(results)
+    info["scenario_files"] = copy_inputs(inputs, folder)
+    (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     tables = {
         "summary.csv": results.summary,
         "replications.csv": results.replications,
@@ -134,10 +155,12 @@ def run_id(started: dt.datetime, seed: int) -> str:
     return started.strftime("%Y%m%dT%H%M%SZ") + f"-seed{seed}"
 
 
-def write_results(results: Results, out: str | os.PathLike[str]) -> Path:
+def write_results(
+    results: Results, out: str | os.PathLike[str], inputs: Sequence[Path] = ()
+) -> Path:
     """Write every results file into ``out/<scenario name>/<run id>/``; return that folder."""
     return staged_folder(
         Path(out) / results.scenario.name,
         run_id(results.started, results.seed),
-        lambda folder: write_run_files(results, folder),
+        lambda folder: write_run_files(results, folder, inputs),
     )
