@@ -7,7 +7,12 @@ priority, lower priority value first), or is admitted above capacity
 beds free up, because beds are handed to waiting patients only while fewer
 than ``capacity`` are occupied.
 
-Every change of state is logged as ``(time, occupied, blocked, capacity)``
+Patients admitted above capacity (overflow) are *corridor* patients until a
+bed frees for them: the pool counts them apart from patients who are merely
+above a capacity that was cut while they were in their beds (those beds close
+as they leave; nobody is in a corridor).
+
+Every change of state is logged as ``(time, occupied, blocked, capacity, corridor)``
 so that occupancy statistics are computed afterwards, in one place
 (:mod:`simulator.kpis`), from the exact piecewise-constant path.
 """
@@ -33,19 +38,23 @@ class BedPool:
         Beds open at time 0.
     """
 
-    __slots__ = ("env", "occupied", "blocked", "capacity", "log", "_queue", "_order")
+    __slots__ = ("env", "occupied", "blocked", "capacity", "corridor", "log", "_queue", "_order")
 
     def __init__(self, env: simpy.Environment, capacity: int) -> None:
         self.env = env
         self.occupied = 0
         self.blocked = 0
         self.capacity = capacity
-        self.log: list[float] = [0.0, 0, 0, capacity]
+        self.corridor = 0
+        self.log: list[float] = [0.0, 0, 0, capacity, 0]
         self._queue: list[tuple[int, int, simpy.Event]] = []
         self._order = itertools.count()
 
     def _record(self) -> None:
-        self.log.extend((self.env.now, self.occupied, self.blocked, self.capacity))
+        # A corridor patient moves into a bed as soon as one is free for them.
+        if self.corridor > self.occupied - self.capacity:
+            self.corridor = max(0, self.occupied - self.capacity)
+        self.log.extend((self.env.now, self.occupied, self.blocked, self.capacity, self.corridor))
 
     @property
     def waiting(self) -> int:
@@ -57,8 +66,14 @@ class BedPool:
         return self.occupied < self.capacity
 
     def take(self) -> None:
-        """Occupy a bed now: a free one, or one above capacity (overflow)."""
+        """Occupy a free bed now."""
         self.occupied += 1
+        self._record()
+
+    def take_overflow(self) -> None:
+        """Admit above capacity now: a corridor patient."""
+        self.occupied += 1
+        self.corridor += 1
         self._record()
 
     def request(self, priority: int) -> simpy.Event:

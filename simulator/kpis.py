@@ -59,7 +59,7 @@ class FacilityPath:
 
 
 def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
-    """Integrate a ``(time, occupied, blocked, capacity)`` log over ``[start, end)``."""
+    """Integrate a ``(time, occupied, blocked, capacity, corridor)`` log over ``[start, end)``."""
     days = max(1, math.ceil(end - start - 1e-9))
     times = log[:, 0]
     boundaries = np.minimum(start + np.arange(days + 1, dtype=float), end)
@@ -67,7 +67,7 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
     points = np.union1d(boundaries, inside)
     dt = np.diff(points)
     state = log[np.searchsorted(times, points[:-1], side="right") - 1]
-    occupied, blocked, capacity = state[:, 1], state[:, 2], state[:, 3]
+    occupied, blocked, capacity, corridor = state[:, 1], state[:, 2], state[:, 3], state[:, 4]
     day = np.minimum((points[:-1] - start).astype(np.int64), days - 1)
     length = np.bincount(day, weights=dt, minlength=days)
     length[length == 0] = np.nan
@@ -80,7 +80,7 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
         bed_days=float(occ_area.sum()),
         capacity_days=float(cap_area.sum()),
         blocked_days=float((blocked * dt).sum()),
-        overflow_days=float((np.maximum(occupied - capacity, 0) * dt).sum()),
+        overflow_days=float((corridor * dt).sum()),
         level_time=np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1),
         full_time=float(dt[occupied >= capacity].sum()),
         length=end - start,

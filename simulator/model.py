@@ -308,7 +308,7 @@ class Model:
             mode, _ = step.when_full[patient.m]
             code, pool, travel = own
             if mode == OVERFLOW:
-                pool.take()
+                pool.take_overflow()
                 return code, travel, 1.0
             if mode != QUEUE:
                 self.diversions.append((env.now, code, patient.g, patient.m))
@@ -359,7 +359,7 @@ class Model:
             stays=as_table(self.stays, 9),
             diversions=as_table(self.diversions, 4),
             blocks=as_table(self.blocks, 5),
-            occupancy=tuple(np.asarray(p.log, dtype=float).reshape(-1, 4) for p in self.pools),
+            occupancy=tuple(np.asarray(p.log, dtype=float).reshape(-1, 5) for p in self.pools),
             events=_events_scheduled(self.env),
         )
 

@@ -67,7 +67,8 @@ class ReplicationRecord:
     blocks
         :data:`BLOCK_COLUMNS`.
     occupancy
-        Per facility, rows ``(time, occupied, blocked, capacity)`` after every change.
+        Per facility, rows ``(time, occupied, blocked, capacity, corridor)`` after every
+        change; corridor counts overflow admissions not yet in a bed.
     events
         SimPy events processed (for benchmarks).
     """

@@ -235,8 +235,12 @@ def check_occupancy(record: ReplicationRecord) -> None:
     stays, blocks = record.stays, record.blocks
     for code, log in enumerate(record.occupancy):
         fid = record.facilities[code]
-        times, occupied, blocked, capacity = log.T
+        times, occupied, blocked, capacity, corridor = log.T
         assert np.all(np.diff(times) >= 0), fid
+        assert np.all(corridor >= 0), fid
+        assert np.all(corridor <= np.maximum(occupied - capacity, 0)), (
+            f"{fid}: more corridor patients than patients above capacity"
+        )
         assert np.all(occupied >= 0) and np.all(capacity >= 0), fid
         assert np.all(blocked >= 0), fid
         assert np.all(blocked <= occupied), f"{fid}: more blocked beds than occupied beds"

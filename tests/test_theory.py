@@ -667,6 +667,10 @@ def test_capacity_cut_never_evicts_and_reopening_admits_the_queue(seed: int) -> 
     days, start = s.run.days, 20.0
     mean_beds = (10 * (cut - start) + 3 * (reopen - cut) + 10 * (start + days - reopen)) / days
     assert kpis["facility.unit.beds_mean"] == pytest.approx(mean_beds, rel=1e-12)
+    # Patients left above a cut capacity are in closing beds, not in a corridor ...
+    assert kpis["facility.unit.overflow_days"] == 0
+    # ... but the days they keep the unit above its open beds are shown.
+    assert kpis["facility.unit.days_above_100pct"] > 0
 
 
 def test_capacity_cut_with_overflow_admits_above_capacity_only_as_overflow() -> None:
