@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["minimal_scenario", "write_yaml"]
+__all__ = ["minimal_scenario", "single_unit_dict", "write_yaml"]
 
 _MINIMAL: dict[str, Any] = {
     "name": "minimal",
@@ -92,3 +92,39 @@ def write_yaml(path: Path, data: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def single_unit_dict(
+    beds: int,
+    arrivals_per_day: float,
+    los: dict[str, Any],
+    when_full: str,
+    days: float,
+    warmup: float,
+    name: str = "single-unit",
+) -> dict[str, Any]:
+    """One municipality of 1000, one unit, one group with one step and then home.
+
+    A rate year is 365 days, so ``rate_per_1000 = arrivals_per_day * 365`` gives
+    ``arrivals_per_day`` Poisson arrivals a day.
+    """
+    return {
+        "name": name,
+        "run": {"start_date": "2025-01-01", "days": days, "warmup_days": warmup},
+        "municipalities": {"m": {"population": 1000}},
+        "facilities": {"unit": {"service": "unit", "level": "municipal", "beds": beds}},
+        "groups": {
+            "g": {
+                "rate_per_1000": arrivals_per_day * 365,
+                "entry": {"stay": 1.0},
+                "steps": {
+                    "stay": {
+                        "service": "unit",
+                        "los": los,
+                        "when_full": when_full,
+                        "next": {"home": 1.0},
+                    }
+                },
+            }
+        },
+    }

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import single_unit_dict
 from scipy import stats
 
 from simulator import simulate, validate
@@ -90,29 +91,7 @@ def single_unit(
     warmup: float,
 ) -> Scenario:
     """One municipality of 1000, one unit, one group with one step and then home."""
-    return validate(
-        {
-            "name": "single-unit",
-            "run": {"start_date": "2025-01-01", "days": days, "warmup_days": warmup},
-            "municipalities": {"m": {"population": 1000}},
-            "facilities": {"unit": {"service": "unit", "level": "municipal", "beds": beds}},
-            "groups": {
-                "g": {
-                    # A rate year is 365 days: lambda per day = rate_per_1000 / 365 here.
-                    "rate_per_1000": arrivals_per_day * 365,
-                    "entry": {"stay": 1.0},
-                    "steps": {
-                        "stay": {
-                            "service": "unit",
-                            "los": los,
-                            "when_full": when_full,
-                            "next": {"home": 1.0},
-                        }
-                    },
-                }
-            },
-        }
-    )
+    return validate(single_unit_dict(beds, arrivals_per_day, los, when_full, days, warmup))
 
 
 def mean_se(values: Any) -> tuple[float, float]:

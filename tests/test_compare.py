@@ -1,0 +1,124 @@
+"""Comparing scenarios: common random numbers make paired intervals sharp and honest."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from helpers import single_unit_dict, write_yaml
+from scipy import stats
+
+from simulator import validate
+from simulator.cli import main
+from simulator.compare import COLUMNS, compare, paired_differences, significant
+from simulator.experiment import simulate
+
+EXP = {"dist": "exponential", "mean": 1.0}
+
+
+def loss_unit(beds: int, name: str) -> dict:
+    # 4 arrivals a day, mean stay 1 day: offered load 4; Erlang-B(5, 4) = 0.199, B(7, 4) = 0.064.
+    return single_unit_dict(beds, 4.0, EXP, "divert", days=200, warmup=10, name=name)
+
+
+def test_more_beds_divert_fewer_with_an_interval_below_zero() -> None:
+    five, seven = validate(loss_unit(5, "five")), validate(loss_unit(7, "seven"))
+    comparison = compare(five, [seven], replications=10, seed=11)
+    row = comparison.table.set_index("kpi").loc["facility.unit.diversions"]
+    assert row["ci_high"] < 0
+    assert row["p_value"] < 0.001
+    assert list(comparison.table.columns) == COLUMNS
+    assert (comparison.table["scenario"] == "seven").all()
+
+
+def test_paired_interval_is_narrower_than_the_unpaired_one() -> None:
+    """Common random numbers: the same patients arrive in both, so noise cancels."""
+    five, seven = validate(loss_unit(5, "five")), validate(loss_unit(7, "seven"))
+    n = 10
+    base = simulate(five, n, seed=3).replications
+    alt = simulate(seven, n, seed=3).replications
+    paired = paired_differences(base, alt, "seven").set_index("kpi")
+    for kpi in ("facility.unit.admissions", "facility.unit.occupancy_mean"):
+        a, b = alt[kpi].to_numpy(float), base[kpi].to_numpy(float)
+        # Welch's unpaired interval of the same difference.
+        se = math.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n)
+        dof = se**4 / ((a.var(ddof=1) / n) ** 2 / (n - 1) + (b.var(ddof=1) / n) ** 2 / (n - 1))
+        unpaired = 2 * float(stats.t.ppf(0.975, dof)) * se
+        width = paired.loc[kpi, "ci_high"] - paired.loc[kpi, "ci_low"]
+        assert width < 0.5 * unpaired, f"{kpi}: paired {width:.3g} vs unpaired {unpaired:.3g}"
+
+
+def test_arrivals_are_common_to_both_scenarios() -> None:
+    five, seven = validate(loss_unit(5, "five")), validate(loss_unit(7, "seven"))
+    base = simulate(five, 3, seed=5).replications
+    alt = simulate(seven, 3, seed=5).replications
+    np.testing.assert_array_equal(base["group.g.episodes"], alt["group.g.episodes"])
+
+
+def test_paired_differences_by_hand() -> None:
+    base = pd.DataFrame({"replication": [0, 1, 2, 3], "k": [1.0, 2.0, 3.0, 4.0]})
+    alt = pd.DataFrame({"replication": [0, 1, 2, 3], "k": [2.0, 2.5, 4.0, 5.5]})
+    row = paired_differences(base, alt, "x").iloc[0]
+    d = np.array([1.0, 0.5, 1.0, 1.5])
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2
+    assert row["difference"] == pytest.approx(d.mean())
+    assert row["ci_low"] == pytest.approx(d.mean() - half)
+    assert row["ci_high"] == pytest.approx(d.mean() + half)
+    assert row["p_value"] == pytest.approx(stats.ttest_rel(alt["k"], base["k"]).pvalue)
+
+
+def test_identical_scenarios_differ_by_exactly_nothing() -> None:
+    five = validate(loss_unit(5, "five"))
+    same = validate(loss_unit(5, "same"))
+    table = compare(five, [same], replications=3, seed=2).table
+    assert (table["difference"].fillna(0) == 0).all()
+    assert significant(table).empty
+
+
+def test_compare_command_writes_each_scenario_and_the_comparison(tmp_path: Path) -> None:
+    base = write_yaml(tmp_path / "five.yaml", loss_unit(5, "five"))
+    alt = write_yaml(tmp_path / "seven.yaml", loss_unit(7, "seven"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            str(base),
+            str(alt),
+            "-r",
+            "4",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+            "--jobs",
+            "1",
+            "--no-report",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    folder = Path(result.output.strip().splitlines()[-1])
+    assert folder.parent.name == "compare-five-vs-seven"
+    assert (folder / "comparison.csv").is_file()
+    for name in ("five", "seven"):
+        assert (folder / name / "summary.csv").is_file()
+        assert (folder / name / "inputs" / f"1-{name}.yaml").is_file()
+    assert "facility.unit.diversions" in result.output  # printed as a significant change
+    table = pd.read_csv(folder / "comparison.csv")
+    assert list(table.columns) == COLUMNS
+
+
+def test_compare_refuses_two_scenarios_of_the_same_name(tmp_path: Path) -> None:
+    base = write_yaml(tmp_path / "a.yaml", loss_unit(5, "same"))
+    alt = write_yaml(tmp_path / "b.yaml", loss_unit(7, "same"))
+    result = CliRunner().invoke(
+        main, ["compare", str(base), str(alt), "-r", "2", "--out", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 2
+    assert "own name" in result.output
+    assert "Traceback" not in result.output
