@@ -1,7 +1,8 @@
 """Text a planner reads in the terminal: the main KPIs of a run as a table.
 
-Display labels live here, in one mapping, so that code, files and columns keep
-their stable snake_case names.
+Display labels come from :mod:`simulator.labels`, the one mapping shared with
+plots and report, so that code, files and columns keep their stable snake_case
+names.
 """
 
 from __future__ import annotations
@@ -10,20 +11,30 @@ import math
 
 import pandas as pd
 
+from simulator.labels import label
 from simulator.schema import Scenario
 
-__all__ = ["LABELS", "main_table"]
+__all__ = ["comparison_table", "main_table"]
 
-LABELS: dict[str, str] = {
-    "beds_mean": "open beds",
-    "admissions": "admissions",
-    "diversion_share": "diverted",
-    "occupancy_mean": "mean beds used",
-    "utilisation": "utilisation",
-    "blocked_days": "blocked days",
-    "overflow_days": "corridor days",
-    "wait_mean": "mean wait (days)",
-}
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("beds_mean", "beds"),
+    ("admissions", "int"),
+    ("diversion_share", "share"),
+    ("occupancy_mean", "num"),
+    ("utilisation", "share"),
+    ("blocked_days", "int"),
+    ("overflow_days", "int"),
+    ("wait_mean", "num"),
+)
+"""The facility table's columns: KPI suffix and how its numbers are written."""
+
+COSTS: tuple[tuple[str, str], ...] = (
+    ("column.total", "cost.total"),
+    ("payer.municipality", "cost.payer.municipality"),
+    ("payer.health_trust", "cost.payer.health_trust"),
+    ("column.of_which_blocked", "cost.blocked_payments"),
+)
+"""The cost lines: label key and KPI."""
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -50,22 +61,12 @@ def _cell(summary: pd.DataFrame, kpi: str, kind: str) -> str:
     return text
 
 
-def main_table(scenario: Scenario, summary: pd.DataFrame) -> str:
+def main_table(scenario: Scenario, summary: pd.DataFrame, lang: str = "en") -> str:
     """Facilities and costs: means with the half-width of their 95 % interval."""
-    columns = [
-        ("admissions", "int"),
-        ("diversion_share", "share"),
-        ("occupancy_mean", "num"),
-        ("utilisation", "share"),
-        ("blocked_days", "int"),
-        ("overflow_days", "int"),
-        ("wait_mean", "num"),
-    ]
-    columns.insert(0, ("beds_mean", "beds"))
-    header = ["facility"] + [LABELS[c] for c, _ in columns]
+    header = [label("column.facility", lang)] + [label(f"kpi.{c}", lang) for c, _ in COLUMNS]
     rows = [header]
     for fid in scenario.facilities:
-        rows.append([fid] + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in columns])
+        rows.append([fid] + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in COLUMNS])
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -75,16 +76,10 @@ def main_table(scenario: Scenario, summary: pd.DataFrame) -> str:
         for r in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
-    costs = [
-        ("total", "cost.total"),
-        ("municipalities", "cost.payer.municipality"),
-        ("health trust", "cost.payer.health_trust"),
-        ("of which blocked-day payments", "cost.blocked_payments"),
-    ]
     lines.append("")
-    lines.append("cost over the period (NOK)")
-    for label, kpi in costs:
-        lines.append(f"  {label:<32}{_cell(summary, kpi, 'int'):>28}")
+    lines.append(label("heading.period_costs", lang))
+    for key, kpi in COSTS:
+        lines.append(f"  {label(key, lang):<32}{_cell(summary, kpi, 'int'):>28}")
     return "\n".join(lines)
 
 

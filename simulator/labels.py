@@ -30,6 +30,7 @@ __all__ = [
     "kpi_unit",
     "kpi_parts",
     "label",
+    "label_or",
 ]
 
 Lang = Literal["en", "nb"]
@@ -251,6 +252,7 @@ _HEADING: _L = {
     ),
     "scenarios": ("Scenarios", "Scenarioer"),
     "other_changes": ("Other KPIs that changed", "Andre indikatorer som endret seg"),
+    "period_costs": ("cost over the period (NOK)", "kostnad i perioden (kr)"),
 }
 
 _COLUMN: _L = {
@@ -294,6 +296,8 @@ _COLUMN: _L = {
     "p_value": ("p", "p"),
     "scenario": ("scenario", "scenario"),
     "amount": ("NOK", "kr"),
+    "total": ("total", "totalt"),
+    "of_which_blocked": ("of which blocked-day payments", "herav betaling for utskrivningsklare"),
     "yes": ("yes", "ja"),
     "no": ("no", "nei"),
     "all": ("all municipalities", "alle kommuner"),
@@ -530,6 +534,11 @@ def label(key: str, lang: str = "en", **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def label_or(key: str, default: str, lang: str = "en") -> str:
+    """The label of ``key`` in ``lang``, or ``default`` where there is no such label."""
+    return label(key, lang) if key in LABELS else default
+
+
 def display_names(scenario: Mapping[str, Any]) -> Names:
     """Display names by section and id from a scenario as plain data (``scenario.yaml``)."""
     names: Names = {}
@@ -556,13 +565,11 @@ def kpi_parts(kpi: str, names: Names, lang: str = "en") -> tuple[str, str, str]:
     if parts[0] in _SECTIONS and len(parts) >= 3:
         ident, suffix = ".".join(parts[1:-1]), parts[-1]
         subject = names.get(_SECTIONS[parts[0]], {}).get(ident, ident)
-        key = f"kpi.{suffix}"
-        return parts[0], subject, label(key, lang) if key in LABELS else suffix
+        return parts[0], subject, label_or(f"kpi.{suffix}", suffix, lang)
     if parts[0] == "cost" and len(parts) >= 3 and parts[1] == "facility":
         ident = ".".join(parts[2:])
         return "cost", names.get("facilities", {}).get(ident, ident), label("kpi.cost", lang)
-    key = kpi
-    return parts[0], label(key, lang) if key in LABELS else kpi, ""
+    return parts[0], label_or(kpi, kpi, lang), ""
 
 
 def kpi_label(kpi: str, names: Names, lang: str = "en") -> str:

@@ -1,0 +1,175 @@
+"""The HTML report of a results folder: one self-contained file a planner can mail.
+
+:func:`write_report` writes ``<folder>/report.html`` for a run folder or a
+comparison folder. Everything is inside the file: the plots as base64 PNG
+data URIs, the CSS inline, no scripts and no external resources. Text read
+from the folder (titles, descriptions, names, warnings) is escaped.
+
+A run report holds, in this order: title and description; warnings; the
+KPI tables with 95 % intervals (facilities, groups, municipalities, costs);
+the plots; and a model description in the order of the STRESS-DES
+checklist (Monks et al. 2019, *Strengthening the reporting of empirical
+simulation studies*): objectives, logic, inputs and their sources,
+assumptions, randomness, warm-up, replications, implementation. Results come
+before the method because a planner reads them first; the contents list at
+the top links every section.
+
+A comparison report holds the paired differences (significant changes
+first), the forest plots, and a short section per scenario linking its own
+full report.
+
+The parts: :mod:`~simulator.report.html` (escaping, numbers, tables, page),
+:mod:`~simulator.report.sections` (results, plots, warnings, comparison table),
+:mod:`~simulator.report.inputs` and :mod:`~simulator.report.description` (the
+model description).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulator.labels import label
+from simulator.plots import figure_files, write_figures
+from simulator.readers import (
+    ComparisonFolder,
+    RunFolder,
+    is_comparison,
+    period_text,
+    read_comparison,
+    read_run,
+)
+from simulator.report.description import model_section
+from simulator.report.html import esc, format_value, h4, nav, page
+from simulator.report.inputs import yaml_comments
+from simulator.report.sections import (
+    FACILITY_COLUMNS,
+    comparison_table,
+    cost_heading,
+    cost_table,
+    figures_section,
+    kpi_table,
+    results_section,
+    warnings_section,
+)
+
+__all__ = ["format_value", "render_comparison", "render_run", "write_report", "yaml_comments"]
+
+
+def _description(run: RunFolder) -> str:
+    description = str(run.scenario.get("description") or "").strip()
+    return f'<p class="description">{esc(description)}</p>' if description else ""
+
+
+def render_run(run: RunFolder, pngs: Sequence[Path], lang: str = "en") -> str:
+    """The HTML of a run report, with the given PNG files embedded."""
+    settings = run.scenario.get("run") or {}
+    meta = " · ".join(
+        x
+        for x in (
+            str(run.scenario.get("name", "")),
+            period_text(run.scenario, lang),
+            f"{label('column.replications_run', lang)}: {run.replications}",
+            f"seed {run.manifest.get('seed', settings.get('seed', ''))}",
+        )
+        if x
+    )
+    failures = len(run.manifest.get("failures") or [])
+    body = [
+        "<header>",
+        f'<p class="kind">{esc(label("heading.report", lang))}</p>',
+        f"<h1>{esc(run.title)}</h1>",
+        f'<p class="meta">{esc(meta)}</p>',
+        _description(run),
+        "</header>",
+        warnings_section(run.manifest.get("warnings") or [], failures, lang),
+        nav(["results", "plots", "model"], lang),
+        results_section(run, lang),
+        figures_section(pngs, lang),
+        model_section(run, lang),
+    ]
+    version = str(run.manifest.get("samsim_version", ""))
+    return page(run.title, "\n".join(b for b in body if b), lang, version)
+
+
+def render_comparison(comparison: ComparisonFolder, pngs: Sequence[Path], lang: str = "en") -> str:
+    """The HTML of a comparison report, with the given PNG files (forest plots) embedded."""
+    base = comparison.runs.get(comparison.base)
+    names = base.names if base else {"facilities": {}, "groups": {}, "municipalities": {}}
+
+    def title_of(name: str) -> str:
+        run = comparison.runs.get(name)
+        return str(run.scenario.get("title") or name) if run else name
+
+    alternatives = comparison.alternatives
+    title = " | ".join(title_of(n) for n in [comparison.base, *alternatives])
+    m = comparison.manifest
+    version = str(base.manifest.get("samsim_version", "")) if base else ""
+    note = label(
+        "text.comparison_note", lang, seed=m.get("seed", "?"), n=m.get("replications", "?")
+    )
+    body = [
+        "<header>",
+        f'<p class="kind">{esc(label("heading.comparison_report", lang))}</p>',
+        f"<h1>{esc(title)}</h1>",
+        "</header>",
+        warnings_section(m.get("warnings") or [], 0, lang),
+        nav(["comparison", "plots", "scenarios"], lang),
+        f'<h2 id="comparison">{esc(label("heading.comparison", lang))}</h2>',
+        f'<p class="note">{esc(note)}</p>',
+    ]
+    for alt in alternatives:
+        rows = comparison.comparison[comparison.comparison["scenario"] == alt]
+        body.append(f"<h3>{esc(title_of(alt))} − {esc(title_of(comparison.base))}</h3>")
+        body.append(comparison_table(rows, names, lang))
+    body.append(figures_section(pngs, lang))
+    body.append(f'<h2 id="scenarios">{esc(label("heading.scenarios", lang))}</h2>')
+    for name, run in comparison.runs.items():
+        role = label("column.base" if name == comparison.base else "column.alt", lang)
+        body += [
+            f"<h3>{esc(title_of(name))} <small>({esc(role)}: {esc(name)})</small></h3>",
+            _description(run),
+            f'<p><a href="{esc(name)}/report.html">{esc(label("text.full_report", lang))}</a></p>',
+            h4("kpi_facilities", lang),
+            kpi_table(run, "facility", FACILITY_COLUMNS, lang),
+            f"<h4>{esc(cost_heading(run, lang))}</h4>",
+            cost_table(run, lang),
+        ]
+    return page(title, "\n".join(b for b in body if b), lang, version)
+
+
+def write_report(folder: Path, lang: str = "en", figures: Sequence[Path] | None = None) -> Path:
+    """Write ``folder/report.html`` for a run or comparison folder; its path.
+
+    Parameters
+    ----------
+    folder
+        A run folder or a comparison folder.
+    lang
+        "en" or "nb".
+    figures
+        The files :func:`simulator.plots.write_figures` wrote for this folder; when
+        None, the figures are written first (in ``lang``). For a comparison folder
+        each scenario's subfolder gets its own ``report.html`` too.
+    """
+    folder = Path(folder)
+    label("heading.report", lang)  # refuses an unknown language before any work
+    paths = list(figures) if figures is not None else write_figures(folder, lang)
+    target = folder / "report.html"
+    if is_comparison(folder):
+        comparison = read_comparison(folder)
+        for run in comparison.runs.values():
+            write_report(run.path, lang, [p for p in paths if _inside(p, run.path)])
+        text = render_comparison(comparison, figure_files(paths, folder), lang)
+    else:
+        text = render_run(read_run(folder), figure_files(paths, folder), lang)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
