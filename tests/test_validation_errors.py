@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import minimal_scenario, write_yaml
 
-import simulator.cli
+import simulator.cli.scenario_commands
 from simulator.cli import main
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -1090,7 +1090,7 @@ def test_unexpected_exception_exits_1(tmp_path: Path, monkeypatch: pytest.Monkey
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(simulator.cli, "load_scenario", broken)
+    monkeypatch.setattr(simulator.cli.scenario_commands, "load_scenario", broken)
     for command in ("validate", "show"):
         result = invoke(command, str(path))
         assert result.exit_code == 1

@@ -1,131 +1,31 @@
-"""The ``samsim`` command line: a thin adapter over the Python API.
-
-Each command parses its arguments, calls one library function, writes, and
-exits: 0 done, 2 the user's input is wrong (one message per problem, no
-traceback), 1 a bug.
-"""
+"""Commands that run experiments and present them: run, compare, report."""
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from simulator.cli.base import (
+    BUG,
+    ensure_folder,
+    jobs_option,
+    lang_option,
+    main,
+    report_failures,
+    report_option,
+    set_option,
+    user_errors,
+)
 from simulator.compare import compare as run_comparison
-from simulator.demand import expected_episodes
 from simulator.display import comparison_table, main_table
 from simulator.errors import SamsimError
-from simulator.executors import Failure, default_jobs
+from simulator.executors import default_jobs
 from simulator.experiment import ExperimentFailed, Results, simulate
-from simulator.loading import load_scenario, scenario_files, scenario_yaml
-from simulator.reference import editor_schema
+from simulator.loading import load_scenario, scenario_files
 from simulator.schema import Scenario
-
-__all__ = ["main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-INPUT_ERROR = 2
-BUG = 1
-
-
-def user_errors(func: F) -> F:
-    """Turn a :class:`SamsimError` into its message on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SamsimError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(INPUT_ERROR)
-
-    return wrapper  # type: ignore[return-value]
-
-
-jobs_option = click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    help="Worker processes for replications [default: all cores]. Results do not depend on it.",
-)
-
-lang_option = click.option(
-    "--lang",
-    type=click.Choice(["en", "nb"]),
-    default="en",
-    show_default=True,
-    help="Language of plots and report: English or Norwegian (bokmål).",
-)
-report_option = click.option(
-    "--report/--no-report",
-    default=True,
-    show_default=True,
-    help="Draw the plots and write report.html into the results folder.",
-)
-
-set_option = click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change one value of the scenario, e.g. facilities.dms-senja-kohd.beds=6 (repeatable).",
-)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="samsim", prog_name="samsim")
-def main() -> None:
-    """samsim: simulate task transfer between municipalities and hospitals."""
-
-
-def overview(scenario: Scenario) -> str:
-    """One line on what a scenario holds: places, beds, groups, expected demand."""
-    beds = sum(f.beds for f in scenario.facilities.values())
-    episodes = sum(expected_episodes(scenario).values())
-    return (
-        f"{len(scenario.municipalities)} municipalities, "
-        f"{len(scenario.facilities)} facilities ({beds} beds at start), "
-        f"{len(scenario.groups)} groups, ~{episodes:,.0f} episodes/year"
-    )
-
-
-@main.command()
-@click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
-def validate(files: tuple[str, ...]) -> None:
-    """Check scenario files without running them."""
-    failed = 0
-    for path in files:
-        try:
-            scenario = load_scenario(path)
-        except SamsimError as exc:
-            failed += 1
-            click.echo(f"invalid {path}", err=False)
-            click.echo(str(exc), err=True)
-            continue
-        click.echo(f"ok      {path}: {overview(scenario)}")
-    if failed:
-        sys.exit(INPUT_ERROR)
-
-
-@main.command()
-@click.argument("file", metavar="SCENARIO")
-@set_option
-@user_errors
-def show(file: str, overrides: tuple[str, ...]) -> None:
-    """Print the resolved scenario (overlays and --set applied) as YAML."""
-    scenario = load_scenario(file, overrides)
-    click.echo(scenario_yaml(scenario), nl=False)
-
-
-@main.command()
-def schema() -> None:
-    """Print the JSON Schema of the scenario format (for editors)."""
-    click.echo(json.dumps(editor_schema(), indent=2, ensure_ascii=False))
 
 
 @main.command()
@@ -193,16 +93,6 @@ def run(
         sys.exit(BUG)
 
 
-def ensure_folder(out: str) -> None:
-    """Create the ``--out`` folder before simulating, so a bad path fails at once (exit 2)."""
-    try:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SamsimError(
-            f"--out {out}: cannot create the results folder ({exc.strerror or exc})"
-        ) from None
-
-
 def run_with_progress(
     scenario: Scenario,
     replications: int | None,
@@ -234,18 +124,6 @@ def run_with_progress(
         file=sys.stderr,
     ) as bar:
         return go(lambda done, n: bar.update(1))
-
-
-def report_failures(failures: Sequence[Failure]) -> None:
-    """Say which replications failed, with their tracebacks, on stderr."""
-    for failure in failures:
-        click.echo(f"replication failed: {failure}\n{failure.traceback}", err=True)
-    if failures:
-        click.echo(
-            f"{len(failures)} replication(s) failed; the others' results were written "
-            "and the manifest lists the failures. This is a bug: please report it.",
-            err=True,
-        )
 
 
 @main.command()

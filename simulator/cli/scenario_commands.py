@@ -1,0 +1,60 @@
+"""Commands about scenario files: validate, show, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from simulator.cli.base import INPUT_ERROR, main, set_option, user_errors
+from simulator.demand import expected_episodes
+from simulator.errors import SamsimError
+from simulator.loading import load_scenario, scenario_yaml
+from simulator.reference import editor_schema
+from simulator.schema import Scenario
+
+
+def overview(scenario: Scenario) -> str:
+    """One line on what a scenario holds: places, beds, groups, expected demand."""
+    beds = sum(f.beds for f in scenario.facilities.values())
+    episodes = sum(expected_episodes(scenario).values())
+    return (
+        f"{len(scenario.municipalities)} municipalities, "
+        f"{len(scenario.facilities)} facilities ({beds} beds at start), "
+        f"{len(scenario.groups)} groups, ~{episodes:,.0f} episodes/year"
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario files without running them."""
+    failed = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except SamsimError as exc:
+            failed += 1
+            click.echo(f"invalid {path}", err=False)
+            click.echo(str(exc), err=True)
+            continue
+        click.echo(f"ok      {path}: {overview(scenario)}")
+    if failed:
+        sys.exit(INPUT_ERROR)
+
+
+@main.command()
+@click.argument("file", metavar="SCENARIO")
+@set_option
+@user_errors
+def show(file: str, overrides: tuple[str, ...]) -> None:
+    """Print the resolved scenario (overlays and --set applied) as YAML."""
+    scenario = load_scenario(file, overrides)
+    click.echo(scenario_yaml(scenario), nl=False)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    click.echo(json.dumps(editor_schema(), indent=2, ensure_ascii=False))
