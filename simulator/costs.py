@@ -64,12 +64,16 @@ def cost_kpis(
     payer_total = {"municipality": 0.0, "health_trust": 0.0}
     kpis: dict[str, float] = {}
 
+    n_f = len(scenario.facilities)
+    # (facility, municipality) tables in one pass over the stays.
+    cell = facility_code * n_m + municipality_code
+    days_table = np.bincount(cell, weights=stay_days, minlength=n_f * n_m).reshape(n_f, n_m)
+    adm_table = np.bincount(cell[admitted_in], minlength=n_f * n_m).reshape(n_f, n_m)
     for code, (fid, facility) in enumerate(scenario.facilities.items()):
         c = facility.costs
         path = paths[code]
-        here = facility_code == code
-        days_by_m = np.bincount(municipality_code[here], weights=stay_days[here], minlength=n_m)
-        adm_by_m = np.bincount(municipality_code[here & admitted_in], minlength=n_m)
+        days_by_m = days_table[code]
+        adm_by_m = adm_table[code]
         fixed = c.per_bed_year * path.capacity_days / DAYS_PER_RATE_YEAR
         total = fixed + c.per_bed_day * path.bed_days + c.per_admission * adm_by_m.sum()
         if days_by_m.sum() > 0:

@@ -22,6 +22,7 @@ numpy, so a stream's arrival times depend only on its own random generator.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -59,12 +60,13 @@ class Calendar:
         """Simulated time at the start of ``date``."""
         return float((date - self.sim_start).days)
 
+    @functools.cached_property
     def day_table(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Day of year (1-based) and weekday (Monday 0) of each simulated day."""
         n = math.ceil(self.horizon) + 1
-        dates = [self.sim_start + dt.timedelta(days=i) for i in range(n)]
-        doy = np.array([d.timetuple().tm_yday for d in dates], dtype=np.int64)
-        weekday = np.array([d.weekday() for d in dates], dtype=np.int64)
+        days = np.datetime64(self.sim_start, "D") + np.arange(n)
+        doy = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
+        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
         return doy, weekday
 
 
@@ -172,7 +174,7 @@ def _stream(
     base_year = start.year + (start - dt.date(start.year, 1, 1)).days / DAYS_PER_CALENDAR_YEAR
     weekday = np.array(g.weekday if g.weekday is not None else [1.0] * 7, dtype=float)
     weekday = weekday / weekday.mean()
-    doy, dow = cal.day_table()
+    doy, dow = cal.day_table
     return DemandStream(
         municipality=mid,
         group=gid,

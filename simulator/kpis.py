@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.costs import cost_kpis
-from simulator.records import ReplicationRecord
+from simulator.records import Outcome, ReplicationRecord
 from simulator.schema import Scenario
 
 __all__ = [
@@ -128,45 +128,72 @@ def wait_quantiles(record: ReplicationRecord) -> FloatArray:
     return table
 
 
+def _count(codes: FloatArray, mask: NDArray[np.bool_], n: int) -> NDArray[np.int64]:
+    """How many rows of each code (0..n-1) where ``mask`` holds."""
+    return np.bincount(codes[mask].astype(np.int64), minlength=n)
+
+
+def _total(codes: FloatArray, mask: NDArray[np.bool_], weights: FloatArray, n: int) -> FloatArray:
+    """Sum of ``weights`` by code where ``mask`` holds."""
+    summed: FloatArray = np.bincount(
+        codes[mask].astype(np.int64), weights=weights[mask], minlength=n
+    ).astype(float)
+    return summed
+
+
+def _wait_stats_by(codes: FloatArray, waits: FloatArray, n: int) -> list[tuple[float, float]]:
+    """Mean and 90th percentile of ``waits`` for each code, sorting once."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n + 1))
+    sorted_waits = waits[order]
+    return [_wait_stats(sorted_waits[bounds[c] : bounds[c + 1]]) for c in range(n)]
+
+
 def compute_kpis(
     record: ReplicationRecord, scenario: Scenario
 ) -> tuple[dict[str, float], list[FacilityPath]]:
-    """Every KPI of one replication, and each facility's occupancy path."""
+    """Every KPI of one replication, and each facility's occupancy path.
+
+    Rows are grouped by facility, group and municipality with one pass each
+    (``bincount``), so the cost grows with the rows, not rows x facilities.
+    """
     start, end = record.warmup, record.horizon
     stays, episodes, diversions = record.stays, record.episodes, record.diversions
+    n_f, n_g, n_m = len(record.facilities), len(record.groups), len(record.municipalities)
+    facility, group, municipality = stays[:, 3], stays[:, 1], stays[:, 2]
     admitted_in = (stays[:, 5] >= start) & (stays[:, 5] < end)
     waits = stays[:, 5] - stays[:, 4]
     stay_days = clipped_durations(stays[:, 5], stays[:, 6], start, end)
     episodes_in = (episodes[:, 2] >= start) & (episodes[:, 2] < end)
+    ended_in = (episodes[:, 3] >= start) & (episodes[:, 3] < end)
     diverted_in = (diversions[:, 0] >= start) & (diversions[:, 0] < end)
     kpis: dict[str, float] = {}
-    paths = []
+    paths = [facility_path(log, start, end) for log in record.occupancy]
 
+    admissions = _count(facility, admitted_in, n_f)
+    diverted = _count(diversions[:, 1], diverted_in, n_f)
+    facility_waits = _wait_stats_by(facility[admitted_in], waits[admitted_in], n_f)
+    ended = admitted_in & ~np.isnan(stays[:, 6])
+    in_bed_count = _count(facility, ended, n_f)
+    in_bed_time = _total(facility, ended, np.nan_to_num(stays[:, 6] - stays[:, 5]), n_f)
+    tolerance = 1e-9
     for code, fid in enumerate(record.facilities):
-        path = facility_path(record.occupancy[code], start, end)
-        paths.append(path)
-        here = stays[:, 3] == code
-        admissions = int((here & admitted_in).sum())
-        diverted = int((diverted_in & (diversions[:, 1] == code)).sum())
+        path = paths[code]
         mean_beds = path.capacity_days / path.length
         occupancy_mean = path.bed_days / path.length
-        wait_mean, wait_p90 = _wait_stats(waits[here & admitted_in])
-        tolerance = 1e-9
+        wanted = int(admissions[code] + diverted[code])
         prefix = f"facility.{fid}"
-        kpis[f"{prefix}.admissions"] = admissions
-        kpis[f"{prefix}.diversions"] = diverted
-        kpis[f"{prefix}.diversion_share"] = (
-            diverted / (admissions + diverted) if admissions + diverted else NAN
-        )
+        kpis[f"{prefix}.admissions"] = int(admissions[code])
+        kpis[f"{prefix}.diversions"] = int(diverted[code])
+        kpis[f"{prefix}.diversion_share"] = diverted[code] / wanted if wanted else NAN
         kpis[f"{prefix}.occupancy_mean"] = occupancy_mean
         kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.level_time, 0.95)
         kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
         kpis[f"{prefix}.beds_mean"] = mean_beds
         kpis[f"{prefix}.share_time_full"] = path.full_time / path.length
-        in_bed = stays[here & admitted_in & ~np.isnan(stays[:, 6])]
         kpis[f"{prefix}.offered_load"] = (
-            (admissions + diverted) / path.length * float((in_bed[:, 6] - in_bed[:, 5]).mean())
-            if len(in_bed)
+            wanted / path.length * float(in_bed_time[code] / in_bed_count[code])
+            if in_bed_count[code]
             else NAN
         )
         kpis[f"{prefix}.days_above_85pct"] = int(
@@ -178,33 +205,33 @@ def compute_kpis(
         kpis[f"{prefix}.overflow_days"] = path.overflow_days
         kpis[f"{prefix}.blocked_days"] = path.blocked_days
         kpis[f"{prefix}.bed_days"] = path.bed_days
-        kpis[f"{prefix}.wait_mean"] = wait_mean
-        kpis[f"{prefix}.wait_p90"] = wait_p90
+        kpis[f"{prefix}.wait_mean"], kpis[f"{prefix}.wait_p90"] = facility_waits[code]
 
     municipal = np.array([f.level == "municipal" for f in scenario.facilities.values()])
-    stay_municipal = municipal[stays[:, 3].astype(np.int64)] if len(stays) else np.zeros(0, bool)
+    stay_municipal = municipal[facility.astype(np.int64)] if len(stays) else np.zeros(0, bool)
+    everything = np.ones(len(stays), dtype=bool)
+    group_days = _total(group, everything, stay_days, n_g)
+    group_municipal_days = _total(group, stay_municipal, stay_days, n_g)
+    group_waits = _wait_stats_by(group[admitted_in], waits[admitted_in], n_g)
+    group_episodes = _count(episodes[:, 0], episodes_in, n_g)
+    group_deaths = _count(episodes[:, 0], ended_in & (episodes[:, 4] == Outcome.DEATH), n_g)
     for code, gid in enumerate(record.groups):
-        mine = stays[:, 1] == code
-        wait_mean, wait_p90 = _wait_stats(waits[mine & admitted_in])
-        total_days = stay_days[mine].sum()
         prefix = f"group.{gid}"
-        kpis[f"{prefix}.episodes"] = int((episodes_in & (episodes[:, 0] == code)).sum())
-        kpis[f"{prefix}.wait_mean"] = wait_mean
-        kpis[f"{prefix}.wait_p90"] = wait_p90
+        kpis[f"{prefix}.episodes"] = int(group_episodes[code])
+        kpis[f"{prefix}.wait_mean"], kpis[f"{prefix}.wait_p90"] = group_waits[code]
         kpis[f"{prefix}.municipal_share"] = (
-            float(stay_days[mine & stay_municipal].sum() / total_days) if total_days > 0 else NAN
+            float(group_municipal_days[code] / group_days[code]) if group_days[code] > 0 else NAN
         )
-        ended_in = (episodes[:, 3] >= start) & (episodes[:, 3] < end)
-        kpis[f"{prefix}.deaths"] = int(
-            (ended_in & (episodes[:, 0] == code) & (episodes[:, 4] == 2)).sum()
-        )
+        kpis[f"{prefix}.deaths"] = int(group_deaths[code])
 
+    municipality_episodes = _count(episodes[:, 1], episodes_in, n_m)
+    trips = _count(municipality, admitted_in, n_m)
+    travel = _total(municipality, admitted_in, stays[:, 7], n_m)
     for code, mid in enumerate(record.municipalities):
-        trips = admitted_in & (stays[:, 2] == code)
         prefix = f"municipality.{mid}"
-        kpis[f"{prefix}.episodes"] = int((episodes_in & (episodes[:, 1] == code)).sum())
+        kpis[f"{prefix}.episodes"] = int(municipality_episodes[code])
         kpis[f"{prefix}.travel_minutes_mean"] = (
-            float(stays[trips, 7].mean()) if trips.any() else NAN
+            float(travel[code] / trips[code]) if trips[code] else NAN
         )
 
     kpis.update(cost_kpis(record, scenario, paths, stay_days, admitted_in))
