@@ -135,6 +135,7 @@ def compare(
     seed: int | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> Comparison:
     """Run ``base`` and each alternative with the same seeds and compare them.
 
@@ -160,8 +161,12 @@ def compare(
     n = replications if replications is not None else base.run.replications
     root = seed if seed is not None else base.run.seed
     started = dt.datetime.now(dt.UTC)
-    base_results = simulate(base, n, root, progress=progress, jobs=jobs)
-    alt_results = [simulate(a, n, root, progress=progress, jobs=jobs) for a in alternatives]
+
+    def run(scenario: Scenario) -> Results:
+        return simulate(scenario, n, root, progress=progress, jobs=jobs, scheduler=scheduler)
+
+    base_results = run(base)
+    alt_results = [run(a) for a in alternatives]
     table = pd.concat(
         [
             paired_differences(base_results.replications, r.replications, r.scenario.name)

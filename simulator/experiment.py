@@ -216,6 +216,7 @@ def simulate(
     jobs: int = 1,
     precision: float | None = None,
     max_replications: int = 200,
+    scheduler: str | None = None,
 ) -> Results:
     """Run an experiment: ``replications`` replications of ``scenario``.
 
@@ -229,6 +230,8 @@ def simulate(
         Called with (done, total) after each replication.
     jobs
         Worker processes; 1 runs in this process. The results do not depend on it.
+    scheduler
+        Address of a Dask scheduler to run the replications on instead.
     precision
         If given, keep adding replications (up to ``max_replications``) until
         every key KPI's 95 % half-width is within this share of its mean.
@@ -244,7 +247,9 @@ def simulate(
     if n < 1:
         raise ValueError("replications must be at least 1")
     started = dt.datetime.now(dt.UTC)
-    done = run_replications(scenario, root, range(n), jobs=jobs, progress=progress)
+    done = run_replications(
+        scenario, root, range(n), jobs=jobs, progress=progress, scheduler=scheduler
+    )
     while precision is not None and len(done) < max_replications:
         # Sequential procedure: run what the replications so far say is needed.
         table = pd.DataFrame([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
@@ -253,7 +258,12 @@ def simulate(
         if target <= len(done):
             break
         done += run_replications(
-            scenario, root, range(len(done), target), jobs=jobs, progress=progress
+            scenario,
+            root,
+            range(len(done), target),
+            jobs=jobs,
+            progress=progress,
+            scheduler=scheduler,
         )
     outcomes = [o for o in done if isinstance(o, ReplicationOutcome)]
     failures = [o for o in done if isinstance(o, Failure)]

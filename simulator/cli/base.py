@@ -45,6 +45,14 @@ jobs_option = click.option(
     help="Worker processes for replications [default: all cores]. Results do not depend on it.",
 )
 
+scheduler_option = click.option(
+    "--scheduler",
+    envvar="SAMSIM_SCHEDULER",
+    metavar="ADDRESS",
+    help="Run replications on a Dask cluster, e.g. tcp://host:8786 (or set "
+    "SAMSIM_SCHEDULER); needs samsim[dask]. Results are the same as on this machine.",
+)
+
 lang_option = click.option(
     "--lang",
     type=click.Choice(["en", "nb"]),

@@ -16,6 +16,7 @@ from simulator.cli.base import (
     main,
     report_failures,
     report_option,
+    scheduler_option,
     set_option,
     user_errors,
 )
@@ -41,6 +42,7 @@ from simulator.schema import Scenario
     help="Folder to write results under.",
 )
 @jobs_option
+@scheduler_option
 @click.option(
     "--precision",
     type=click.FloatRange(min=0, min_open=True, max=1),
@@ -65,6 +67,7 @@ def run(
     overrides: tuple[str, ...],
     out: str,
     jobs: int | None,
+    scheduler: str | None,
     precision: float | None,
     max_replications: int,
     report: bool,
@@ -76,7 +79,7 @@ def run(
     ensure_folder(out)
     try:
         results = run_with_progress(
-            scenario, replications, seed, jobs, quiet, precision, max_replications
+            scenario, replications, seed, jobs, quiet, precision, max_replications, scheduler
         )
     except ExperimentFailed as exc:
         report_failures(exc.failures)
@@ -101,6 +104,7 @@ def run_with_progress(
     quiet: bool,
     precision: float | None = None,
     max_replications: int = 200,
+    scheduler: str | None = None,
 ) -> Results:
     """:func:`simulate` with a progress bar on stderr unless ``quiet``."""
 
@@ -110,6 +114,7 @@ def run_with_progress(
             replications=replications,
             seed=seed,
             jobs=jobs or default_jobs(),
+            scheduler=scheduler,
             precision=precision,
             max_replications=max_replications,
             progress=progress,
@@ -140,6 +145,7 @@ def run_with_progress(
     help="Folder to write results under.",
 )
 @jobs_option
+@scheduler_option
 @report_option
 @lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -152,6 +158,7 @@ def compare(
     overrides: tuple[str, ...],
     out: str,
     jobs: int | None,
+    scheduler: str | None,
     report: bool,
     lang: str,
     quiet: bool,
@@ -170,7 +177,9 @@ def compare(
     workers = jobs or default_jobs()
     try:
         if quiet:
-            comparison = run_comparison(base_scenario, alt_scenarios, n, seed, jobs=workers)
+            comparison = run_comparison(
+                base_scenario, alt_scenarios, n, seed, jobs=workers, scheduler=scheduler
+            )
         else:
             with click.progressbar(
                 length=total, label="compare: replications", file=sys.stderr
@@ -181,6 +190,7 @@ def compare(
                     n,
                     seed,
                     jobs=workers,
+                    scheduler=scheduler,
                     progress=lambda done, k: bar.update(1),
                 )
     except ExperimentFailed as exc:
