@@ -45,6 +45,18 @@ jobs_option = click.option(
     help="Worker processes for replications [default: all cores]. Results do not depend on it.",
 )
 
+out_option = click.option(
+    "--out",
+    default="results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write results under.",
+)
+
+seed_option = click.option(
+    "--seed", "-s", type=click.IntRange(min=0), help="Root seed [default: the scenario's run.seed]."
+)
+
 scheduler_option = click.option(
     "--scheduler",
     envvar="SAMSIM_SCHEDULER",

@@ -14,9 +14,11 @@ from simulator.cli.base import (
     jobs_option,
     lang_option,
     main,
+    out_option,
     report_failures,
     report_option,
     scheduler_option,
+    seed_option,
     set_option,
     user_errors,
 )
@@ -32,15 +34,9 @@ from simulator.schema import Scenario
 @main.command()
 @click.argument("file", metavar="SCENARIO")
 @click.option("--replications", "-r", type=click.IntRange(min=1), help="Number of replications.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Root seed of the experiment.")
+@seed_option
 @set_option
-@click.option(
-    "--out",
-    default="results",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder to write results under.",
-)
+@out_option
 @jobs_option
 @scheduler_option
 @click.option(
@@ -135,15 +131,9 @@ def run_with_progress(
 @click.argument("base", metavar="BASE")
 @click.argument("alternatives", nargs=-1, required=True, metavar="ALT...")
 @click.option("--replications", "-r", type=click.IntRange(min=2), help="Replications of each.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Root seed shared by all.")
+@seed_option
 @set_option
-@click.option(
-    "--out",
-    default="results",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder to write results under.",
-)
+@out_option
 @jobs_option
 @scheduler_option
 @report_option
