@@ -8,13 +8,17 @@ names.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from simulator.labels import label
+from simulator.labels import display_names, kpi_label, kpi_unit, label, target_text
 from simulator.schema import Scenario
 
-__all__ = ["comparison_table", "main_table"]
+if TYPE_CHECKING:
+    from simulator.sizing import SizingResult
+
+__all__ = ["comparison_table", "main_table", "sizing_summary", "sizing_table"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("beds_mean", "beds"),
@@ -125,3 +129,131 @@ def _num(value: float, sign: bool = False) -> str:
     text = f"{value:+,.3g}" if abs(value) < 100 else f"{value:+,.0f}"
     text = text.replace(",", " ")
     return text if sign else text.lstrip("+")
+
+
+def _kpi_value(value: float, unit: str, sign: bool = False) -> str:
+    if not math.isfinite(value):
+        return "-"
+    plus = "+" if sign else ""
+    if unit == "share":
+        decimals = 1 if abs(value) >= 0.01 or value == 0 else 2
+        return f"{100 * value:{plus}.{decimals}f} %".replace("-", "−")
+    text = f"{value:{plus}.2f}" if abs(value) < 100 else f"{value:{plus},.0f}".replace(",", " ")
+    return text.replace("-", "−")
+
+
+def _interval(low: float, high: float, unit: str, sign: bool = False) -> str:
+    """`` [low, high]`` without the unit; a KPI that cannot be negative starts at 0 at least."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return ""
+    if unit != "nok" and not sign:
+        low = max(low, 0.0)
+    ends = [_kpi_value(x, unit, sign).removesuffix(" %") for x in (low, high)]
+    return f" [{ends[0]}, {ends[1]}]"
+
+
+def sizing_table(
+    table: pd.DataFrame,
+    theory: str | None,
+    chosen: int | None,
+    below: int | None,
+    measure: str,
+    lang: str = "en",
+) -> str:
+    """Bed counts of a sizing: the KPI with its 95 % interval, verdict and P(full) beside theory.
+
+    ``table`` is :attr:`simulator.sizing.SizingResult.table`; ``measure`` names
+    the target KPI in the header; rows the search did not run say so, and are
+    left out where P(full) is below 0.05 % both ways. The
+    lower end of an interval is shown at 0 at least (the t-interval of a
+    share near 0 reaches below it; ``size.csv`` keeps it as computed).
+    """
+    unit = kpi_unit(str(table["kpi"].iloc[0])) if len(table) else "count"
+    header = [
+        label("column.beds", lang),
+        f"{measure} [{label('column.interval', lang)}]",
+        label("column.meets_target", lang),
+        label("column.p_full_unconstrained", lang),
+        label(f"column.theory_{theory or 'none'}", lang),
+        "",
+    ]
+    rows = [header]
+    numbers = {
+        column: table[column].to_numpy(dtype=float)
+        for column in ("mean", "ci_low", "ci_high", "p_full_unconstrained", "p_full_theory")
+    }
+    meets = table["meets"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    runs = table["n"].to_numpy(dtype=int)
+    for i, beds in enumerate(table["beds"].to_numpy(dtype=int)):
+        full = [numbers[k][i] for k in ("p_full_unconstrained", "p_full_theory")]
+        if runs[i] == 0 and all(p < 5e-4 for p in full if math.isfinite(p)):
+            continue  # not run and never full: nothing to read (size.csv keeps the row)
+        if runs[i] > 0:
+            cell = _kpi_value(numbers["mean"][i], unit)
+            cell += _interval(numbers["ci_low"][i], numbers["ci_high"][i], unit)
+            verdict = label("column.yes" if meets[i] else "column.no", lang)
+        else:
+            cell, verdict = label("column.not_run", lang), ""
+        mark = {chosen: "column.chosen", below: "column.below"}.get(int(beds))
+        rows.append(
+            [
+                str(beds),
+                cell,
+                verdict,
+                _kpi_value(numbers["p_full_unconstrained"][i], "share"),
+                _kpi_value(numbers["p_full_theory"][i], "share"),
+                "← " + label(mark, lang) if mark else "",
+            ]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i in (2, 5) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return "\n".join(lines)
+
+
+def sizing_summary(result: SizingResult, lang: str = "en") -> str:
+    """A sizing for the terminal: the table, the answer, the KPI at it and one bed below, notes."""
+    names = display_names(result.scenario.model_dump(mode="json"))
+    target = result.target
+    unit = kpi_unit(target.kpi)
+    criterion = label(f"text.criterion_{result.confidence}", lang, n=result.replications)
+    wanted = target_text(target.kpi, target.operator, target.value, names, lang)
+    theory = result.curve.theory if result.curve else None
+    measure = kpi_label(target.kpi, names, lang)
+    lines = [sizing_table(result.table, theory, result.chosen, result.below, measure, lang), ""]
+    if result.chosen is None:
+        lo, hi = result.bed_range
+        lines.append(
+            label("text.sizing_none", lang, lo=lo, hi=hi, target=wanted, criterion=criterion)
+        )
+    else:
+        lines.append(
+            label("text.sizing_answer", lang, target=wanted, criterion=criterion, c=result.chosen)
+        )
+        table = result.table
+        beds = table["beds"].to_numpy(dtype=int).tolist()
+        at = {
+            column: dict(zip(beds, table[column].to_numpy(dtype=float), strict=True))
+            for column in ("mean", "ci_low", "ci_high", "change", "change_ci_low", "change_ci_high")
+        }
+        for c in (result.chosen, result.below):
+            if c is not None:
+                value = _kpi_value(at["mean"][c], unit)
+                value += _interval(at["ci_low"][c], at["ci_high"][c], unit)
+                lines.append("  " + label("text.sizing_at", lang, c=c, value=value))
+        if result.below is not None:
+            c = result.chosen
+            change = _kpi_value(at["change"][c], unit, sign=True)
+            if unit == "share":
+                change = change.replace(" %", " " + label("unit.pp", lang))
+            change += _interval(at["change_ci_low"][c], at["change_ci_high"][c], unit, True)
+            step = label("text.sizing_step", lang, below=result.below, c=c, change=change)
+            lines.append("  " + step)
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines)

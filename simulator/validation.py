@@ -178,6 +178,17 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
         With every problem: schema errors first; cross-field errors when the
         structure itself is sound.
     """
+    if "sweep" in data:  # a sweep file (docs/sweeps.md) given where a scenario belongs
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "sweep",
+                    "this is a sweep file, not a scenario",
+                    hint=f"run it with: samsim sweep {source}",
+                )
+            ]
+        )
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:

@@ -31,7 +31,13 @@ from simulator import load_scenario, simulate
 from simulator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "scenarios").rglob("*.yaml"))
+# Sweep files (a top-level ``sweep:`` key) live beside the scenarios; tests/test_sweep.py
+# checks them.
+SCENARIOS = [
+    p
+    for p in sorted((ROOT / "scenarios").rglob("*.yaml"))
+    if "sweep" not in (yaml.safe_load(p.read_text(encoding="utf-8")) or {})
+]
 BASELINE = ROOT / "scenarios" / "midt-troms" / "baseline.yaml"
 REGRESSION = Path(__file__).resolve().parent / "data" / "baseline_regression.json"
 REGRESSION_SEED = 1

@@ -6,7 +6,12 @@ traceback), 1 a bug. Commands live in modules by topic and register
 themselves on :data:`main` when imported here.
 """
 
-from simulator.cli import experiment_commands, scenario_commands  # noqa: F401 - registers
+from simulator.cli import (  # noqa: F401 - each module registers its commands
+    experiment_commands,
+    scenario_commands,
+    size_commands,
+    sweep_commands,
+)
 from simulator.cli.base import main
 
 __all__ = ["main"]

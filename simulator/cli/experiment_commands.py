@@ -42,7 +42,7 @@ from simulator.schema import Scenario
 @click.option(
     "--precision",
     type=click.FloatRange(min=0, min_open=True, max=1),
-    help="Keep adding replications until every key KPI's 95 %% half-width is within this "
+    help="Keep adding replications until every key KPI's 95 % half-width is within this "
     "share of its mean, e.g. 0.05.",
 )
 @click.option(

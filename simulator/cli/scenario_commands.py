@@ -13,6 +13,7 @@ from simulator.errors import SamsimError
 from simulator.loading import load_scenario, scenario_yaml
 from simulator.reference import editor_schema
 from simulator.schema import Scenario
+from simulator.sweep_definition import is_sweep_file
 
 
 def overview(scenario: Scenario) -> str:
@@ -29,9 +30,12 @@ def overview(scenario: Scenario) -> str:
 @main.command()
 @click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario files without running them."""
+    """Check scenario files (and sweep files, point by point) without running them."""
     failed = 0
     for path in files:
+        if is_sweep_file(path):
+            failed += validate_sweep(path)
+            continue
         try:
             scenario = load_scenario(path)
         except SamsimError as exc:
@@ -42,6 +46,28 @@ def validate(files: tuple[str, ...]) -> None:
         click.echo(f"ok      {path}: {overview(scenario)}")
     if failed:
         sys.exit(INPUT_ERROR)
+
+
+def validate_sweep(path: str) -> int:
+    """Check a sweep file and every point's scenario; 1 if it cannot run, else 0."""
+    from simulator.sweep import load_sweep, prepare_points
+
+    try:
+        sweep = load_sweep(path)
+    except SamsimError as exc:
+        click.echo(f"invalid {path}", err=False)
+        click.echo(str(exc), err=True)
+        return 1
+    points = prepare_points(sweep)
+    invalid = [p for p in points if p.scenario is None]
+    factors = " × ".join(f.name for f in sweep.factors)
+    line = f"sweep of {len(points)} points ({sweep.design}: {factors}) over {sweep.source}"
+    if invalid:
+        line += f"; {len(invalid)} invalid point(s) would be skipped"
+    click.echo(f"{'invalid' if len(invalid) == len(points) else 'ok     '} {path}: {line}")
+    for point in invalid:
+        click.echo("\n".join(point.problems), err=True)
+    return 1 if len(invalid) == len(points) else 0
 
 
 @main.command()

@@ -1,0 +1,151 @@
+"""The ``size`` command: the smallest bed count of a facility that meets a target."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from simulator.cli.base import (
+    BUG,
+    ensure_folder,
+    jobs_option,
+    lang_option,
+    main,
+    report_failures,
+    scheduler_option,
+    set_option,
+    user_errors,
+)
+from simulator.display import sizing_summary
+from simulator.executors import default_jobs
+from simulator.experiment import ExperimentFailed
+from simulator.loading import load_scenario, scenario_files
+from simulator.sizing import (
+    CONFIDENCES,
+    SCAN_LIMIT,
+    check_facility,
+    default_range,
+    parse_range,
+    parse_target,
+    size_facility,
+)
+
+
+@main.command()
+@click.argument("file", metavar="SCENARIO")
+@click.option("--facility", "-f", required=True, metavar="ID", help="The facility to size.")
+@click.option(
+    "--target",
+    "-t",
+    "target_text_",
+    required=True,
+    metavar="'KPI<VALUE'",
+    help="What the size must achieve, e.g. 'diversion_share<0.05' (or 5%), 'wait_p90<=2', "
+    "'group.kols.wait_p90<2'. A short name means facility.ID.<name>; the comparison is "
+    "<, <=, > or >=. Quote it: the shell reads < and > as redirections.",
+)
+@click.option(
+    "--range",
+    "bed_range",
+    metavar="FROM:TO",
+    help=f"Bed counts to try [default: 1:30, or up to twice the current beds]. Up to "
+    f"{SCAN_LIMIT} counts are all run; a longer range is bisected.",
+)
+@click.option(
+    "--confidence",
+    type=click.Choice(CONFIDENCES),
+    default="mean",
+    show_default=True,
+    help="mean: the mean over replications must meet the target; interval: its whole 95 % "
+    "interval must (the cautious choice).",
+)
+@click.option(
+    "--replications", "-r", type=click.IntRange(min=2), help="Replications per bed count."
+)
+@click.option(
+    "--seed", "-s", type=click.IntRange(min=0), help="Root seed, the same for every bed count."
+)
+@set_option
+@click.option(
+    "--out",
+    default="results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write results under.",
+)
+@jobs_option
+@scheduler_option
+@lang_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@user_errors
+def size(
+    file: str,
+    facility: str,
+    target_text_: str,
+    bed_range: str | None,
+    confidence: str,
+    replications: int | None,
+    seed: int | None,
+    overrides: tuple[str, ...],
+    out: str,
+    jobs: int | None,
+    scheduler: str | None,
+    lang: str,
+    quiet: bool,
+) -> None:
+    """Find the smallest number of beds for a facility that meets a target.
+
+    Every bed count is run with the same seed (common random numbers). Also
+    reports, from one run with unlimited beds, the probability of finding the
+    unit full at each bed count beside Erlang's formula (Monks et al. 2016).
+    """
+    scenario = load_scenario(file, overrides)
+    check_facility(scenario, facility)
+    target = parse_target(target_text_, scenario, facility)
+    counts = parse_range(bed_range) if bed_range else default_range(scenario, facility)
+    ensure_folder(out)
+    n = replications or scenario.run.replications
+    workers = jobs or default_jobs()
+    try:
+        if quiet:
+            result = size_facility(
+                scenario, facility, target, counts, n, seed, workers, scheduler, None, confidence
+            )
+        else:
+            with click.progressbar(
+                length=n, label=f"size {facility}: replications", file=sys.stderr
+            ) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(1)
+
+                result = size_facility(
+                    scenario,
+                    facility,
+                    target,
+                    counts,
+                    n,
+                    seed,
+                    workers,
+                    scheduler,
+                    progress,
+                    confidence,
+                )
+    except ExperimentFailed as exc:
+        report_failures(exc.failures)
+        sys.exit(BUG)
+    click.echo(sizing_summary(result, lang))
+
+    def draw(folder: Path) -> None:
+        from simulator.plots.sizing import write_sizing_figures  # matplotlib loads slowly
+
+        write_sizing_figures(folder, lang)
+
+    folder = result.write(out, scenario_files(file), draw=draw)
+    report_failures(result.failures)
+    click.echo(folder)
+    if result.failures:
+        sys.exit(BUG)
