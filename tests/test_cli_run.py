@@ -197,3 +197,13 @@ def test_out_that_cannot_be_a_folder_is_a_user_error(scenario_file: Path, tmp_pa
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output
         assert str(out) in result.stderr
+
+
+def test_report_refuses_a_sizing_folder_with_a_clear_message(tmp_path: Path) -> None:
+    folder = tmp_path / "size-x" / "run"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text('{"kind": "sizing"}')
+    result = CliRunner().invoke(main, ["report", str(folder)])
+    assert result.exit_code == 2
+    assert "sizing folder" in result.output and "Traceback" not in result.output
+    assert not (folder / "report.html").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -213,9 +214,23 @@ def report(folders: tuple[str, ...], lang: str) -> None:
     """Redraw the plots and rewrite report.html from saved results folders."""
     for folder in folders:
         path = Path(folder)
+        if (path / "sweep.json").is_file() or _kind(path) == "sizing":
+            raise SamsimError(
+                f"{folder}: a sweep or sizing folder; its plots are already in {folder}/plots "
+                "(samsim report draws run and compare folders)"
+            )
         if not (path / "manifest.json").is_file():
             raise SamsimError(
                 f"{folder}: not a samsim results folder (no manifest.json); name a folder "
                 "that `samsim run` or `samsim compare` printed"
             )
         click.echo(write_report_for(path, lang))
+
+
+def _kind(folder: Path) -> str | None:
+    """The ``kind`` a folder's manifest declares, if any."""
+    try:
+        kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None
