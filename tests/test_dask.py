@@ -1,0 +1,275 @@
+"""Replications on a real Dask cluster give exactly what a local run gives.
+
+One ``distributed.LocalCluster`` of two worker processes (one thread each, as
+``docs/dask.md`` recommends) serves the whole module. Needs the ``dask`` extra,
+which ``make install`` installs; without it the module is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from helpers import minimal_scenario, write_yaml
+
+from simulator import load_scenario, simulate, validate
+from simulator.cli import main
+from simulator.compare import compare
+from simulator.dask_executor import _connect, run_on_dask
+from simulator.errors import SamsimError
+from simulator.executors import Failure, iter_tasks, run_replications
+from simulator.experiment import ExperimentFailed, ReplicationOutcome
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = [
+    pytest.mark.slow,
+    # A second scheduler in this process (or another cluster on the machine) moves its
+    # HTTP endpoint off 8787 and says so.
+    pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning"),
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "midt-troms" / "baseline.yaml"
+KOLS = ROOT / "scenarios" / "midt-troms" / "kols-to-dms.yaml"
+FRAMES = (
+    "replications",
+    "summary",
+    "daily_occupancy",
+    "occupancy_distribution",
+    "wait_distribution",
+    "warmup",
+    "advice",
+)
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """The address of a 2-worker LocalCluster (worker processes, one thread each)."""
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_simulate_on_dask_equals_a_local_run(scheduler: str) -> None:
+    scenario = load_scenario(BASELINE, ["run.days=365"])
+    local = simulate(scenario, replications=4, seed=7, jobs=1)
+    remote = simulate(scenario, replications=4, seed=7, scheduler=scheduler)
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(getattr(remote, name), getattr(local, name), check_exact=True)
+    assert remote.timing["episodes"] == local.timing["episodes"]
+    assert not remote.failures
+
+
+def test_compare_on_dask_equals_a_local_comparison(scheduler: str) -> None:
+    base = load_scenario(BASELINE, ["run.days=200"])
+    alternative = load_scenario(KOLS, ["run.days=200"])
+    local = compare(base, [alternative], replications=3, seed=3, jobs=1)
+    remote = compare(base, [alternative], replications=3, seed=3, scheduler=scheduler)
+    pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)
+
+
+def test_progress_is_called_once_per_replication(scheduler: str) -> None:
+    calls: list[tuple[int, int]] = []
+    done = run_on_dask(
+        validate(minimal_scenario()), 1, range(3), scheduler, lambda k, n: calls.append((k, n))
+    )
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert [o.replication for o in done] == [0, 1, 2]  # type: ignore[attr-defined]
+
+
+def test_tasks_of_several_scenarios_on_dask_equal_local_ones(scheduler: str) -> None:
+    """``iter_tasks`` (sweeps): each scenario is shared once; every outcome is the same."""
+    small = validate(minimal_scenario())
+    other = minimal_scenario()
+    other["name"] = "shorter"
+    other["run"]["days"] = 200
+    tasks = [(sc, 3, r) for sc in (small, validate(other)) for r in range(3)]
+    local = dict(iter_tasks(tasks))
+    remote = dict(iter_tasks(tasks, scheduler=scheduler))
+    assert sorted(remote) == list(range(6))
+    for i in range(6):
+        mine, theirs = local[i], remote[i]
+        assert isinstance(mine, ReplicationOutcome) and isinstance(theirs, ReplicationOutcome)
+        assert theirs.replication == mine.replication
+        assert pd.Series(theirs.kpis).equals(pd.Series(mine.kpis))
+
+
+def test_cli_run_with_scheduler_or_environment_writes_the_same_summary(
+    scheduler: str, tmp_path: Path
+) -> None:
+    path = write_yaml(tmp_path / "s.yaml", minimal_scenario())
+
+    def summary(*extra: str, scheduler: str | None = None) -> bytes:
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        args = ["run", str(path), "-r", "3", "-s", "5", "-q", "--no-report", "--out", str(out)]
+        env = {"SAMSIM_SCHEDULER": scheduler}  # None: unset, whatever the shell has
+        result = CliRunner().invoke(main, [*args, *extra], env=env)
+        assert result.exit_code == 0, result.output
+        folder = Path(result.output.strip().splitlines()[-1])
+        return (folder / "summary.csv").read_bytes()
+
+    local = summary("--jobs", "1")
+    assert summary("--scheduler", scheduler) == local
+    assert summary(scheduler=scheduler) == local
+
+
+def test_a_replication_that_raises_on_a_worker_is_a_failure(scheduler: str) -> None:
+    """A scenario that skipped validation (negative days) raises inside every replication.
+
+    The error happens for real, in the worker processes: it must come back
+    as a :class:`Failure` per replication, with the worker's traceback.
+    """
+    scenario = validate(minimal_scenario())
+    broken = scenario.model_copy(update={"run": scenario.run.model_copy(update={"days": -10.0})})
+    done = run_on_dask(broken, 4, range(3), scheduler)
+    assert [type(d) for d in done] == [Failure] * 3
+    failures: list[Failure] = done  # type: ignore[assignment]
+    assert [f.replication for f in failures] == [0, 1, 2]
+    assert {(f.scenario, f.seed) for f in failures} == {("minimal", 4)}
+    assert all(f.error.startswith("ValueError") for f in failures)
+    assert all("Traceback" in f.traceback and "replicate" in f.traceback for f in failures)
+    with pytest.raises(ExperimentFailed) as caught:
+        simulate(broken, replications=2, seed=4, scheduler=scheduler)
+    assert [f.replication for f in caught.value.failures] == [0, 1]
+    # The good scenario on the same cluster is unaffected.
+    good = run_on_dask(scenario, 4, range(2), scheduler)
+    assert all(isinstance(o, ReplicationOutcome) for o in good)
+
+
+def test_replications_survive_every_worker_dying(scheduler: str) -> None:
+    """Both workers are killed once the first replication is in: the rest run again, the same.
+
+    The scenario the tasks depend on is itself a task, so it is made again
+    when every worker holding it is gone (scattered data would be lost).
+    """
+    scenario = load_scenario(BASELINE)
+    with distributed.Client(scheduler) as client:
+        pids = list(client.run(os.getpid).values())
+
+    def kill_the_workers(done: int, total: int) -> None:
+        if done == 1:
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
+
+    remote = run_on_dask(scenario, 8, range(6), scheduler, kill_the_workers, timeout=30)
+    local = run_replications(scenario, 8, range(6))
+    assert all(isinstance(o, ReplicationOutcome) for o in remote), remote
+    assert pd.DataFrame([o.kpis for o in remote]).equals(  # type: ignore[attr-defined]
+        pd.DataFrame([o.kpis for o in local])  # type: ignore[attr-defined]
+    )
+
+
+@pytest.mark.parametrize("runner", ["run_on_dask", "iter_tasks"])
+def test_losing_the_scheduler_is_a_user_error_not_failed_replications(runner: str) -> None:
+    """The cluster is closed once the first replication is in: the rest cannot come back."""
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+    scenario = load_scenario(BASELINE)
+    address = cluster.scheduler_address
+    with pytest.raises(
+        SamsimError, match=r"lost the connection to the Dask scheduler after 1 of 6"
+    ):
+        if runner == "run_on_dask":
+            run_on_dask(scenario, 8, range(6), address, lambda done, n: cluster.close())
+        else:
+            for _ in iter_tasks([(scenario, 8, r) for r in range(6)], scheduler=address):
+                cluster.close()
+
+
+def test_unreachable_scheduler_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "s.yaml", minimal_scenario())
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = {**os.environ, "SAMSIM_DASK_TIMEOUT": "1"}
+    env.pop("SAMSIM_SCHEDULER", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from simulator.cli import main; main()"]
+        + ["run", str(path), "-q", "--no-report", "--out", str(tmp_path), "--scheduler", address],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"--scheduler {address}: cannot reach a Dask scheduler there" in result.stderr
+    assert "dask scheduler" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list(tmp_path.glob("minimal*"))
+
+
+def test_a_port_that_is_not_a_scheduler_fails_instead_of_hanging() -> None:
+    """A server that accepts and never answers (a dashboard, a web server) is a user error."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        accepted: list[socket.socket] = []
+        threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+        port = listener.getsockname()[1]
+        with pytest.raises(SamsimError, match="answers there, but not as a Dask scheduler"):
+            _connect(f"tcp://127.0.0.1:{port}", timeout=0.5)
+        for conn in accepted:
+            conn.close()
+
+
+def test_a_scheduler_without_workers_is_a_user_error() -> None:
+    cluster = distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+    )
+    try:
+        with pytest.raises(SamsimError, match="has no workers after 0.5 s"):
+            _connect(cluster.scheduler_address, timeout=0.5)
+    finally:
+        cluster.close()
+
+
+def test_workers_with_another_samsim_version_are_refused(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only this process sees the patched version; the workers report their own."""
+    real = importlib.metadata.version
+
+    def pretend(name: str) -> str:
+        return "9.9.9" if name == "samsim" else real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", pretend)
+    with pytest.raises(SamsimError, match=r"this machine has samsim 9\.9\.9 but tcp://"):
+        _connect(scheduler, timeout=5)
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_a_bad_timeout_in_the_environment_is_a_user_error(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAMSIM_DASK_TIMEOUT", value)
+    with pytest.raises(SamsimError, match=f"SAMSIM_DASK_TIMEOUT={value}"):
+        _connect("tcp://127.0.0.1:1")
