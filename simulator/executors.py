@@ -8,8 +8,7 @@ of workers.
 
 With a Dask scheduler address, replications run as tasks on a Dask
 distributed cluster instead (:mod:`simulator.dask_executor`, the optional
-``samsim[dask]`` extra); the
-results are the same.
+``samsim[dask]`` extra); the results are the same.
 
 A replication that raises does not stop the others: it becomes a
 :class:`Failure` naming the scenario, the replication and the seed, with the
