@@ -20,6 +20,7 @@ from simulator.validation import validate
 
 __all__ = [
     "deep_merge",
+    "key_origins",
     "load_scenario",
     "parse_override",
     "read_yaml",
@@ -250,6 +251,41 @@ def resolve_with_overrides(path: Path | str, overrides: Iterable[str] = ()) -> d
     return apply_overrides(resolve(Path(path)), overrides)
 
 
+Origins = dict[tuple[str, ...], tuple[int, str]]
+"""Key path -> (order applied, source): base file 0, each overlay and --set after it."""
+
+
+def key_origins(path: Path | str, overrides: Iterable[str] = ()) -> Origins:
+    """Which file (or ``--set``) gave or removed each key path, in the order applied.
+
+    Lets a problem found in the merged scenario name the file to fix, even
+    when it sits in a base file that an overlay extends
+    (:func:`simulator.validation.validate`).
+    """
+    origins: Origins = {}
+    order = 0
+    for file in scenario_files(path):
+        data = read_yaml(file)
+        data.pop("extends", None)
+        _note(origins, data, (), (order, str(file)))
+        order += 1
+    for text in overrides:
+        parts, value = parse_override(text)
+        _note(origins, value, tuple(parts), (order, "--set"))
+        order += 1
+    return origins
+
+
+def _note(origins: Origins, value: Any, prefix: tuple[str, ...], source: tuple[int, str]) -> None:
+    if value is None:  # removed: what was under it is gone; the removal is remembered
+        for key in [k for k in origins if k[: len(prefix)] == prefix]:
+            del origins[key]
+    origins[prefix] = source
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _note(origins, item, (*prefix, str(key)), source)
+
+
 def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
     """Read, merge and validate a scenario file.
 
@@ -265,7 +301,9 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
     ScenarioError
         With every problem found, each naming the file and the key path.
     """
-    return validate(resolve_with_overrides(path, overrides), source=str(path))
+    overrides = list(overrides)
+    data = resolve_with_overrides(path, overrides)
+    return validate(data, source=str(path), origins=key_origins(path, overrides))
 
 
 def scenario_yaml(scenario: Scenario) -> str:

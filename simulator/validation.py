@@ -10,6 +10,7 @@ mistakes reports them all.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 import typing
@@ -162,7 +163,37 @@ def _is_map(value: object) -> bool:
     return isinstance(value, Mapping)
 
 
-def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+Origins = Mapping[tuple[str, ...], tuple[int, str]]
+
+
+def _origin(path: str, origins: Origins) -> str | None:
+    """The source to fix for a problem at a dotted key path.
+
+    The source of the longest known prefix of the path (the key, or the map
+    that holds it), unless something under the key was changed later: then
+    that later change (an overlay or ``--set`` that broke a sum, say).
+    """
+    keys = tuple(part.split("[")[0] for part in path.split(".") if part)
+    owner = next(
+        (origins[keys[:end]] for end in range(len(keys), -1, -1) if keys[:end] in origins), None
+    )
+    later = [v for k, v in origins.items() if len(k) > len(keys) and k[: len(keys)] == keys]
+    candidates = [c for c in (owner, *later) if c is not None]
+    return max(candidates)[1] if candidates else None
+
+
+def _blame(problems: list[Problem], origins: Origins | None) -> list[Problem]:
+    """Name, for each problem, the file whose key it is about."""
+    if not origins:
+        return problems
+    return [dataclasses.replace(p, source=_origin(p.path, origins) or p.source) for p in problems]
+
+
+def validate(
+    data: Mapping[str, Any],
+    source: str = "<scenario>",
+    origins: Origins | None = None,
+) -> Scenario:
     """Validate a merged scenario map.
 
     Parameters
@@ -171,6 +202,9 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
         The scenario as plain data (after overlays and overrides).
     source
         The file name used in error messages.
+    origins
+        Which file gave each key path (:func:`simulator.loading.key_origins`);
+        a problem then names the file to fix, also inside a base file.
 
     Raises
     ------
@@ -194,8 +228,8 @@ def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         problems = [_problem(e, source) for e in exc.errors()]
         unique = list(dict.fromkeys(problems))
-        raise ScenarioError(unique) from None
+        raise ScenarioError(_blame(unique, origins)) from None
     found = check(scenario)
     if found:
-        raise ScenarioError([Problem(source, *f) for f in found])
+        raise ScenarioError(_blame([Problem(source, *f) for f in found], origins))
     return scenario

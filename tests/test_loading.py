@@ -292,3 +292,43 @@ def test_show_round_trip_with_every_kind_of_value(tmp_path: Path) -> None:
     printed = tmp_path / "printed.yaml"
     printed.write_text(show(str(path)), encoding="utf-8")
     assert load_scenario(printed) == original
+
+
+def test_a_mistake_in_the_base_names_the_base_file(tmp_path: Path) -> None:
+    """The planner is sent to the file that holds the key, not to the overlay."""
+    data = minimal_scenario()
+    data["facilities"]["hospital"]["beds"] = -1
+    base = write_yaml(tmp_path / "base.yaml", data)
+    overlay = write_yaml(
+        tmp_path / "alt.yaml",
+        {"extends": "base.yaml", "name": "alt", "facilities": {"hospital": {"bedz": 3}}},
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(overlay)
+    sources = {p.path: p.source for p in info.value.problems}
+    assert sources == {
+        "facilities.hospital.beds": str(base),
+        "facilities.hospital.bedz": str(overlay),
+    }
+
+
+def test_a_mistake_made_by_set_names_set(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "s.yaml", minimal_scenario())
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, ["facilities.hospital.beds=-3"])
+    assert [(p.source, p.path) for p in info.value.problems] == [
+        ("--set", "facilities.hospital.beds")
+    ]
+
+
+def test_a_cross_field_mistake_names_the_overlay_that_made_it(tmp_path: Path) -> None:
+    write_yaml(tmp_path / "base.yaml", minimal_scenario())
+    overlay = write_yaml(
+        tmp_path / "alt.yaml",
+        {"extends": "base.yaml", "groups": {"kols": {"entry": {"kohd_stay": 0.5}}}},
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(overlay)
+    assert [(p.source, p.path) for p in info.value.problems] == [
+        (str(overlay), "groups.kols.entry")
+    ]

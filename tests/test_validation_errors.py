@@ -1078,7 +1078,8 @@ def test_set_of_a_bad_value(tmp_path: Path, case: Case) -> None:
     path = write_yaml(tmp_path / "ok.yaml", minimal_scenario())
     assert isinstance(case.change, str)
     result = invoke("show", str(path), "--set", case.change)
-    assert_problem(result, str(path), case)
+    # The mistake is on the command line, so the message names --set, not the file.
+    assert_problem(result, "--set", case)
 
 
 # --- exit codes --------------------------------------------------------------------
