@@ -47,7 +47,8 @@ from pathlib import Path
 import pandas as pd
 
 from simulator import Scenario, load_scenario, validate
-from simulator.executors import _connect, run_replications
+from simulator.dask_executor import _connect
+from simulator.executors import run_replications
 
 try:
     from benchmarks.national import national_scenario
