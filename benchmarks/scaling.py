@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/scaling.py --scenario national --national-days 30
     .venv/bin/python benchmarks/scaling.py --repeat 3            # best of 3 per row
 
-For each scenario it times :func:`simulator.executors.run_replications`, the
+For each scenario it times :func:`simulator.experiment.executors.run_replications`, the
 executor alone (not the tables computed afterwards), with
 
 * ``jobs=1``: every replication in this process, one after the other (timed
@@ -47,8 +47,8 @@ from pathlib import Path
 import pandas as pd
 
 from simulator import Scenario, load_scenario, validate
-from simulator.dask_executor import _connect
-from simulator.executors import run_replications
+from simulator.experiment.dask_cluster import _connect
+from simulator.experiment.executors import run_replications
 
 try:
     from benchmarks.national import national_scenario

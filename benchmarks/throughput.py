@@ -10,8 +10,8 @@ Run from the repository root::
 
 For each scenario (the Midt-Troms baseline and a synthetic national one, see
 ``national.py``) it times each replication's build and run
-(:func:`simulator.model.run_replication`) and its KPIs
-(:func:`simulator.kpis.compute_kpis`) separately (wall clock, ``time.perf_counter``,
+(:func:`simulator.model.engine.run_replication`) and its KPIs
+(:func:`simulator.measures.kpis.compute_kpis`) separately (wall clock, ``time.perf_counter``,
 and CPU time of the process), then runs a bare SimPy
 model in the same process with as many arrivals over the same horizon:
 Poisson arrivals spread over one :class:`simpy.Resource` per facility in
@@ -39,8 +39,8 @@ import numpy as np
 import simpy
 
 from simulator import Scenario, load_scenario, validate
-from simulator.kpis import compute_kpis
-from simulator.model import run_replication
+from simulator.measures.kpis import compute_kpis
+from simulator.model.engine import run_replication
 
 try:
     from benchmarks.national import national_scenario

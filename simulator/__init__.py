@@ -8,10 +8,10 @@ The errors a user can cause derive from :class:`SamsimError`.
 from importlib.metadata import PackageNotFoundError, version
 
 from simulator.errors import Problem, SamsimError, ScenarioError
-from simulator.experiment import Results, simulate
-from simulator.loading import load_scenario
-from simulator.schema import Scenario
-from simulator.validation import validate
+from simulator.experiment.simulate import Results, simulate
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.schema import Scenario
+from simulator.scenario.validation import validate
 
 try:
     __version__ = version("samsim")

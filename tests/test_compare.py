@@ -14,8 +14,8 @@ from scipy import stats
 
 from simulator import validate
 from simulator.cli import main
-from simulator.compare import COLUMNS, compare, paired_differences, significant
-from simulator.experiment import simulate
+from simulator.experiment.compare import COLUMNS, compare, paired_differences, significant
+from simulator.experiment.simulate import simulate
 
 EXP = {"dist": "exponential", "mean": 1.0}
 

@@ -25,11 +25,11 @@ from helpers import minimal_scenario, write_yaml
 
 from simulator import load_scenario, simulate, validate
 from simulator.cli import main
-from simulator.compare import compare
-from simulator.dask_executor import _connect, run_on_dask
 from simulator.errors import SamsimError
-from simulator.executors import Failure, iter_tasks, run_replications
-from simulator.experiment import ExperimentFailed, ReplicationOutcome
+from simulator.experiment.compare import compare
+from simulator.experiment.dask_cluster import _connect, run_on_dask
+from simulator.experiment.executors import Failure, iter_tasks, run_replications
+from simulator.experiment.simulate import ExperimentFailed, ReplicationOutcome
 
 distributed = pytest.importorskip("distributed")
 

@@ -1,7 +1,7 @@
 """Demand: the thinned non-homogeneous Poisson streams against exact expectations.
 
 Each test compares arrival counts with the count the specification promises,
-computed here independently of :mod:`simulator.demand` where it can be (closed
+computed here independently of :mod:`simulator.model.demand` where it can be (closed
 forms for growth, projection, season and weekday), and with
 :meth:`DemandStream.expected` otherwise. Counts are Poisson, so tolerances are
 exact: ``|N - mu| < 4 sqrt(mu)`` for a total, a chi-square test (p > 0.001 with a
@@ -20,9 +20,9 @@ import pytest
 from scipy import stats
 
 from simulator import validate
-from simulator.demand import DemandStream, demand_streams, expected_episodes
-from simulator.model import run_replication
-from simulator.schema import Scenario
+from simulator.model.demand import DemandStream, demand_streams, expected_episodes
+from simulator.model.engine import run_replication
+from simulator.scenario.schema import Scenario
 
 Z = 4.0  # standard errors allowed: P(|N(0,1)| > 4) = 6e-5
 P_ACCEPT = 0.001  # chi-square: the right profile must give p above this

@@ -1,4 +1,4 @@
-"""Sweep designs (:mod:`simulator.design`): VALUES parsing, expressions, grid and LHS."""
+"""Sweep designs (:mod:`simulator.sweeps.design`): VALUES parsing, expressions, grid and LHS."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from simulator.design import (
+from simulator.errors import SamsimError
+from simulator.sweeps.design import (
     Factor,
     evaluate,
     grid_points,
@@ -17,7 +18,6 @@ from simulator.design import (
     parse_vary,
     points,
 )
-from simulator.errors import SamsimError
 
 
 def values(text: str) -> tuple[object, ...]:

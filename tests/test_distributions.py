@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from simulator.distributions import SAMPLERS, BufferedSampler, sample, theoretical_mean_cv
-from simulator.schema import DIST_NAMES, Distribution, Empirical
+from simulator.model.distributions import SAMPLERS, BufferedSampler, sample, theoretical_mean_cv
+from simulator.scenario.schema import DIST_NAMES, Distribution, Empirical
 
 N = 200_000
 Z = 4.5

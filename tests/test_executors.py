@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import minimal_scenario, write_yaml
 
-import simulator.experiment as experiment
+import simulator.experiment.simulate as experiment
 from simulator import simulate, validate
 from simulator.cli import main
-from simulator.executors import Failure, run_replications
+from simulator.experiment.executors import Failure, run_replications
 
 real_replicate = experiment.replicate
 

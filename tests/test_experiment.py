@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from simulator import Results, Scenario, load_scenario, simulate, validate
-from simulator.results import scenario_hash
+from simulator.store.results import scenario_hash
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import minimal_scenario  # noqa: E402

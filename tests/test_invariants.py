@@ -4,8 +4,8 @@ Hypothesis builds small valid scenarios -- 1-3 municipalities, 1-4 facilities
 of up to 3 services with 0-5 beds, schedules, every ``when_full`` rule, 1-2
 groups of 1-3 steps with random routing, delays, ``wait_in: previous_bed``
 and every length-of-stay distribution -- and runs short replications. Each
-replication's flat record (:mod:`simulator.records`) and its KPIs
-(:mod:`simulator.kpis`, :mod:`simulator.costs`) must then obey rules that hold
+replication's flat record (:mod:`simulator.model.records`) and its KPIs
+(:mod:`simulator.measures.kpis`, :mod:`simulator.measures.costs`) must then obey rules that hold
 whatever the numbers: beds above capacity only by overflow or a capacity cut,
 every episode ended or still open at the horizon, stays in time order, bed-days
 and costs that add up, and the same seed giving the same replication.
@@ -25,18 +25,18 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.kpis import clipped_durations, compute_kpis
-from simulator.loading import scenario_yaml
-from simulator.model import run_replication
-from simulator.records import Outcome, ReplicationRecord
-from simulator.results import scenario_hash
-from simulator.schema import Scenario
-from simulator.validation import validate
+from simulator.measures.kpis import clipped_durations, compute_kpis
+from simulator.model.engine import run_replication
+from simulator.model.records import Outcome, ReplicationRecord
+from simulator.scenario.loading import scenario_yaml
+from simulator.scenario.schema import Scenario
+from simulator.scenario.validation import validate
+from simulator.store.results import scenario_hash
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import minimal_scenario  # noqa: E402
 
-# Columns of the record tables (see simulator.records).
+# Columns of the record tables (see simulator.model.records).
 EPISODE, GROUP, MUNICIPALITY, FACILITY, REQUESTED, ADMITTED, LEFT, TRAVEL, OVERFLOW = range(9)
 E_GROUP, E_MUNICIPALITY, E_ARRIVAL, E_END, E_OUTCOME = range(5)
 B_FACILITY, B_AWAITED, B_MUNICIPALITY, B_START, B_END = range(5)

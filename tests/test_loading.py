@@ -13,7 +13,7 @@ from helpers import minimal_scenario, write_yaml
 
 from simulator.cli import main
 from simulator.errors import ScenarioError
-from simulator.loading import (
+from simulator.scenario.loading import (
     apply_overrides,
     deep_merge,
     load_scenario,
@@ -21,7 +21,7 @@ from simulator.loading import (
     read_yaml,
     resolve,
 )
-from simulator.validation import validate
+from simulator.scenario.validation import validate
 
 # --- deep_merge ----------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Plots of a results folder (:mod:`simulator.plots`), the Erlang formulas behind the
-analytic reference (:mod:`simulator.erlang`) and the display labels (:mod:`simulator.labels`).
+analytic reference (:mod:`simulator.analysis.erlang`) and the display labels
+(:mod:`simulator.text.labels`).
 
 The figures are checked on a small results folder written by a real, short
 experiment (60 days, 2 replications) and on hand-made tables where the
@@ -21,9 +22,9 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from simulator import erlang, simulate, validate
-from simulator.compare import compare
-from simulator.labels import LABELS, LANGS, display_names, format_number, format_share, label
+from simulator import simulate, validate
+from simulator.analysis import erlang
+from simulator.experiment.compare import compare
 from simulator.plots import (
     VERMILION,
     comparison_figures,
@@ -37,6 +38,7 @@ from simulator.plots import (
     wait_figure,
     write_figures,
 )
+from simulator.text.labels import LABELS, LANGS, display_names, format_number, format_share, label
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import minimal_scenario  # noqa: E402

@@ -10,7 +10,7 @@ from helpers import single_unit_dict
 from scipy import stats
 
 from simulator import simulate, validate
-from simulator.precision import advice, replications_needed
+from simulator.analysis.precision import advice, replications_needed
 
 
 def half_width(sd: float, n: int) -> float:

@@ -6,8 +6,8 @@ import re
 import typing
 from pathlib import Path
 
-from simulator.reference import DERIVED_DEFAULTS, REGENERATE, editor_schema, render
-from simulator.schema import DIST_NAMES, Scenario
+from simulator.scenario.reference import DERIVED_DEFAULTS, REGENERATE, editor_schema, render
+from simulator.scenario.schema import DIST_NAMES, Scenario
 
 DOC = Path(__file__).parents[1] / "docs" / "scenario-reference.md"
 
@@ -15,7 +15,7 @@ DOC = Path(__file__).parents[1] / "docs" / "scenario-reference.md"
 def test_stored_reference_is_up_to_date() -> None:
     stored = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
     assert stored == render(), (
-        "docs/scenario-reference.md is out of date with simulator/schema.py; "
+        "docs/scenario-reference.md is out of date with simulator/scenario/schema.py; "
         f"regenerate it with: {REGENERATE}"
     )
 

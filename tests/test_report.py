@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from simulator import simulate, validate
-from simulator.compare import compare
+from simulator.experiment.compare import compare
 from simulator.report import write_report, yaml_comments
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -13,8 +13,8 @@ from helpers import minimal_scenario
 
 import simulator
 from simulator.cli import main
-from simulator.schema import DivertTo, Scenario
-from simulator.validation import validate
+from simulator.scenario.schema import DivertTo, Scenario
+from simulator.scenario.validation import validate
 
 
 def bare() -> dict[str, Any]:

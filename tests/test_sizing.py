@@ -1,4 +1,4 @@
-"""``samsim size`` and :mod:`simulator.sizing` against queueing theory, and through the CLI.
+"""``samsim size`` and :mod:`simulator.sizing.search` against queueing theory, and through the CLI.
 
 The issue's check: sizing a unit with Poisson arrivals of 4 a day and
 exponential stays of 1 day (offered load a = 4) lands on the bed count that
@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import single_unit_dict, write_yaml
 
-from simulator import erlang, simulate, validate
+from simulator import simulate, validate
+from simulator.analysis import erlang
 from simulator.cli import main
-from simulator.schema import Scenario
-from simulator.sizing import (
+from simulator.scenario.schema import Scenario
+from simulator.sizing.search import (
     SizingError,
     Target,
     _choose,

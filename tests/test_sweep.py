@@ -1,4 +1,4 @@
-"""Sweeps (:mod:`simulator.sweep`): points, invalid points, files, resume, a real kill, the CLI.
+"""Sweeps (:mod:`simulator.sweeps.runner`): points, invalid points, files, resume, a kill, the CLI.
 
 The promise under test: nothing is lost. Every point is saved the moment it
 ends, checksummed; a damaged point file is detected and run again; a resumed
@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 from simulator import load_scenario, simulate
 from simulator.cli import main
 from simulator.errors import SamsimError
-from simulator.sweep import (
+from simulator.sweeps.runner import (
     SweepEvent,
     load_sweep,
     prepare_points,
@@ -33,7 +33,7 @@ from simulator.sweep import (
     run_sweep,
     sweep_from_vary,
 )
-from simulator.sweep_store import point_path, read_point, write_point
+from simulator.sweeps.store import point_path, read_point, write_point
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import minimal_scenario, write_yaml  # noqa: E402
@@ -322,7 +322,7 @@ def test_a_real_kill_then_resume_gives_the_same_files(tmp_path: Path) -> None:
 def test_ctrl_c_saves_what_finished_and_says_how_to_resume(
     scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import simulator.sweep as sweep_module
+    import simulator.sweeps.runner as sweep_module
 
     real = sweep_module.iter_tasks
 

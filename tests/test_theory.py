@@ -33,10 +33,10 @@ from helpers import single_unit_dict
 from scipy import stats
 
 from simulator import simulate, validate
-from simulator.kpis import clipped_durations, compute_kpis, facility_path
-from simulator.model import run_replication
-from simulator.records import BLOCK_COLUMNS, STAY_COLUMNS, Outcome, ReplicationRecord
-from simulator.schema import Scenario
+from simulator.measures.kpis import clipped_durations, compute_kpis, facility_path
+from simulator.model.engine import run_replication
+from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, Outcome, ReplicationRecord
+from simulator.scenario.schema import Scenario
 
 Z = 4.0  # standard errors allowed
 S = {name: i for i, name in enumerate(STAY_COLUMNS)}

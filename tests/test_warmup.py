@@ -6,7 +6,7 @@ import numpy as np
 from helpers import single_unit_dict
 
 from simulator import simulate, validate
-from simulator.warmup import mser5
+from simulator.analysis.warmup import mser5
 
 
 def test_mser5_finds_a_transient() -> None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from simulator.errors import SamsimError
-from simulator.executors import Failure
+from simulator.experiment.executors import Failure
 
 __all__ = ["BUG", "INPUT_ERROR", "main", "user_errors"]
 

@@ -23,13 +23,13 @@ from simulator.cli.base import (
     set_option,
     user_errors,
 )
-from simulator.compare import compare as run_comparison
-from simulator.display import comparison_table, main_table
+from simulator.cli.display import comparison_table, main_table
 from simulator.errors import SamsimError
-from simulator.executors import default_jobs
-from simulator.experiment import ExperimentFailed, Results, simulate
-from simulator.loading import load_scenario, scenario_files
-from simulator.schema import Scenario
+from simulator.experiment.compare import compare as run_comparison
+from simulator.experiment.executors import default_jobs
+from simulator.experiment.simulate import ExperimentFailed, Results, simulate
+from simulator.scenario.loading import load_scenario, scenario_files
+from simulator.scenario.schema import Scenario
 
 
 @main.command()

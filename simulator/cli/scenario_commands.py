@@ -8,12 +8,12 @@ import sys
 import click
 
 from simulator.cli.base import INPUT_ERROR, main, set_option, user_errors
-from simulator.demand import expected_episodes
 from simulator.errors import SamsimError
-from simulator.loading import load_scenario, scenario_yaml
-from simulator.reference import editor_schema
-from simulator.schema import Scenario
-from simulator.sweep_definition import is_sweep_file
+from simulator.model.demand import expected_episodes
+from simulator.scenario.loading import load_scenario, scenario_yaml
+from simulator.scenario.reference import editor_schema
+from simulator.scenario.schema import Scenario
+from simulator.sweeps.definition import is_sweep_file
 
 
 def overview(scenario: Scenario) -> str:
@@ -50,7 +50,7 @@ def validate(files: tuple[str, ...]) -> None:
 
 def validate_sweep(path: str) -> int:
     """Check a sweep file and every point's scenario; 1 if it cannot run, else 0."""
-    from simulator.sweep import load_sweep, prepare_points
+    from simulator.sweeps.runner import load_sweep, prepare_points
 
     try:
         sweep = load_sweep(path)

@@ -18,11 +18,11 @@ from simulator.cli.base import (
     set_option,
     user_errors,
 )
-from simulator.display import sizing_summary
-from simulator.executors import default_jobs
-from simulator.experiment import ExperimentFailed
-from simulator.loading import load_scenario, scenario_files
-from simulator.sizing import (
+from simulator.cli.display import sizing_summary
+from simulator.experiment.executors import default_jobs
+from simulator.experiment.simulate import ExperimentFailed
+from simulator.scenario.loading import load_scenario, scenario_files
+from simulator.sizing.search import (
     CONFIDENCES,
     SCAN_LIMIT,
     check_facility,

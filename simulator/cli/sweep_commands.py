@@ -31,10 +31,10 @@ from simulator.cli.base import (
     set_option,
     user_errors,
 )
-from simulator.design import DESIGNS
 from simulator.errors import SamsimError
-from simulator.executors import default_jobs
-from simulator.sweep import (
+from simulator.experiment.executors import default_jobs
+from simulator.sweeps.design import DESIGNS
+from simulator.sweeps.runner import (
     Sweep,
     SweepEvent,
     is_sweep_file,
@@ -44,7 +44,7 @@ from simulator.sweep import (
     stored_sweep,
     sweep_from_vary,
 )
-from simulator.sweep_store import read_sweep
+from simulator.sweeps.store import read_sweep
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all

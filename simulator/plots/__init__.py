@@ -1,13 +1,13 @@
 """Plots of a results folder, as matplotlib Figures and as PNG/SVG files.
 
 Each ``*_figure`` function takes tables of a results folder (see
-:mod:`simulator.readers`) and the resolved scenario as plain data, and returns
+:mod:`simulator.store.readers`) and the resolved scenario as plain data, and returns
 a :class:`matplotlib.figure.Figure`; :func:`write_figures` reads a run or
 comparison folder and writes every figure under ``<folder>/plots/``.
 
 Figures are built on :class:`~matplotlib.figure.Figure` directly, never
 through ``pyplot``: no global figure registry, no GUI backend, nothing
-changed by importing this package. Text comes from :mod:`simulator.labels`,
+changed by importing this package. Text comes from :mod:`simulator.text.labels`,
 in English or Norwegian. One module a figure: :mod:`~simulator.plots.occupancy`,
 :mod:`~simulator.plots.waits`, :mod:`~simulator.plots.costs`,
 :mod:`~simulator.plots.forest`; :mod:`~simulator.plots.style` holds what they share.
@@ -31,7 +31,7 @@ from simulator.plots.occupancy import (
 )
 from simulator.plots.style import VERMILION, save
 from simulator.plots.waits import wait_figure
-from simulator.readers import (
+from simulator.store.readers import (
     ComparisonFolder,
     RunFolder,
     is_comparison,

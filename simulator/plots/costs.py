@@ -13,7 +13,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from simulator.labels import display_names, format_number, label, label_or
 from simulator.plots.style import (
     GREY,
     PAYER_COLOURS,
@@ -24,7 +23,8 @@ from simulator.plots.style import (
     styled,
     wrap,
 )
-from simulator.readers import kpi_interval, period_text
+from simulator.store.readers import kpi_interval, period_text
+from simulator.text.labels import display_names, format_number, label, label_or
 
 __all__ = ["cost_figure"]
 

@@ -1,6 +1,6 @@
 """Occupancy figures: occupied beds over time, and the occupancy distribution beside theory.
 
-The analytic reference of the distribution comes from :mod:`simulator.erlang`:
+The analytic reference of the distribution comes from :mod:`simulator.analysis.erlang`:
 Erlang loss for facilities that divert, Erlang delay (M/M/c) for those with a
 queue, Poisson (M/G/inf) for those that overflow into the corridor.
 """
@@ -19,8 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simulator import erlang
-from simulator.labels import display_names, format_number, format_share, label
+from simulator.analysis import erlang
 from simulator.plots.style import (
     BLUE,
     ORANGE,
@@ -32,7 +31,8 @@ from simulator.plots.style import (
     styled,
     wrap,
 )
-from simulator.readers import kpi_interval
+from simulator.store.readers import kpi_interval
+from simulator.text.labels import display_names, format_number, format_share, label
 
 __all__ = [
     "Reference",

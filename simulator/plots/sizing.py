@@ -1,7 +1,7 @@
 """The sizing figure: the target KPI against beds, and the probability of finding the unit full.
 
 Drawn from the files of a sizing folder (``size.csv``, ``manifest.json``,
-``scenario.yaml``; see :mod:`simulator.sizing`), so it can be redrawn from
+``scenario.yaml``; see :mod:`simulator.sizing.search`), so it can be redrawn from
 saved results. Left: the KPI at every bed count the search ran, mean with its
 95 % interval, the target and the chosen size. Right: P(full) at each bed
 count three ways: simulated with that many beds, from one run with unlimited
@@ -26,15 +26,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simulator.labels import (
-    display_names,
-    format_number,
-    format_share,
-    kpi_parts,
-    kpi_unit,
-    label,
-    target_text,
-)
 from simulator.plots.style import (
     BLUE,
     GREEN,
@@ -45,6 +36,15 @@ from simulator.plots.style import (
     save,
     styled,
     wrap,
+)
+from simulator.text.labels import (
+    display_names,
+    format_number,
+    format_share,
+    kpi_parts,
+    kpi_unit,
+    label,
+    target_text,
 )
 
 __all__ = ["sizing_figure", "write_sizing_figures"]

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from simulator.labels import format_number, label
+from simulator.text.labels import format_number, label
 
 __all__ = [
     "BLUE",

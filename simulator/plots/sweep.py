@@ -1,6 +1,6 @@
 """Plots of a sweep: each key KPI against each factor, and a heat map of two factors.
 
-Drawn from a finished sweep folder (:func:`simulator.sweep_store.read_sweep`):
+Drawn from a finished sweep folder (:func:`simulator.sweeps.store.read_sweep`):
 ``sweep.json``, ``sweep.csv`` and the per-replication table, so they can be
 redrawn from saved results.
 
@@ -37,8 +37,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from simulator.analysis import t_interval
-from simulator.labels import (
+from simulator.analysis.intervals import t_interval
+from simulator.plots.style import BLUE, message, number_formatter, panel_figure, save, styled, wrap
+from simulator.store.readers import period_text
+from simulator.sweeps.store import SweepFolder, read_sweep
+from simulator.text.labels import (
     Names,
     display_names,
     format_number,
@@ -47,9 +50,6 @@ from simulator.labels import (
     label,
     label_or,
 )
-from simulator.plots.style import BLUE, message, number_formatter, panel_figure, save, styled, wrap
-from simulator.readers import period_text
-from simulator.sweep_store import SweepFolder, read_sweep
 
 __all__ = [
     "effect_figure",

@@ -11,8 +11,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.labels import display_names, format_number, format_share, label
 from simulator.plots.style import BLUE, GREY, message, number_formatter, panel_figure, styled, wrap
+from simulator.text.labels import display_names, format_number, format_share, label
 
 __all__ = ["wait_figure"]
 

@@ -29,16 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.labels import label
 from simulator.plots import figure_files, write_figures
-from simulator.readers import (
-    ComparisonFolder,
-    RunFolder,
-    is_comparison,
-    period_text,
-    read_comparison,
-    read_run,
-)
 from simulator.report.description import model_section
 from simulator.report.html import esc, format_value, h4, nav, page
 from simulator.report.inputs import yaml_comments
@@ -52,6 +43,15 @@ from simulator.report.sections import (
     results_section,
     warnings_section,
 )
+from simulator.store.readers import (
+    ComparisonFolder,
+    RunFolder,
+    is_comparison,
+    period_text,
+    read_comparison,
+    read_run,
+)
+from simulator.text.labels import label
 
 __all__ = ["format_value", "render_comparison", "render_run", "write_report", "yaml_comments"]
 

@@ -11,8 +11,6 @@ import math
 
 import pandas as pd
 
-from simulator.labels import format_number, format_share, kpi_label, kpi_unit, label
-from simulator.readers import RunFolder, period_bounds
 from simulator.report.html import esc, format_value, h3, h4, html_table, td
 from simulator.report.inputs import (
     costs_input,
@@ -21,6 +19,8 @@ from simulator.report.inputs import (
     municipalities_input,
     sources_of,
 )
+from simulator.store.readers import RunFolder, period_bounds
+from simulator.text.labels import format_number, format_share, kpi_label, kpi_unit, label
 
 __all__ = ["model_section"]
 

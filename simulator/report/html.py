@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.labels import format_number, format_share, kpi_unit, label
-from simulator.readers import kpi_interval
+from simulator.store.readers import kpi_interval
+from simulator.text.labels import format_number, format_share, kpi_unit, label
 
 __all__ = [
     "CSS",

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from simulator.labels import format_number, format_share, label, label_or
-from simulator.readers import RunFolder
 from simulator.report.html import esc, html_table, td
+from simulator.store.readers import RunFolder
+from simulator.text.labels import format_number, format_share, label, label_or
 
 __all__ = [
     "costs_input",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.labels import Names, format_number, kpi_label, kpi_unit, label, label_or
-from simulator.readers import RunFolder, period_text, significant
 from simulator.report.html import esc, format_value, h3, html_table, image, kpi_cell, td
+from simulator.store.readers import RunFolder, period_text, significant
+from simulator.text.labels import Names, format_number, kpi_label, kpi_unit, label, label_or
 
 __all__ = [
     "COST_ROWS",

@@ -1,0 +1,259 @@
+"""Text a planner reads in the terminal: the main KPIs of a run as a table.
+
+Display labels come from :mod:`simulator.text.labels`, the one mapping shared with
+plots and report, so that code, files and columns keep their stable snake_case
+names.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from simulator.scenario.schema import Scenario
+from simulator.text.labels import display_names, kpi_label, kpi_unit, label, target_text
+
+if TYPE_CHECKING:
+    from simulator.sizing.search import SizingResult
+
+__all__ = ["comparison_table", "main_table", "sizing_summary", "sizing_table"]
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("beds_mean", "beds"),
+    ("admissions", "int"),
+    ("diversion_share", "share"),
+    ("occupancy_mean", "num"),
+    ("utilisation", "share"),
+    ("blocked_days", "int"),
+    ("overflow_days", "int"),
+    ("wait_mean", "num"),
+)
+"""The facility table's columns: KPI suffix and how its numbers are written."""
+
+COSTS: tuple[tuple[str, str], ...] = (
+    ("column.total", "cost.total"),
+    ("payer.municipality", "cost.payer.municipality"),
+    ("payer.health_trust", "cost.payer.health_trust"),
+    ("column.of_which_blocked", "cost.blocked_payments"),
+)
+"""The cost lines: label key and KPI."""
+
+
+def _fmt(value: float, kind: str) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if kind == "share":
+        return f"{100 * value:.1f} %"
+    if kind == "beds":
+        return f"{value:.1f}".removesuffix(".0")
+    if kind == "int":
+        return f"{value:,.0f}".replace(",", " ")
+    return f"{value:.2f}"
+
+
+def _cell(summary: pd.DataFrame, kpi: str, kind: str) -> str:
+    row = summary.loc[summary["kpi"] == kpi]
+    if row.empty:
+        return "-"
+    mean, low, high = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
+    text = _fmt(mean, kind)
+    if kind != "beds" and math.isfinite(low) and math.isfinite(high) and high > low:
+        half = (high - low) / 2
+        text += " ±" + _fmt(half, kind).replace(" %", "")
+    return text
+
+
+def main_table(scenario: Scenario, summary: pd.DataFrame, lang: str = "en") -> str:
+    """Facilities and costs: means with the half-width of their 95 % interval."""
+    header = [label("column.facility", lang)] + [label(f"kpi.{c}", lang) for c, _ in COLUMNS]
+    rows = [header]
+    for fid in scenario.facilities:
+        rows.append([fid] + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in COLUMNS])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    lines.append(label("heading.period_costs", lang))
+    for key, kpi in COSTS:
+        lines.append(f"  {label(key, lang):<32}{_cell(summary, kpi, 'int'):>28}")
+    return "\n".join(lines)
+
+
+def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
+    """KPIs that changed significantly (95 % paired interval excludes 0), largest first."""
+    from simulator.experiment.compare import significant
+
+    changed = significant(table).copy()
+    if changed.empty:
+        return "No KPI changed significantly (every 95 % paired interval contains 0)."
+    changed["relative"] = (changed["difference"] / changed["base_mean"].abs()).abs()
+    sections = {"cost": 0, "facility": 1, "group": 2, "municipality": 3}
+    changed["section"] = [sections.get(k.split(".")[0], 4) for k in changed["kpi"]]
+    changed = changed.sort_values(
+        ["scenario", "section", "relative"], ascending=[True, True, False], kind="stable"
+    )
+    lines = []
+    for scenario, rows in changed.groupby("scenario", sort=False):
+        lines.append(f"{scenario} − base: {len(rows)} KPI(s) changed significantly")
+        shown = rows.head(limit)
+        width = max(len(k) for k in shown["kpi"])
+        for kpi, base, alt, diff, low, high in zip(
+            shown["kpi"],
+            shown["base_mean"].astype(float),
+            shown["alt_mean"].astype(float),
+            shown["difference"].astype(float),
+            shown["ci_low"].astype(float),
+            shown["ci_high"].astype(float),
+            strict=True,
+        ):
+            lines.append(
+                f"  {kpi:<{width}}  {_num(base):>14} → {_num(alt):>14}   "
+                f"{_num(diff, sign=True):>14} [{_num(low, sign=True)}, {_num(high, sign=True)}]"
+            )
+        if len(rows) > limit:
+            lines.append(f"  … and {len(rows) - limit} more in comparison.csv")
+    return "\n".join(lines)
+
+
+def _num(value: float, sign: bool = False) -> str:
+    if not math.isfinite(value):
+        return "-"
+    text = f"{value:+,.3g}" if abs(value) < 100 else f"{value:+,.0f}"
+    text = text.replace(",", " ")
+    return text if sign else text.lstrip("+")
+
+
+def _kpi_value(value: float, unit: str, sign: bool = False) -> str:
+    if not math.isfinite(value):
+        return "-"
+    plus = "+" if sign else ""
+    if unit == "share":
+        decimals = 1 if abs(value) >= 0.01 or value == 0 else 2
+        return f"{100 * value:{plus}.{decimals}f} %".replace("-", "−")
+    text = f"{value:{plus}.2f}" if abs(value) < 100 else f"{value:{plus},.0f}".replace(",", " ")
+    return text.replace("-", "−")
+
+
+def _interval(low: float, high: float, unit: str, sign: bool = False) -> str:
+    """`` [low, high]`` without the unit; a KPI that cannot be negative starts at 0 at least."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return ""
+    if unit != "nok" and not sign:
+        low = max(low, 0.0)
+    ends = [_kpi_value(x, unit, sign).removesuffix(" %") for x in (low, high)]
+    return f" [{ends[0]}, {ends[1]}]"
+
+
+def sizing_table(
+    table: pd.DataFrame,
+    theory: str | None,
+    chosen: int | None,
+    below: int | None,
+    measure: str,
+    lang: str = "en",
+) -> str:
+    """Bed counts of a sizing: the KPI with its 95 % interval, verdict and P(full) beside theory.
+
+    ``table`` is :attr:`simulator.sizing.search.SizingResult.table`; ``measure`` names
+    the target KPI in the header; rows the search did not run say so, and are
+    left out where P(full) is below 0.05 % both ways. The
+    lower end of an interval is shown at 0 at least (the t-interval of a
+    share near 0 reaches below it; ``size.csv`` keeps it as computed).
+    """
+    unit = kpi_unit(str(table["kpi"].iloc[0])) if len(table) else "count"
+    header = [
+        label("column.beds", lang),
+        f"{measure} [{label('column.interval', lang)}]",
+        label("column.meets_target", lang),
+        label("column.p_full_unconstrained", lang),
+        label(f"column.theory_{theory or 'none'}", lang),
+        "",
+    ]
+    rows = [header]
+    numbers = {
+        column: table[column].to_numpy(dtype=float)
+        for column in ("mean", "ci_low", "ci_high", "p_full_unconstrained", "p_full_theory")
+    }
+    meets = table["meets"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    runs = table["n"].to_numpy(dtype=int)
+    for i, beds in enumerate(table["beds"].to_numpy(dtype=int)):
+        full = [numbers[k][i] for k in ("p_full_unconstrained", "p_full_theory")]
+        if runs[i] == 0 and all(p < 5e-4 for p in full if math.isfinite(p)):
+            continue  # not run and never full: nothing to read (size.csv keeps the row)
+        if runs[i] > 0:
+            cell = _kpi_value(numbers["mean"][i], unit)
+            cell += _interval(numbers["ci_low"][i], numbers["ci_high"][i], unit)
+            verdict = label("column.yes" if meets[i] else "column.no", lang)
+        else:
+            cell, verdict = label("column.not_run", lang), ""
+        mark = {chosen: "column.chosen", below: "column.below"}.get(int(beds))
+        rows.append(
+            [
+                str(beds),
+                cell,
+                verdict,
+                _kpi_value(numbers["p_full_unconstrained"][i], "share"),
+                _kpi_value(numbers["p_full_theory"][i], "share"),
+                "← " + label(mark, lang) if mark else "",
+            ]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i in (2, 5) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return "\n".join(lines)
+
+
+def sizing_summary(result: SizingResult, lang: str = "en") -> str:
+    """A sizing for the terminal: the table, the answer, the KPI at it and one bed below, notes."""
+    names = display_names(result.scenario.model_dump(mode="json"))
+    target = result.target
+    unit = kpi_unit(target.kpi)
+    criterion = label(f"text.criterion_{result.confidence}", lang, n=result.replications)
+    wanted = target_text(target.kpi, target.operator, target.value, names, lang)
+    theory = result.curve.theory if result.curve else None
+    measure = kpi_label(target.kpi, names, lang)
+    lines = [sizing_table(result.table, theory, result.chosen, result.below, measure, lang), ""]
+    if result.chosen is None:
+        lo, hi = result.bed_range
+        lines.append(
+            label("text.sizing_none", lang, lo=lo, hi=hi, target=wanted, criterion=criterion)
+        )
+    else:
+        lines.append(
+            label("text.sizing_answer", lang, target=wanted, criterion=criterion, c=result.chosen)
+        )
+        table = result.table
+        beds = table["beds"].to_numpy(dtype=int).tolist()
+        at = {
+            column: dict(zip(beds, table[column].to_numpy(dtype=float), strict=True))
+            for column in ("mean", "ci_low", "ci_high", "change", "change_ci_low", "change_ci_high")
+        }
+        for c in (result.chosen, result.below):
+            if c is not None:
+                value = _kpi_value(at["mean"][c], unit)
+                value += _interval(at["ci_low"][c], at["ci_high"][c], unit)
+                lines.append("  " + label("text.sizing_at", lang, c=c, value=value))
+        if result.below is not None:
+            c = result.chosen
+            change = _kpi_value(at["change"][c], unit, sign=True)
+            if unit == "share":
+                change = change.replace(" %", " " + label("unit.pp", lang))
+            change += _interval(at["change_ci_low"][c], at["change_ci_high"][c], unit, True)
+            step = label("text.sizing_step", lang, below=result.below, c=c, change=change)
+            lines.append("  " + step)
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Experiments: replications on a local process pool or Dask, results, comparisons."""

@@ -1,0 +1,272 @@
+"""Running replications as tasks on a Dask distributed cluster (``samsim[dask]``).
+
+The same replications as :mod:`simulator.experiment.executors` runs locally, with the
+same results: a replication's numbers depend on (seed, replication) only.
+Connecting checks that the scheduler answers within a deadline, that a worker
+is there and that it runs the same samsim version.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import math
+import os
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from simulator.errors import SamsimError
+from simulator.experiment.executors import Progress, Task, _attempt, lost_task
+from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["DASK_TIMEOUT", "iter_on_dask", "run_on_dask"]
+
+
+def _attempt_on(replication: int, scenario: Scenario, seed: int) -> object:
+    """:func:`_attempt` with the replication first, for ``Client.map``."""
+    return _attempt(scenario, seed, replication)
+
+
+DASK_TIMEOUT = 15.0
+"""Seconds to wait for a Dask scheduler and its first worker (SAMSIM_DASK_TIMEOUT)."""
+
+
+def _dask_timeout(timeout: float | None) -> float:
+    """``timeout`` if given, else ``SAMSIM_DASK_TIMEOUT``, else :data:`DASK_TIMEOUT`."""
+    if timeout is not None:
+        return timeout
+    text = os.environ.get("SAMSIM_DASK_TIMEOUT", "").strip()
+    if not text:
+        return DASK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0:
+        raise SamsimError(
+            f"SAMSIM_DASK_TIMEOUT={text}: give the seconds to wait for the Dask scheduler, "
+            "a number above 0"
+        )
+    return seconds
+
+
+def _knock(scheduler: str, seconds: float) -> None:
+    """Open and close one connection to the scheduler, within a hard deadline.
+
+    ``Client`` alone waits forever for the handshake of a port that accepts
+    connections but does not speak Dask (the dashboard's 8787, a web server).
+    Runs in a thread of its own, so it works under a running event loop too.
+    """
+    import asyncio
+
+    from distributed.comm.core import connect
+
+    async def knock() -> None:
+        comm = await asyncio.wait_for(
+            connect(scheduler, timeout=seconds),  # type: ignore[no-untyped-call]
+            2 * seconds,
+        )
+        await comm.close()
+
+    with cf.ThreadPoolExecutor(1) as thread:
+        thread.submit(lambda: asyncio.run(knock())).result()
+
+
+def _samsim_version() -> str:
+    """The installed samsim's version (run on every worker to compare with this one)."""
+    from importlib.metadata import version
+
+    return version("samsim")
+
+
+def _connect(scheduler: str, timeout: float | None = None) -> Client:
+    """A Dask ``Client`` of the scheduler at this address, or a user error saying why not.
+
+    Waits up to ``timeout`` seconds (default: ``SAMSIM_DASK_TIMEOUT`` or 15)
+    for the scheduler and again for its first worker, and checks that every
+    worker runs the same samsim version as this process (else its
+    replications could differ).
+    """
+    try:
+        from distributed import Client  # noqa: F811 - the run-time import of the type above
+    except ImportError:
+        raise SamsimError(
+            f"--scheduler {scheduler}: Dask is not installed; install samsim with its "
+            "Dask extra (pip install 'samsim[dask]') or leave out --scheduler"
+        ) from None
+    seconds = _dask_timeout(timeout)
+    how = (
+        "start one with `dask scheduler` and workers with `dask worker ADDRESS`, or leave "
+        "out --scheduler to run on this machine"
+    )
+    try:
+        _knock(scheduler, seconds)
+        client = Client(scheduler, timeout=f"{seconds}s")  # type: ignore[no-untyped-call]
+    except TimeoutError:
+        raise SamsimError(
+            f"--scheduler {scheduler}: something answers there, but not as a Dask scheduler "
+            f"(the scheduler's port is 8786; 8787 is its dashboard); {how}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - refused, unresolvable, garbage: all a user error
+        raise SamsimError(
+            f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+            f"({type(exc).__name__}: {exc}); {how}"
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+        theirs = client.run(_samsim_version)
+    except Exception as exc:  # noqa: BLE001 - closed below, reported as a user error
+        lost = _scheduler_lost(client, exc)
+        _close_quietly(client)
+        if lost:
+            raise SamsimError(
+                f"--scheduler {scheduler}: lost the connection to the Dask scheduler "
+                f"({type(exc).__name__}: {exc}); start it again and re-run"
+            ) from None
+        if isinstance(exc, TimeoutError):
+            raise SamsimError(
+                f"--scheduler {scheduler}: the scheduler has no workers after {seconds:g} s; "
+                f"start some with `dask worker {scheduler} --nthreads 1` (or wait longer: "
+                "SAMSIM_DASK_TIMEOUT=seconds)"
+            ) from None
+        raise SamsimError(
+            f"--scheduler {scheduler}: the Dask workers cannot run samsim "
+            f"({type(exc).__name__}: {exc}); install samsim[dask] on every worker machine"
+        ) from None
+    ours = _samsim_version()
+    wrong = sorted(f"{worker} has {v}" for worker, v in theirs.items() if v != ours)
+    if wrong:
+        client.close()  # type: ignore[no-untyped-call]
+        raise SamsimError(
+            f"--scheduler {scheduler}: this machine has samsim {ours} but "
+            + ", ".join(wrong)
+            + "; install the same samsim version on every machine, or results would differ"
+        )
+    return client
+
+
+def _same(value: object) -> object:
+    """The value itself: a task whose result is a scenario (see :func:`_share`)."""
+    return value
+
+
+def _share(client: Client, scenario: Scenario) -> Any:
+    """A future of the scenario, on every worker, for every task of it to depend on.
+
+    Made by a task rather than ``scatter``: the scheduler keeps the task, so
+    if every worker holding the scenario dies it is made again, where
+    scattered data would be lost and every replication not yet run cancelled.
+    It is then copied to every worker before any replication starts: a worker
+    busy with a replication answers a peer's request for data slowly (SimPy
+    holds the GIL), which delayed the other workers' first task by up to a
+    second at national scale. The scenario travels once to the scheduler and
+    once to each worker, as with ``scatter(broadcast=True)``.
+    """
+    shared = client.submit(_same, scenario, pure=False)
+    client.replicate([shared])  # type: ignore[no-untyped-call]
+    return shared
+
+
+def _scheduler_lost(client: Client, exc: BaseException) -> bool:
+    """Whether a task's error means the connection to the scheduler is gone."""
+    from distributed.comm.core import CommClosedError
+
+    return (
+        isinstance(exc, CommClosedError)
+        or getattr(exc, "reason", None) == "scheduler-connection-lost"
+        or client.status != "running"
+    )
+
+
+def _lost(scheduler: str, done: int, total: int, exc: BaseException) -> SamsimError:
+    """The user error for a scheduler that went away during a run."""
+    return SamsimError(
+        f"--scheduler {scheduler}: lost the connection to the Dask scheduler after {done} of "
+        f"{total} replications ({type(exc).__name__}); a scheduler keeps no results once it "
+        "is gone: start it again and re-run"
+    )
+
+
+def _close_quietly(client: Client) -> None:
+    """Close a client without the tracebacks Dask logs when its scheduler is gone.
+
+    The message samsim raises says what happened; the client's own reconnect
+    task, cancelled by the close, would otherwise log a traceback to stderr.
+    """
+    log = logging.getLogger("distributed.client")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        client.close()  # type: ignore[no-untyped-call]
+    finally:
+        log.setLevel(level)
+
+
+def run_on_dask(
+    scenario: Scenario,
+    seed: int,
+    replications: Sequence[int],
+    scheduler: str,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+) -> list[object]:
+    """Run replications of one scenario on a Dask cluster; outcomes by replication."""
+    tasks = [(scenario, seed, r) for r in replications]
+    done: list[object] = []
+    for _, outcome in iter_on_dask(tasks, scheduler, timeout):
+        done.append(outcome)
+        if progress is not None:
+            progress(len(done), len(tasks))
+    return sorted(done, key=lambda o: int(getattr(o, "replication", 0)))
+
+
+def iter_on_dask(
+    tasks: Sequence[Task], scheduler: str, timeout: float | None = None
+) -> Iterator[tuple[int, object]]:
+    """Run tasks on a Dask cluster; yield ``(task index, outcome or Failure)`` as each ends.
+
+    One task is one replication (a tenth of a second to minutes of work, far
+    above Dask's per-task overhead of 3-5 ms, see ``benchmarks/scaling.py``).
+    Each scenario is sent to each worker once (:func:`_share`), not with every
+    task. A worker that dies has its replications rerun on the others, with
+    the same results; a replication that kills every worker it runs on comes
+    back a :class:`Failure` (``KilledWorker``). Losing the scheduler is a
+    :class:`~simulator.errors.SamsimError`, not a failure of the replications
+    left. ``timeout``: see :func:`_connect`.
+    """
+    from distributed import as_completed
+
+    client = _connect(scheduler, timeout)
+    finished = 0
+    try:
+        shared: dict[int, Any] = {}  # each scenario is sent to the workers once
+        futures = []
+        for scenario, seed, replication in tasks:
+            if id(scenario) not in shared:
+                shared[id(scenario)] = _share(client, scenario)
+            futures.append(
+                client.submit(
+                    _attempt_on, replication, scenario=shared[id(scenario)], seed=seed, pure=False
+                )
+            )
+        index_of = {f.key: i for i, f in enumerate(futures)}
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            index = index_of[future.key]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died: report, keep going
+                if _scheduler_lost(client, exc):
+                    raise
+                outcome = lost_task(tasks[index], "Dask task failed", exc)
+            finished += 1
+            yield index, outcome
+    except Exception as exc:
+        if not _scheduler_lost(client, exc):
+            raise
+        _close_quietly(client)
+        raise _lost(scheduler, finished, len(tasks), exc) from None
+    finally:
+        client.close()  # type: ignore[no-untyped-call]

@@ -1,0 +1,164 @@
+"""Where replications run: in this process, or in a pool of worker processes.
+
+A replication's random numbers come from (seed, replication) only
+(:mod:`simulator.model.streams`), so the executor changes how fast results come,
+never what they are: outcomes are sorted by replication before anything is
+computed from them, and the files written are byte-identical for any number
+of workers.
+
+With a Dask scheduler address, replications run as tasks on a Dask
+distributed cluster instead (:mod:`simulator.experiment.dask_cluster`, the optional
+``samsim[dask]`` extra); the results are the same.
+
+A replication that raises does not stop the others: it becomes a
+:class:`Failure` naming the scenario, the replication and the seed, with the
+traceback, and the experiment reports it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["Failure", "Task", "default_jobs", "iter_tasks", "lost_task", "run_replications"]
+
+Progress = Callable[[int, int], None]
+Task = tuple[Scenario, int, int]
+"""One replication to run: (scenario, seed, replication)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A replication that raised instead of finishing."""
+
+    scenario: str
+    replication: int
+    seed: int
+    error: str
+    traceback: str
+
+    def __str__(self) -> str:
+        return (
+            f"scenario {self.scenario}, replication {self.replication}, seed {self.seed}: "
+            f"{self.error}"
+        )
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _attempt(scenario: Scenario, seed: int, replication: int) -> object:
+    """Run one replication; a raised exception comes back as a :class:`Failure`."""
+    from simulator.experiment.simulate import replicate
+
+    try:
+        return replicate(scenario, seed, replication)
+    except Exception as exc:  # noqa: BLE001 - reported with its traceback, never swallowed
+        return Failure(
+            scenario=scenario.name,
+            replication=replication,
+            seed=seed,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+        )
+
+
+def lost_task(task: Task, what: str, exc: BaseException) -> Failure:
+    """A :class:`Failure` for a task whose worker, not the replication, failed."""
+    scenario, seed, replication = task
+    return Failure(scenario.name, replication, seed, f"{what}: {type(exc).__name__}: {exc}", "")
+
+
+def run_replications(
+    scenario: Scenario,
+    seed: int,
+    replications: Sequence[int],
+    jobs: int = 1,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+) -> list[object]:
+    """Run the given replications; return their outcomes and failures, by replication.
+
+    Parameters
+    ----------
+    jobs
+        1 runs in this process; more uses a process pool of that many workers.
+    progress
+        Called with (done, total) as each replication finishes.
+    scheduler
+        Address of a Dask scheduler (``tcp://host:8786``); when given, the
+        replications run there and ``jobs`` is ignored.
+    """
+    tasks = [(scenario, seed, r) for r in replications]
+    done: list[object] = []
+    for _, outcome in iter_tasks(tasks, jobs=jobs, scheduler=scheduler):
+        done.append(outcome)
+        if progress is not None:
+            progress(len(done), len(tasks))
+    return sorted(done, key=lambda o: int(getattr(o, "replication", 0)))
+
+
+def iter_tasks(
+    tasks: Sequence[Task], jobs: int = 1, scheduler: str | None = None
+) -> Iterator[tuple[int, object]]:
+    """Run replications of any scenarios; yield ``(task index, outcome or Failure)`` as each ends.
+
+    For work that spans scenarios (a sweep): the tasks of every scenario
+    share one pool or one Dask client, so small scenarios still keep every
+    worker busy. Results come in the order they finish; callers sort them.
+    Closing the iterator early (an interrupt) cancels the tasks not yet started.
+    """
+    if not tasks:
+        return
+    if scheduler:
+        from simulator.experiment.dask_cluster import iter_on_dask  # the optional extra
+
+        yield from iter_on_dask(tasks, scheduler)
+    elif jobs <= 1 or len(tasks) == 1:
+        for index, (scenario, seed, replication) in enumerate(tasks):
+            yield index, _attempt(scenario, seed, replication)
+    else:
+        pool = cf.ProcessPoolExecutor(
+            max_workers=min(jobs, len(tasks)), initializer=_ignore_interrupts
+        )
+        finished = False
+        try:
+            futures = {pool.submit(_attempt, *task): i for i, task in enumerate(tasks)}
+            for future in cf.as_completed(futures):
+                index = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: report, keep going
+                    outcome = lost_task(tasks[index], "worker process failed", exc)
+                yield index, outcome
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                # Interrupted: stop now. Workers write nothing, so a replication cut short
+                # is simply run again; waiting would finish every task already queued.
+                workers = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)  # forgets its workers
+                for process in workers:
+                    process.terminate()
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C to the main process, which stops the pool (no tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -1,0 +1,282 @@
+"""Experiments: many replications of one scenario, and their results.
+
+:func:`simulate` runs replication ``r`` with random streams derived from
+``(seed, r)`` only, so a replication's numbers do not depend on which
+process runs it or in what order. It returns :class:`Results`: the
+per-replication KPI table, the summary with intervals, and daily occupancy
+bands, ready to :meth:`Results.write`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.intervals import (
+    daily_bands,
+    occupancy_distribution,
+    summarise,
+    wait_distribution,
+)
+from simulator.analysis.precision import DEFAULT_PRECISION, advice, replications_needed
+from simulator.analysis.warmup import warmup_table
+from simulator.experiment.executors import Failure, run_replications
+from simulator.measures.kpis import WAIT_QUANTILES, compute_kpis, facility_path, wait_quantiles
+from simulator.model.engine import run_replication
+from simulator.scenario.schema import Scenario
+
+__all__ = ["ExperimentFailed", "Results", "ReplicationOutcome", "simulate", "replicate"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ReplicationOutcome:
+    """KPIs and daily occupancy of one replication (small enough to send between processes)."""
+
+    replication: int
+    kpis: dict[str, float]
+    daily_occupied: np.ndarray  # (facilities, days of the collection period)
+    daily_capacity: np.ndarray
+    daily_from_start: np.ndarray  # (facilities, days from the simulation's start): warm-up
+    occupancy_share: list[np.ndarray]  # per facility: share of time at 0, 1, 2, ... occupied
+    wait_quantiles: np.ndarray  # (groups, len(WAIT_QUANTILES))
+    episodes: int
+    events: int
+    seconds: float
+
+
+def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOutcome:
+    """Run one replication and reduce it to its KPIs."""
+    started = time.perf_counter()
+    record = run_replication(scenario, seed, replication)
+    kpis, paths = compute_kpis(record, scenario)
+    return ReplicationOutcome(
+        replication=replication,
+        kpis=kpis,
+        daily_occupied=np.array([p.daily_occupied for p in paths]),
+        daily_capacity=np.array([p.daily_capacity for p in paths]),
+        daily_from_start=np.array(
+            [facility_path(log, 0.0, record.horizon).daily_occupied for log in record.occupancy]
+        ),
+        occupancy_share=[p.level_time / p.length for p in paths],
+        wait_quantiles=wait_quantiles(record),
+        episodes=len(record.episodes),
+        events=record.events,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class Results:
+    """The results of an experiment: tables a planner or an analyst reads.
+
+    Attributes
+    ----------
+    scenario
+        The validated scenario that produced them.
+    seed
+        The experiment's root seed.
+    replications
+        One row per replication, one column per KPI.
+    summary
+        ``kpi, mean, std, ci_low, ci_high, n``.
+    daily_occupancy
+        ``day, facility, mean, p05, p95, beds`` over replications.
+    occupancy_distribution
+        ``facility, occupied, share``: share of time at each occupancy.
+    wait_distribution
+        ``group, probability, wait_days``: quantiles of the wait per admission.
+    warmup
+        ``facility, detected_days, warmup_days, enough``: MSER-5 per facility.
+    advice
+        ``kpi, mean, relative_half_width, replications, needed`` for the key KPIs.
+    warnings
+        Things a planner should know before trusting the figures.
+    failures
+        Replications that raised.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    daily_occupancy: pd.DataFrame
+    occupancy_distribution: pd.DataFrame
+    wait_distribution: pd.DataFrame
+    warmup: pd.DataFrame
+    advice: pd.DataFrame
+    started: dt.datetime
+    finished: dt.datetime
+    precision: float = DEFAULT_PRECISION
+    timing: dict[str, float] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warm-up shorter than MSER-5 suggests; too few replications for the precision."""
+        found = [
+            f"facility {row.facility}: MSER-5 detects a warm-up of {row.detected_days} days "
+            f"but run.warmup_days is {row.warmup_days:g}; consider a longer warm-up "
+            "(strong seasonality can make MSER-5 overestimate it)"
+            for row in self.warmup.itertuples()
+            if not row.enough
+        ]
+        short = self.advice.dropna(subset=["needed"])
+        short = short[short["needed"] > short["replications"]]
+        if len(short):
+            worst = short.sort_values("needed").iloc[-1]
+            found.append(
+                f"{len(short)} key KPI(s) have a 95 % half-width above "
+                f"{100 * self.precision:g} % of the mean with {int(worst.replications)} "
+                f"replications; {worst.kpi} needs about {int(worst.needed)} "
+                "(use --replications or --precision)"
+            )
+        found += [f"replication failed: {f}" for f in self.failures]
+        return found
+
+    def kpi(self, name: str) -> float:
+        """The mean of one KPI over replications."""
+        row = self.summary.loc[self.summary["kpi"] == name]
+        if row.empty:
+            raise KeyError(name)
+        return float(row["mean"].iloc[0])
+
+    def write(self, out: str | None = None, inputs: Sequence[Path] = ()) -> str:
+        """Write the results folder under ``out`` (see :mod:`simulator.store.results`); its path.
+
+        ``inputs``: the scenario files read (base first), copied beside the results.
+        """
+        from simulator.store.results import write_results
+
+        return str(write_results(self, out or "results", inputs))
+
+
+def collect(
+    scenario: Scenario,
+    seed: int,
+    outcomes: list[ReplicationOutcome],
+    started: dt.datetime,
+    precision: float = DEFAULT_PRECISION,
+) -> Results:
+    """Assemble the outcomes of every replication, sorted by replication."""
+    outcomes = sorted(outcomes, key=lambda o: o.replication)
+    table = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outcomes])
+    start = scenario.run.start_date
+    days = outcomes[0].daily_occupied.shape[1]
+    dates = [(start + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    daily = daily_bands(
+        np.stack([o.daily_occupied for o in outcomes]),
+        np.stack([o.daily_capacity for o in outcomes]),
+        dates,
+        tuple(scenario.facilities),
+    )
+    seconds = sum(o.seconds for o in outcomes)
+    facilities = tuple(scenario.facilities)
+    return Results(
+        scenario=scenario,
+        seed=seed,
+        replications=table,
+        summary=summarise(table),
+        daily_occupancy=daily,
+        occupancy_distribution=occupancy_distribution(
+            [o.occupancy_share for o in outcomes], facilities
+        ),
+        wait_distribution=wait_distribution(
+            np.stack([o.wait_quantiles for o in outcomes]), WAIT_QUANTILES, tuple(scenario.groups)
+        ),
+        warmup=warmup_table(
+            np.stack([o.daily_from_start for o in outcomes]),
+            facilities,
+            scenario.run.warmup_days,
+        ),
+        advice=advice(table.drop(columns="replication"), precision),
+        precision=precision,
+        started=started,
+        finished=dt.datetime.now(dt.UTC),
+        timing={
+            "replication_seconds": seconds,
+            "episodes": float(sum(o.episodes for o in outcomes)),
+            "events": float(sum(o.events for o in outcomes)),
+        },
+    )
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    jobs: int = 1,
+    precision: float | None = None,
+    max_replications: int = 200,
+    scheduler: str | None = None,
+) -> Results:
+    """Run an experiment: ``replications`` replications of ``scenario``.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (:func:`simulator.load_scenario`).
+    replications, seed
+        Default to the scenario's ``run.replications`` and ``run.seed``.
+    progress
+        Called with (done, total) after each replication.
+    jobs
+        Worker processes; 1 runs in this process. The results do not depend on it.
+    scheduler
+        Address of a Dask scheduler to run the replications on instead.
+    precision
+        If given, keep adding replications (up to ``max_replications``) until
+        every key KPI's 95 % half-width is within this share of its mean.
+
+    Raises
+    ------
+    ExperimentFailed
+        When every replication failed; when only some did, the results of
+        the others come back with ``failures`` set.
+    """
+    n = replications if replications is not None else scenario.run.replications
+    root = seed if seed is not None else scenario.run.seed
+    if n < 1:
+        raise ValueError("replications must be at least 1")
+    started = dt.datetime.now(dt.UTC)
+    done = run_replications(
+        scenario, root, range(n), jobs=jobs, progress=progress, scheduler=scheduler
+    )
+    while precision is not None and len(done) < max_replications:
+        # Sequential procedure: run what the replications so far say is needed.
+        table = pd.DataFrame([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
+        needed = [replications_needed(table[k], precision) for k in advice(table).kpi]
+        target = min(max([x for x in needed if x is not None], default=0), max_replications)
+        if target <= len(done):
+            break
+        done += run_replications(
+            scenario,
+            root,
+            range(len(done), target),
+            jobs=jobs,
+            progress=progress,
+            scheduler=scheduler,
+        )
+    outcomes = [o for o in done if isinstance(o, ReplicationOutcome)]
+    failures = [o for o in done if isinstance(o, Failure)]
+    if not outcomes:
+        raise ExperimentFailed(failures)
+    results = collect(scenario, root, outcomes, started, precision or DEFAULT_PRECISION)
+    results.failures = failures
+    return results
+
+
+class ExperimentFailed(RuntimeError):
+    """Every replication of an experiment raised (a bug: exit code 1)."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        self.failures = failures
+        super().__init__("every replication failed:\n" + "\n".join(str(f) for f in failures))

@@ -1,0 +1,119 @@
+"""Costs of one replication, by facility, payer and municipality.
+
+Computed from what happened in the collection period:
+
+* each facility: ``per_bed_year`` x open bed-years (prorated by its
+  schedule), ``per_bed_day`` x occupied bed-days (blocked and corridor days
+  included), ``per_admission`` x admissions; paid by the facility's payer;
+* transport: ``per_trip + per_minute x travel minutes`` for every admission,
+  paid by the transport payer;
+* the blocked-day rate (utskrivningsklar) for every day a patient waits in a
+  specialist-level bed for a municipal-level one: paid by the patient's
+  municipality to the health trust. It is shown for both payers (+ for the
+  municipality, - for the health trust) and left out of ``cost.total``.
+
+``cost.payer.*`` add up to ``cost.total``; so do ``cost.facility.*`` plus
+``cost.transport``, and so do ``municipality.*.cost``: a municipality
+carries the variable costs and transport of its own patients and a share of
+each facility's fixed cost in proportion to its patients' bed-days there (by
+catchment population when the facility had no patients).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.model.demand import DAYS_PER_RATE_YEAR
+from simulator.model.records import ReplicationRecord
+from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from simulator.measures.kpis import FacilityPath
+
+__all__ = ["cost_kpis"]
+
+FloatArray = NDArray[np.float64]
+
+
+def _population(scenario: Scenario, mid: str) -> float:
+    value = scenario.municipalities[mid].population
+    return float(sum(value.values()) if isinstance(value, dict) else value)
+
+
+def cost_kpis(
+    record: ReplicationRecord,
+    scenario: Scenario,
+    paths: Sequence[FacilityPath],
+    stay_days: FloatArray,
+    admitted_in: NDArray[np.bool_],
+) -> dict[str, float]:
+    """The cost KPIs; ``stay_days`` and ``admitted_in`` are per stay row."""
+    from simulator.measures.kpis import clipped_durations
+
+    stays = record.stays
+    start, end = record.warmup, record.horizon
+    mids = record.municipalities
+    n_m = len(mids)
+    facility_code = stays[:, 3].astype(np.int64)
+    municipality_code = stays[:, 2].astype(np.int64)
+    by_municipality = np.zeros(n_m)
+    payer_total = {"municipality": 0.0, "health_trust": 0.0}
+    kpis: dict[str, float] = {}
+
+    n_f = len(scenario.facilities)
+    # (facility, municipality) tables in one pass over the stays.
+    cell = facility_code * n_m + municipality_code
+    days_table = np.bincount(cell, weights=stay_days, minlength=n_f * n_m).reshape(n_f, n_m)
+    adm_table = np.bincount(cell[admitted_in], minlength=n_f * n_m).reshape(n_f, n_m)
+    for code, (fid, facility) in enumerate(scenario.facilities.items()):
+        c = facility.costs
+        path = paths[code]
+        days_by_m = days_table[code]
+        adm_by_m = adm_table[code]
+        fixed = c.per_bed_year * path.capacity_days / DAYS_PER_RATE_YEAR
+        total = fixed + c.per_bed_day * path.bed_days + c.per_admission * adm_by_m.sum()
+        if days_by_m.sum() > 0:
+            share = days_by_m / days_by_m.sum()
+        else:
+            served = facility.serves if facility.serves is not None else list(mids)
+            pop = np.array([_population(scenario, m) if m in served else 0.0 for m in mids])
+            share = pop / pop.sum() if pop.sum() > 0 else np.full(n_m, 1.0 / n_m)
+        by_municipality += fixed * share + c.per_bed_day * days_by_m + c.per_admission * adm_by_m
+        payer_total[c.payer] += total
+        kpis[f"cost.facility.{fid}"] = total
+
+    transport = scenario.costs.transport
+    trip_cost = transport.per_trip + transport.per_minute * stays[:, 7]
+    transport_by_m = np.bincount(
+        municipality_code[admitted_in], weights=trip_cost[admitted_in], minlength=n_m
+    )
+    by_municipality += transport_by_m
+    payer_total[transport.payer] += float(transport_by_m.sum())
+    kpis["cost.transport"] = float(transport_by_m.sum())
+
+    blocks = record.blocks
+    levels = [f.level for f in scenario.facilities.values()]
+    if len(blocks):
+        held = np.array([levels[int(i)] == "specialist" for i in blocks[:, 0]])
+        awaited = np.array([levels[int(i)] == "municipal" for i in blocks[:, 1]])
+        days = clipped_durations(blocks[:, 3], blocks[:, 4], start, end) * (held & awaited)
+        payments = scenario.costs.blocked_day_rate * days
+        payments_by_m = np.bincount(
+            blocks[:, 2].astype(np.int64), weights=payments, minlength=n_m
+        ).astype(float)
+    else:
+        payments_by_m = np.zeros(n_m, dtype=float)
+    paid = float(payments_by_m.sum())
+
+    kpis["cost.total"] = payer_total["municipality"] + payer_total["health_trust"]
+    kpis["cost.payer.municipality"] = payer_total["municipality"] + paid
+    kpis["cost.payer.health_trust"] = payer_total["health_trust"] - paid
+    kpis["cost.blocked_payments"] = paid
+    for code, mid in enumerate(mids):
+        kpis[f"municipality.{mid}.cost"] = float(by_municipality[code])
+        kpis[f"municipality.{mid}.blocked_payments"] = float(payments_by_m[code])
+    return kpis

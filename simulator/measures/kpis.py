@@ -1,0 +1,240 @@
+"""Key performance indicators of one replication, from its flat record.
+
+Everything here is computed after the run, over the collection period
+``[warmup, horizon)``: the warm-up is cut, and patients already in beds at
+its end are counted from then on. Occupancy statistics use the exact
+piecewise-constant occupancy path (time-weighted), not samples. KPI names are
+those of ``shared/scenario-format.md``; costs are in :mod:`simulator.measures.costs`.
+
+Definitions that the format leaves open (see ``docs/model.md``):
+
+* a *diversion* is counted at a patient's first candidate facility when it
+  was full and the patient was placed elsewhere (another candidate, a
+  ``divert_to`` step, or out of the model);
+* waits are per admission (zero when a bed was free), counted in the period
+  the patient was admitted; patients still waiting at the horizon are not in
+  the wait statistics;
+* a day is above 85 % (100 %) when its time-weighted mean occupancy is above
+  85 % (100 %) of its time-weighted mean open beds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.measures.costs import cost_kpis
+from simulator.model.records import Outcome, ReplicationRecord
+from simulator.scenario.schema import Scenario
+
+__all__ = [
+    "WAIT_QUANTILES",
+    "FacilityPath",
+    "clipped_durations",
+    "compute_kpis",
+    "facility_path",
+    "wait_quantiles",
+]
+
+FloatArray = NDArray[np.float64]
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class FacilityPath:
+    """A facility's occupancy path over the collection period, by day and in total."""
+
+    daily_occupied: FloatArray  # time-weighted mean occupied beds per collection day
+    daily_capacity: FloatArray  # time-weighted mean open beds per collection day
+    bed_days: float
+    capacity_days: float
+    blocked_days: float
+    overflow_days: float
+    level_time: FloatArray  # time spent at each occupancy level 0, 1, 2, ...
+    full_time: float  # time with every open bed occupied (or none open)
+    length: float
+
+
+def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
+    """Integrate a ``(time, occupied, blocked, capacity, corridor)`` log over ``[start, end)``."""
+    days = max(1, math.ceil(end - start - 1e-9))
+    times = log[:, 0]
+    boundaries = np.minimum(start + np.arange(days + 1, dtype=float), end)
+    inside = times[(times > start) & (times < end)]
+    points = np.union1d(boundaries, inside)
+    dt = np.diff(points)
+    state = log[np.searchsorted(times, points[:-1], side="right") - 1]
+    occupied, blocked, capacity, corridor = state[:, 1], state[:, 2], state[:, 3], state[:, 4]
+    day = np.minimum((points[:-1] - start).astype(np.int64), days - 1)
+    length = np.bincount(day, weights=dt, minlength=days)
+    length[length == 0] = np.nan
+    occ_area = np.bincount(day, weights=occupied * dt, minlength=days)
+    cap_area = np.bincount(day, weights=capacity * dt, minlength=days)
+    levels = occupied.astype(np.int64)
+    return FacilityPath(
+        daily_occupied=occ_area / length,
+        daily_capacity=cap_area / length,
+        bed_days=float(occ_area.sum()),
+        capacity_days=float(cap_area.sum()),
+        blocked_days=float((blocked * dt).sum()),
+        overflow_days=float((corridor * dt).sum()),
+        level_time=np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1),
+        full_time=float(dt[occupied >= capacity].sum()),
+        length=end - start,
+    )
+
+
+def weighted_quantile(level_time: FloatArray, q: float) -> float:
+    """The smallest level at which the time spent at or below it reaches share ``q``."""
+    total = level_time.sum()
+    if total <= 0:
+        return NAN
+    cumulative = np.cumsum(level_time) / total
+    return float(np.searchsorted(cumulative, q - 1e-12))
+
+
+def clipped_durations(
+    begin: FloatArray, finish: FloatArray, start: float, end: float
+) -> FloatArray:
+    """Length of each interval [begin, finish) inside [start, end); nan finish = still open."""
+    finish = np.where(np.isnan(finish), end, finish)
+    clipped: FloatArray = np.maximum(np.minimum(finish, end) - np.maximum(begin, start), 0.0)
+    return clipped
+
+
+def _wait_stats(waits: FloatArray) -> tuple[float, float]:
+    if len(waits) == 0:
+        return NAN, NAN
+    return float(waits.mean()), float(np.quantile(waits, 0.9))
+
+
+WAIT_QUANTILES = np.linspace(0.0, 1.0, 101)
+"""Probabilities at which each group's wait distribution is kept (0, 0.01, ..., 1)."""
+
+
+def wait_quantiles(record: ReplicationRecord) -> FloatArray:
+    """Per group, the waits (days) at :data:`WAIT_QUANTILES` over admissions in the period."""
+    stays = record.stays
+    admitted_in = (stays[:, 5] >= record.warmup) & (stays[:, 5] < record.horizon)
+    waits = stays[:, 5] - stays[:, 4]
+    table = np.full((len(record.groups), len(WAIT_QUANTILES)), NAN)
+    for code in range(len(record.groups)):
+        mine = waits[admitted_in & (stays[:, 1] == code)]
+        if len(mine):
+            table[code] = np.quantile(mine, WAIT_QUANTILES)
+    return table
+
+
+def _count(codes: FloatArray, mask: NDArray[np.bool_], n: int) -> NDArray[np.int64]:
+    """How many rows of each code (0..n-1) where ``mask`` holds."""
+    return np.bincount(codes[mask].astype(np.int64), minlength=n)
+
+
+def _total(codes: FloatArray, mask: NDArray[np.bool_], weights: FloatArray, n: int) -> FloatArray:
+    """Sum of ``weights`` by code where ``mask`` holds."""
+    summed: FloatArray = np.bincount(
+        codes[mask].astype(np.int64), weights=weights[mask], minlength=n
+    ).astype(float)
+    return summed
+
+
+def _wait_stats_by(codes: FloatArray, waits: FloatArray, n: int) -> list[tuple[float, float]]:
+    """Mean and 90th percentile of ``waits`` for each code, sorting once."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n + 1))
+    sorted_waits = waits[order]
+    return [_wait_stats(sorted_waits[bounds[c] : bounds[c + 1]]) for c in range(n)]
+
+
+def compute_kpis(
+    record: ReplicationRecord, scenario: Scenario
+) -> tuple[dict[str, float], list[FacilityPath]]:
+    """Every KPI of one replication, and each facility's occupancy path.
+
+    Rows are grouped by facility, group and municipality with one pass each
+    (``bincount``), so the cost grows with the rows, not rows x facilities.
+    """
+    start, end = record.warmup, record.horizon
+    stays, episodes, diversions = record.stays, record.episodes, record.diversions
+    n_f, n_g, n_m = len(record.facilities), len(record.groups), len(record.municipalities)
+    facility, group, municipality = stays[:, 3], stays[:, 1], stays[:, 2]
+    admitted_in = (stays[:, 5] >= start) & (stays[:, 5] < end)
+    waits = stays[:, 5] - stays[:, 4]
+    stay_days = clipped_durations(stays[:, 5], stays[:, 6], start, end)
+    episodes_in = (episodes[:, 2] >= start) & (episodes[:, 2] < end)
+    ended_in = (episodes[:, 3] >= start) & (episodes[:, 3] < end)
+    diverted_in = (diversions[:, 0] >= start) & (diversions[:, 0] < end)
+    kpis: dict[str, float] = {}
+    paths = [facility_path(log, start, end) for log in record.occupancy]
+
+    admissions = _count(facility, admitted_in, n_f)
+    diverted = _count(diversions[:, 1], diverted_in, n_f)
+    facility_waits = _wait_stats_by(facility[admitted_in], waits[admitted_in], n_f)
+    ended = admitted_in & ~np.isnan(stays[:, 6])
+    in_bed_count = _count(facility, ended, n_f)
+    in_bed_time = _total(facility, ended, np.nan_to_num(stays[:, 6] - stays[:, 5]), n_f)
+    tolerance = 1e-9
+    for code, fid in enumerate(record.facilities):
+        path = paths[code]
+        mean_beds = path.capacity_days / path.length
+        occupancy_mean = path.bed_days / path.length
+        wanted = int(admissions[code] + diverted[code])
+        prefix = f"facility.{fid}"
+        kpis[f"{prefix}.admissions"] = int(admissions[code])
+        kpis[f"{prefix}.diversions"] = int(diverted[code])
+        kpis[f"{prefix}.diversion_share"] = diverted[code] / wanted if wanted else NAN
+        kpis[f"{prefix}.occupancy_mean"] = occupancy_mean
+        kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.level_time, 0.95)
+        kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
+        kpis[f"{prefix}.beds_mean"] = mean_beds
+        kpis[f"{prefix}.share_time_full"] = path.full_time / path.length
+        kpis[f"{prefix}.offered_load"] = (
+            wanted / path.length * float(in_bed_time[code] / in_bed_count[code])
+            if in_bed_count[code]
+            else NAN
+        )
+        kpis[f"{prefix}.days_above_85pct"] = int(
+            np.sum(path.daily_occupied > 0.85 * path.daily_capacity + tolerance)
+        )
+        kpis[f"{prefix}.days_above_100pct"] = int(
+            np.sum(path.daily_occupied > path.daily_capacity + tolerance)
+        )
+        kpis[f"{prefix}.overflow_days"] = path.overflow_days
+        kpis[f"{prefix}.blocked_days"] = path.blocked_days
+        kpis[f"{prefix}.bed_days"] = path.bed_days
+        kpis[f"{prefix}.wait_mean"], kpis[f"{prefix}.wait_p90"] = facility_waits[code]
+
+    municipal = np.array([f.level == "municipal" for f in scenario.facilities.values()])
+    stay_municipal = municipal[facility.astype(np.int64)] if len(stays) else np.zeros(0, bool)
+    everything = np.ones(len(stays), dtype=bool)
+    group_days = _total(group, everything, stay_days, n_g)
+    group_municipal_days = _total(group, stay_municipal, stay_days, n_g)
+    group_waits = _wait_stats_by(group[admitted_in], waits[admitted_in], n_g)
+    group_episodes = _count(episodes[:, 0], episodes_in, n_g)
+    group_deaths = _count(episodes[:, 0], ended_in & (episodes[:, 4] == Outcome.DEATH), n_g)
+    for code, gid in enumerate(record.groups):
+        prefix = f"group.{gid}"
+        kpis[f"{prefix}.episodes"] = int(group_episodes[code])
+        kpis[f"{prefix}.wait_mean"], kpis[f"{prefix}.wait_p90"] = group_waits[code]
+        kpis[f"{prefix}.municipal_share"] = (
+            float(group_municipal_days[code] / group_days[code]) if group_days[code] > 0 else NAN
+        )
+        kpis[f"{prefix}.deaths"] = int(group_deaths[code])
+
+    municipality_episodes = _count(episodes[:, 1], episodes_in, n_m)
+    trips = _count(municipality, admitted_in, n_m)
+    travel = _total(municipality, admitted_in, stays[:, 7], n_m)
+    for code, mid in enumerate(record.municipalities):
+        prefix = f"municipality.{mid}"
+        kpis[f"{prefix}.episodes"] = int(municipality_episodes[code])
+        kpis[f"{prefix}.travel_minutes_mean"] = (
+            float(travel[code] / trips[code]) if trips[code] else NAN
+        )
+
+    kpis.update(cost_kpis(record, scenario, paths, stay_days, admitted_in))
+    episodes_total = int(episodes_in.sum())
+    kpis["cost.per_episode"] = kpis["cost.total"] / episodes_total if episodes_total else NAN
+    return kpis, paths

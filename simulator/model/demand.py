@@ -1,0 +1,212 @@
+"""Demand: one non-homogeneous Poisson stream per (municipality, group).
+
+The rate of a stream at simulated time ``t`` (days since the simulation
+starts, which is ``warmup_days`` before ``run.start_date``) is
+
+    population(t) x rate_per_1000 / 1000 / 365 x season(t) x weekday(t)
+
+summed over age bands where the group's rate is given by band. Population
+grows by compound ``growth_per_year`` from 1 January of ``population_year``,
+or follows ``projection`` linearly between 1 January of the given years
+(flat outside them). The seasonal factor is
+``1 + amplitude cos(2 pi (day_of_year - peak) / 365.25)``; the weekday factors
+are rescaled to mean 1. A rate year is 365 days; calendar years for growth
+are 365.25 days.
+
+Arrivals are sampled exactly by thinning (Lewis & Shedler, 1979): candidate
+times from a homogeneous process at the stream's maximum rate, each kept with
+probability rate(t) / max rate. The candidates are drawn all at once with
+numpy, so a stream's arrival times depend only on its own random generator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.scenario.schema import Group, Municipality, Scenario
+
+__all__ = ["Calendar", "DemandStream", "demand_streams", "expected_episodes"]
+
+DAYS_PER_RATE_YEAR = 365.0
+DAYS_PER_CALENDAR_YEAR = 365.25
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Maps simulated time (days from the simulation's start) to calendar dates."""
+
+    sim_start: dt.date
+    warmup_days: float
+    horizon: float
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Calendar:
+        run = scenario.run
+        start = run.start_date - dt.timedelta(days=math.ceil(run.warmup_days))
+        # The simulation starts warmup_days before start_date; for a fractional
+        # warm-up the calendar is anchored to the whole day before it.
+        offset = math.ceil(run.warmup_days) - run.warmup_days
+        return cls(start + dt.timedelta(days=offset), run.warmup_days, run.warmup_days + run.days)
+
+    def time_of(self, date: dt.date) -> float:
+        """Simulated time at the start of ``date``."""
+        return float((date - self.sim_start).days)
+
+    @functools.cached_property
+    def day_table(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Day of year (1-based) and weekday (Monday 0) of each simulated day."""
+        n = math.ceil(self.horizon) + 1
+        days = np.datetime64(self.sim_start, "D") + np.arange(n)
+        doy = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
+        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+        return doy, weekday
+
+
+def _band_values(value: float | dict[str, float], bands: list[str] | None) -> FloatArray:
+    if bands is None:
+        total = sum(value.values()) if isinstance(value, dict) else value
+        return np.array([float(total)])
+    assert isinstance(value, dict)
+    return np.array([float(value[b]) for b in bands])
+
+
+@dataclass(frozen=True)
+class DemandStream:
+    """The arrival process of one (municipality, group) pair."""
+
+    municipality: str
+    group: str
+    calendar: Calendar
+    base_year: float  # calendar year (fractional) at simulated time 0
+    pop_year: float
+    pop_knots_years: FloatArray  # projection knots; empty for compound growth
+    pop_knots: FloatArray  # shape (knots, bands)
+    growth: float
+    rates_per_day: FloatArray  # per inhabitant per day, by band
+    amplitude: float
+    peak: float
+    weekday: FloatArray  # 7 factors, mean 1
+    doy: NDArray[np.int64]
+    dow: NDArray[np.int64]
+
+    def population_rate(self, t: FloatArray) -> FloatArray:
+        """Expected episodes per day from population alone (no season or weekday)."""
+        years = self.base_year + np.asarray(t, dtype=float) / DAYS_PER_CALENDAR_YEAR
+        if len(self.pop_knots_years) == 0:
+            factor = (1.0 + self.growth) ** (years - self.pop_year)
+            return factor * float(self.pop_knots[0] @ self.rates_per_day)
+        per_band = np.stack(
+            [
+                np.interp(years, self.pop_knots_years, self.pop_knots[:, b])
+                for b in range(self.pop_knots.shape[1])
+            ],
+            axis=-1,
+        )
+        return np.asarray(per_band @ self.rates_per_day, dtype=float)
+
+    def rate(self, t: FloatArray) -> FloatArray:
+        """Expected episodes per day at simulated times ``t``."""
+        t = np.asarray(t, dtype=float)
+        day = np.minimum(t.astype(np.int64), len(self.doy) - 1)
+        doy = self.doy[day] + (t - day)
+        season = 1.0 + self.amplitude * np.cos(2 * np.pi * (doy - self.peak) / 365.25)
+        return self.population_rate(t) * season * self.weekday[self.dow[day]]
+
+    def max_rate(self) -> float:
+        """An upper bound of :meth:`rate` over the horizon, tight for monotone growth."""
+        points = [0.0, self.calendar.horizon]
+        for year in self.pop_knots_years:
+            t = (year - self.base_year) * DAYS_PER_CALENDAR_YEAR
+            if 0 < t < self.calendar.horizon:
+                points.append(float(t))
+        peak_pop = float(np.max(self.population_rate(np.array(points))))
+        return peak_pop * (1.0 + self.amplitude) * float(self.weekday.max())
+
+    def sample(self, rng: np.random.Generator) -> FloatArray:
+        """Arrival times in [0, horizon), sorted, by thinning."""
+        horizon = self.calendar.horizon
+        top = self.max_rate()
+        if top <= 0:
+            return np.empty(0)
+        n = rng.poisson(top * horizon)
+        times = np.sort(rng.uniform(0.0, horizon, n))
+        keep = rng.uniform(0.0, top, n) < self.rate(times)
+        return times[keep]
+
+    def expected(self, t0: float, t1: float, points_per_day: int = 8) -> float:
+        """Expected number of arrivals in [t0, t1), by the midpoint rule."""
+        n = max(1, math.ceil((t1 - t0) * points_per_day))
+        width = (t1 - t0) / n
+        mids = t0 + width * (np.arange(n, dtype=np.float64) + 0.5)
+        return float(self.rate(mids).sum() * width)
+
+
+def _stream(
+    scenario: Scenario, mid: str, m: Municipality, gid: str, g: Group, cal: Calendar
+) -> DemandStream:
+    rate = g.rate_per_1000
+    bands: list[str] | None = None
+    if isinstance(rate, dict):
+        bands = sorted(rate)
+        rates = np.array([rate[b] for b in bands])
+    else:
+        rates = np.array([float(rate)])
+    pop_year = float(m.population_year or scenario.run.start_date.year)
+    knots_years: list[float] = []
+    knots = [_band_values(m.population, bands)]
+    if m.projection:
+        knots_years = [pop_year]
+        for year in sorted(m.projection):
+            knots_years.append(float(year))
+            knots.append(_band_values(m.projection[year], bands))
+        order = np.argsort(knots_years, kind="stable")
+        knots_years = [knots_years[i] for i in order]
+        knots = [knots[i] for i in order]
+    start = cal.sim_start
+    base_year = start.year + (start - dt.date(start.year, 1, 1)).days / DAYS_PER_CALENDAR_YEAR
+    weekday = np.array(g.weekday if g.weekday is not None else [1.0] * 7, dtype=float)
+    weekday = weekday / weekday.mean()
+    doy, dow = cal.day_table
+    return DemandStream(
+        municipality=mid,
+        group=gid,
+        calendar=cal,
+        base_year=base_year,
+        pop_year=pop_year,
+        pop_knots_years=np.array(knots_years, dtype=float),
+        pop_knots=np.array(knots, dtype=float),
+        growth=m.growth_per_year,
+        rates_per_day=rates / 1000.0 / DAYS_PER_RATE_YEAR,
+        amplitude=g.seasonality.amplitude if g.seasonality else 0.0,
+        peak=g.seasonality.peak_day_of_year if g.seasonality else 1.0,
+        weekday=weekday,
+        doy=doy,
+        dow=dow,
+    )
+
+
+def demand_streams(scenario: Scenario) -> list[DemandStream]:
+    """Every (municipality, group) stream, municipalities outer, in file order."""
+    cal = Calendar.of(scenario)
+    return [
+        _stream(scenario, mid, m, gid, g, cal)
+        for mid, m in scenario.municipalities.items()
+        for gid, g in scenario.groups.items()
+    ]
+
+
+def expected_episodes(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Expected episodes per rate year (365 days) from start_date, by (municipality, group)."""
+    w = scenario.run.warmup_days
+    return {
+        (s.municipality, s.group): s.expected(w, w + DAYS_PER_RATE_YEAR)
+        for s in demand_streams(scenario)
+    }

@@ -1,0 +1,265 @@
+"""Cross-field rules of a scenario that types alone cannot express.
+
+Each rule returns findings as ``(key path, what is wrong, value, hint)`` so
+that :mod:`simulator.scenario.validation` can report every one of them with the file
+name. The rules follow ``shared/scenario-format.md``: probabilities sum to 1,
+references exist, every service a pathway asks for is offered to every
+municipality, ``wait_in: previous_bed`` is never where an episode starts, and
+no chain of ``divert_to`` can loop for ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from simulator.errors import show_value
+from simulator.scenario.schema import TERMINALS, DivertTo, Group, Scenario
+
+__all__ = ["check", "reachable_steps", "candidates_exist"]
+
+Finding = tuple[str, str, str | None, str | None]
+TOLERANCE = 1e-9
+
+
+def _sum_to_one(path: str, probabilities: Mapping[str, float]) -> Iterator[Finding]:
+    total = sum(probabilities.values())
+    if abs(total - 1.0) > TOLERANCE:
+        yield (
+            path,
+            "probabilities must sum to 1",
+            f"sum {total:.6g}",
+            "adjust the values so that they add up to exactly 1",
+        )
+
+
+def _unknown(path: str, kind: str, name: str, known: list[str]) -> Finding:
+    import difflib
+
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"did you mean '{near[0]}'?" if near else "known ids: " + ", ".join(known)
+    return (path, f"no {kind} with this id", show_value(name), hint)
+
+
+def reachable_steps(group: Group) -> list[str]:
+    """Steps an episode of ``group`` can visit, in the order they are found."""
+    seen: list[str] = []
+    todo = [s for s in group.entry if s in group.steps]
+    while todo:
+        step_id = todo.pop(0)
+        if step_id in seen:
+            continue
+        seen.append(step_id)
+        step = group.steps[step_id]
+        targets = [t for t, p in step.next.items() if p > 0 and t in group.steps]
+        if isinstance(step.when_full, DivertTo) and step.when_full.divert_to in group.steps:
+            targets.append(step.when_full.divert_to)
+        todo.extend(t for t in targets if t not in seen)
+    return seen
+
+
+def candidates_exist(scenario: Scenario, service: str, municipality: str) -> bool:
+    """Whether some facility of ``service`` serves ``municipality``."""
+    return any(
+        f.service == service and (f.serves is None or municipality in f.serves)
+        for f in scenario.facilities.values()
+    )
+
+
+def _references(s: Scenario) -> Iterator[Finding]:
+    municipalities = list(s.municipalities)
+    facilities = list(s.facilities)
+    for fid, facility in s.facilities.items():
+        for i, mid in enumerate(facility.serves or []):
+            if mid not in s.municipalities:
+                yield _unknown(f"facilities.{fid}.serves[{i}]", "municipality", mid, municipalities)
+    for mid, municipality in s.municipalities.items():
+        for fid in municipality.travel_minutes:
+            if fid not in s.facilities:
+                yield _unknown(
+                    f"municipalities.{mid}.travel_minutes.{fid}", "facility", fid, facilities
+                )
+    services = sorted({f.service for f in s.facilities.values()})
+    for gid, group in s.groups.items():
+        steps = list(group.steps)
+        for sid in group.entry:
+            if sid not in group.steps:
+                yield _unknown(f"groups.{gid}.entry.{sid}", "step", sid, steps)
+        for sid, step in group.steps.items():
+            here = f"groups.{gid}.steps.{sid}"
+            for target in step.next:
+                if target not in group.steps and target not in TERMINALS:
+                    yield _unknown(
+                        f"{here}.next.{target}",
+                        "step (or home/death)",
+                        target,
+                        [*steps, *TERMINALS],
+                    )
+            if isinstance(step.when_full, DivertTo) and step.when_full.divert_to not in steps:
+                yield _unknown(
+                    f"{here}.when_full.divert_to", "step", step.when_full.divert_to, steps
+                )
+            if step.facility is not None and step.facility not in s.facilities:
+                yield _unknown(f"{here}.facility", "facility", step.facility, facilities)
+            if step.service is not None and step.service not in services:
+                _, _, got, hint = _unknown(f"{here}.service", "", step.service, services)
+                yield (f"{here}.service", "no facility gives this service", got, hint)
+
+
+def _probabilities(s: Scenario) -> Iterator[Finding]:
+    for gid, group in s.groups.items():
+        yield from _sum_to_one(f"groups.{gid}.entry", group.entry)
+        for sid, step in group.steps.items():
+            yield from _sum_to_one(f"groups.{gid}.steps.{sid}.next", step.next)
+
+
+def _pathways(s: Scenario) -> Iterator[Finding]:
+    services = {f.service for f in s.facilities.values()}
+    for gid, group in s.groups.items():
+        entry = {sid for sid, p in group.entry.items() if p > 0}
+        for sid, step in group.steps.items():
+            here = f"groups.{gid}.steps.{sid}"
+            if step.wait_in == "previous_bed" and sid in entry:
+                yield (
+                    f"{here}.wait_in",
+                    "an episode can start in this step, so there is no previous bed to wait in",
+                    "previous_bed",
+                    "use wait_in: home, or start episodes in another step",
+                )
+            if step.wait_in == "previous_bed" and step.delay is not None:
+                yield (
+                    f"{here}.wait_in",
+                    "a step with a delay starts at home, so there is no previous bed to wait in",
+                    "previous_bed",
+                    "remove the delay or use wait_in: home",
+                )
+        yield from _divert_loops(gid, group)
+        yield from _endless(gid, group)
+        for sid in reachable_steps(group):
+            step = group.steps[sid]
+            if step.service is None or step.service not in services:
+                continue  # an unknown service is reported once, by _references
+            for mid in s.municipalities:
+                if not candidates_exist(s, step.service, mid):
+                    yield (
+                        f"groups.{gid}.steps.{sid}.service",
+                        f"no facility of service '{step.service}' serves municipality '{mid}'",
+                        show_value(step.service),
+                        f"add {mid} to the serves list of a {step.service} facility, "
+                        "or name a facility in this step",
+                    )
+
+
+def _divert_loops(gid: str, group: Group) -> Iterator[Finding]:
+    reported: set[str] = set()
+    for start in group.steps:
+        chain = [start]
+        current = group.steps[start].when_full
+        while isinstance(current, DivertTo) and current.divert_to in group.steps:
+            target = current.divert_to
+            if target in chain:
+                loop = chain[chain.index(target) :]
+                if not reported.intersection(loop):
+                    reported.update(loop)
+                    yield (
+                        f"groups.{gid}.steps.{target}.when_full.divert_to",
+                        "divert_to steps form a loop with no way out when all are full: "
+                        + " -> ".join([*loop, target]),
+                        None,
+                        "let one step of the loop queue or overflow instead",
+                    )
+                break
+            chain.append(target)
+            current = group.steps[target].when_full
+
+
+def _endless(gid: str, group: Group) -> Iterator[Finding]:
+    """Every reachable step must lead to home or death with positive probability."""
+    ends: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for sid, step in group.steps.items():
+            if sid in ends:
+                continue
+            # An unknown target is reported by _references; counting it as an end
+            # keeps one typo from being reported twice.
+            if any(
+                p > 0 and (t in TERMINALS or t in ends or t not in group.steps)
+                for t, p in step.next.items()
+            ):
+                ends.add(sid)
+                changed = True
+    for sid in reachable_steps(group):
+        if sid not in ends:
+            yield (
+                f"groups.{gid}.steps.{sid}.next",
+                "episodes that reach this step can never end (no path to home or death)",
+                None,
+                "give home or death a probability somewhere after this step",
+            )
+
+
+def _schedules(s: Scenario) -> Iterator[Finding]:
+    for fid, facility in s.facilities.items():
+        dates = [entry.date for entry in facility.schedule]
+        for i in range(1, len(dates)):
+            if dates[i] <= dates[i - 1]:
+                yield (
+                    f"facilities.{fid}.schedule[{i}].date",
+                    "schedule dates must be in increasing order",
+                    f"{dates[i]} after {dates[i - 1]}",
+                    "sort the schedule by date, one entry per date",
+                )
+
+
+def _demography(s: Scenario) -> Iterator[Finding]:
+    for mid, m in s.municipalities.items():
+        here = f"municipalities.{mid}"
+        if m.projection is not None and m.growth_per_year != 0:
+            yield (
+                f"{here}.projection",
+                "give either growth_per_year or projection, not both",
+                None,
+                "remove one of them",
+            )
+        shape = sorted(m.population) if isinstance(m.population, dict) else None
+        for year, value in (m.projection or {}).items():
+            other = sorted(value) if isinstance(value, dict) else None
+            if other != shape:
+                yield (
+                    f"{here}.projection.{year}",
+                    "must have the same shape as population (a number, or the same age bands)",
+                    show_value(value),
+                    None,
+                )
+    for gid, group in s.groups.items():
+        if isinstance(group.rate_per_1000, dict):
+            bands = sorted(group.rate_per_1000)
+            for mid, m in s.municipalities.items():
+                if not isinstance(m.population, dict):
+                    yield (
+                        f"groups.{gid}.rate_per_1000",
+                        f"is given by age band, but municipality '{mid}' has a total population",
+                        None,
+                        f"give municipalities.{mid}.population by the bands " + ", ".join(bands),
+                    )
+                elif sorted(m.population) != bands:
+                    yield (
+                        f"groups.{gid}.rate_per_1000",
+                        f"age bands differ from those of municipality '{mid}'",
+                        ", ".join(bands),
+                        "use the bands " + ", ".join(sorted(m.population)),
+                    )
+        if group.weekday is not None and sum(group.weekday) <= 0:
+            yield (f"groups.{gid}.weekday", "at least one day must be above 0", None, None)
+
+
+RULES = (_references, _probabilities, _pathways, _schedules, _demography)
+
+
+def check(scenario: Scenario) -> list[Finding]:
+    """Every cross-field problem of ``scenario``, in file order of the rules."""
+    found: list[Finding] = []
+    for rule in RULES:
+        found.extend(rule(scenario))
+    return list(dict.fromkeys(found))

@@ -1,0 +1,394 @@
+"""The scenario format, version 1, as frozen pydantic models.
+
+This module is the contract of ``shared/scenario-format.md`` in code: every
+key, its type, its default and its bounds. Unknown keys are rejected. The
+models hold data only; cross-field rules (probabilities that sum to one,
+references that exist, services that are offered) live in
+:mod:`simulator.scenario.checks`, and reading files lives in :mod:`simulator.scenario.loading`.
+
+Union-typed keys (a number *or* a map by age band; the ``dist`` of a
+distribution) use callable discriminators with tags written ``<...>`` so that
+a validation error names one branch only and the tag can be dropped from the
+key path shown to the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+__all__ = [
+    "TERMINALS",
+    "AgeBands",
+    "Costs",
+    "DivertTo",
+    "Distribution",
+    "Empirical",
+    "Exponential",
+    "Facility",
+    "FacilityCosts",
+    "Fixed",
+    "Gamma",
+    "Group",
+    "Lognormal",
+    "Municipality",
+    "Run",
+    "ScheduleEntry",
+    "Scenario",
+    "Seasonality",
+    "Step",
+    "Transport",
+]
+
+TERMINALS = ("home", "death")
+"""Targets in ``next`` that end an episode."""
+
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+NonNeg = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Payer = Literal["municipality", "health_trust"]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, unknown keys forbidden.
+
+    Defaults are validated too, so a default ``0`` in a float field is ``0.0``
+    like a value from a file: a scenario then prints, hashes and reloads the same.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+# --- numbers that may be given by age band ---------------------------------
+
+AgeBands = dict[str, NonNeg]
+
+
+def _number_or_bands(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return "<by_band>"
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        return "<number>"
+    return None
+
+
+PopulationValue = Annotated[
+    Annotated[NonNeg, Tag("<number>")] | Annotated[AgeBands, Tag("<by_band>")],
+    Discriminator(
+        _number_or_bands,
+        custom_error_type="number_or_bands",
+        custom_error_message="must be a number (inhabitants) or a map of age band to number",
+    ),
+]
+RateValue = Annotated[
+    Annotated[NonNeg, Tag("<number>")] | Annotated[AgeBands, Tag("<by_band>")],
+    Discriminator(
+        _number_or_bands,
+        custom_error_type="number_or_bands",
+        custom_error_message="must be a number (per 1 000 inhabitants per year) or a map "
+        "of age band to number",
+    ),
+]
+
+
+# --- distributions ----------------------------------------------------------
+
+
+class Exponential(Frozen):
+    """Exponential, given by its mean (cv is 1)."""
+
+    dist: Literal["exponential"]
+    mean: float = Field(gt=0, description="Mean, days.")
+
+
+class Fixed(Frozen):
+    """Always the same value."""
+
+    dist: Literal["fixed"]
+    mean: float = Field(gt=0, description="The value, days.")
+
+
+class Lognormal(Frozen):
+    """Lognormal, given by mean and coefficient of variation."""
+
+    dist: Literal["lognormal"]
+    mean: float = Field(gt=0, description="Mean, days.")
+    cv: float = Field(gt=0, description="Coefficient of variation: standard deviation / mean.")
+
+
+class Gamma(Frozen):
+    """Gamma, given by mean and coefficient of variation."""
+
+    dist: Literal["gamma"]
+    mean: float = Field(gt=0, description="Mean, days.")
+    cv: float = Field(gt=0, description="Coefficient of variation: standard deviation / mean.")
+
+
+class Empirical(Frozen):
+    """Observed values, sampled with replacement."""
+
+    dist: Literal["empirical"]
+    values: list[NonNeg] = Field(min_length=1, description="Observed values, days.")
+
+    @model_validator(mode="after")
+    def _positive_mean(self) -> Empirical:
+        if sum(self.values) <= 0:
+            raise ValueError("values must have a mean above 0")
+        return self
+
+
+DIST_NAMES = ("exponential", "fixed", "lognormal", "gamma", "empirical")
+
+
+def _dist_tag(value: Any) -> str | None:
+    name = value.get("dist") if isinstance(value, dict) else getattr(value, "dist", None)
+    return f"<{name}>" if name in DIST_NAMES else None
+
+
+Distribution = Annotated[
+    Annotated[Exponential, Tag("<exponential>")]
+    | Annotated[Fixed, Tag("<fixed>")]
+    | Annotated[Lognormal, Tag("<lognormal>")]
+    | Annotated[Gamma, Tag("<gamma>")]
+    | Annotated[Empirical, Tag("<empirical>")],
+    Discriminator(
+        _dist_tag,
+        custom_error_type="distribution",
+        custom_error_message="dist must be one of: " + ", ".join(DIST_NAMES),
+    ),
+]
+
+
+# --- the scenario ------------------------------------------------------------
+
+
+class Run(Frozen):
+    """Length, warm-up, replications and seed of a run."""
+
+    start_date: dt.date = Field(description="First day of the collection period (ISO date).")
+    days: float = Field(gt=0, description="Length of the collection period, days.")
+    warmup_days: float = Field(
+        0, ge=0, description="Simulated before start_date and then discarded, days."
+    )
+    replications: int = Field(10, ge=1, description="Number of replications.")
+    seed: int = Field(0, ge=0, description="Root seed of the experiment.")
+
+
+class Municipality(Frozen):
+    """Where patients live: population, its growth, and travel time to facilities."""
+
+    name: str = Field(description="Display name; defaults to the id.")
+    population: PopulationValue = Field(
+        description="Inhabitants: a number, or a map of age band to number."
+    )
+    population_year: int | None = Field(
+        None,
+        description="Year (1 January) the population is counted in; defaults to the year "
+        "of run.start_date.",
+    )
+    growth_per_year: float = Field(
+        0, gt=-1, description="Compound growth per year, e.g. 0.003 for +0.3 %."
+    )
+    projection: dict[int, PopulationValue] | None = Field(
+        None,
+        description="Population by year (1 January), linear between years; same shape as "
+        "population. Use instead of growth_per_year.",
+    )
+    travel_minutes: dict[Id, NonNeg] = Field(
+        default_factory=dict, description="Travel time to each facility id, minutes."
+    )
+
+
+class ScheduleEntry(Frozen):
+    """Capacity from a date on."""
+
+    date: dt.date = Field(description="From this date (ISO).")
+    beds: int = Field(ge=0, description="Beds open from this date.")
+
+
+class FacilityCosts(Frozen):
+    """What a facility costs and who pays."""
+
+    per_bed_year: NonNeg = Field(
+        0, description="NOK per open bed per year, prorated over the days it is open."
+    )
+    per_bed_day: NonNeg = Field(0, description="NOK per occupied bed-day.")
+    per_admission: NonNeg = Field(0, description="NOK per admission.")
+    payer: Payer = Field(
+        description="Who pays: municipality or health_trust. Defaults from the facility's "
+        "level (municipal -> municipality, specialist -> health_trust)."
+    )
+
+
+class Facility(Frozen):
+    """A pool of beds giving one service to a catchment."""
+
+    name: str = Field(description="Display name; defaults to the id.")
+    service: Id = Field(description="Type of care, e.g. kohd, hospital, dps, nursing_home, rehab.")
+    level: Literal["municipal", "specialist"] = Field(description="Level of care.")
+    beds: int = Field(ge=0, description="Beds open at the start.")
+    serves: list[Id] | None = Field(
+        None, description="Municipality ids in the catchment; left out = every municipality."
+    )
+    when_full: Literal["queue", "divert", "overflow"] = Field(
+        "queue", description="Default for steps using this facility when it is full."
+    )
+    schedule: list[ScheduleEntry] = Field(
+        default_factory=list, description="Capacity changes; never evicts a patient in a bed."
+    )
+    costs: FacilityCosts = Field(description="Costs and payer.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payer_from_level(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        costs = data.get("costs", {})
+        if costs is None:
+            costs = {}
+        if isinstance(costs, dict) and "payer" not in costs:
+            level = data.get("level")
+            payer = {"municipal": "municipality", "specialist": "health_trust"}.get(str(level))
+            if payer is not None:
+                data = {**data, "costs": {**costs, "payer": payer}}
+        return data
+
+
+class DivertTo(Frozen):
+    """When full, move the patient to another step of the same pathway."""
+
+    divert_to: Id = Field(description="The step to go to instead.")
+
+
+def _when_full_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "<choice>"
+    if isinstance(value, dict | DivertTo):
+        return "<divert_to>"
+    return None
+
+
+WhenFull = Annotated[
+    Annotated[Literal["queue", "overflow", "divert"], Tag("<choice>")]
+    | Annotated[DivertTo, Tag("<divert_to>")],
+    Discriminator(
+        _when_full_tag,
+        custom_error_type="when_full",
+        custom_error_message="must be queue, overflow, divert or a map {divert_to: step}",
+    ),
+]
+
+
+class Step(Frozen):
+    """One stay of a pathway."""
+
+    service: Id | None = Field(None, description="Service to find a bed in (catchment decides).")
+    facility: Id | None = Field(None, description="A named facility, instead of service.")
+    los: Distribution = Field(description="Length of stay, days.")
+    delay: Distribution | None = Field(
+        None, description="Time at home before this step starts, days."
+    )
+    when_full: WhenFull | None = Field(
+        None,
+        description="queue | overflow | divert (leave the model) | {divert_to: step}; "
+        "defaults to the first candidate facility's when_full.",
+    )
+    wait_in: Literal["home", "previous_bed"] = Field(
+        "home", description="Where the patient waits for a bed: at home or in the bed they hold."
+    )
+    next: dict[Id, Probability] = Field(
+        description="Probabilities over other steps, home and death; must sum to 1."
+    )
+
+    @model_validator(mode="after")
+    def _service_or_facility(self) -> Step:
+        if (self.service is None) == (self.facility is None):
+            raise ValueError("give exactly one of service or facility")
+        return self
+
+
+class Seasonality(Frozen):
+    """Rate multiplier 1 + amplitude * cos(2 pi (day - peak) / 365.25)."""
+
+    amplitude: float = Field(ge=0, le=1, description="Relative swing around the mean.")
+    peak_day_of_year: float = Field(1, ge=1, le=366, description="Day of year of the peak.")
+
+
+class Group(Frozen):
+    """A diagnosis group: its demand and its pathway."""
+
+    name: str = Field(description="Display name; defaults to the id.")
+    rate_per_1000: RateValue = Field(
+        description="Episodes per 1 000 inhabitants per year; a number or by age band."
+    )
+    seasonality: Seasonality | None = Field(None, description="Seasonal profile.")
+    weekday: list[NonNeg] | None = Field(
+        None,
+        min_length=7,
+        max_length=7,
+        description="Seven factors, Monday first; rescaled to mean 1.",
+    )
+    priority: int = Field(0, description="Lower is served first where patients queue.")
+    entry: dict[Id, Probability] = Field(
+        description="Probabilities over the steps an episode starts in; must sum to 1."
+    )
+    steps: dict[Id, Step] = Field(min_length=1, description="The pathway's steps by id.")
+
+
+class Transport(Frozen):
+    """Cost of a trip to a facility."""
+
+    per_trip: NonNeg = Field(0, description="NOK per trip.")
+    per_minute: NonNeg = Field(0, description="NOK per minute of travel.")
+    payer: Payer = Field("health_trust", description="Who pays for transport.")
+
+
+class Costs(Frozen):
+    """Costs that are not a facility's."""
+
+    blocked_day_rate: NonNeg = Field(
+        0,
+        description="NOK per utskrivningsklar day, paid by the municipality to the health trust.",
+    )
+    transport: Transport = Field(default_factory=Transport, description="Transport costs.")
+
+
+class Scenario(Frozen):
+    """A region and its alternatives: everything one run needs."""
+
+    name: str = Field(pattern=ID_PATTERN, description="Id; names the results folder.")
+    title: str = Field(description="Free text for reports; defaults to name.")
+    description: str = Field("", description="Free text.")
+    run: Run
+    municipalities: dict[Id, Municipality] = Field(min_length=1)
+    facilities: dict[Id, Facility] = Field(min_length=1)
+    groups: dict[Id, Group] = Field(default_factory=dict)
+    costs: Costs = Field(default_factory=Costs)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_from_ids(cls, data: Any) -> Any:
+        """Fill the defaults that are another key's value: title = name, name = id."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "title" not in data and isinstance(data.get("name"), str):
+            data["title"] = data["name"]
+        for section in ("municipalities", "facilities", "groups"):
+            items = data.get(section)
+            if isinstance(items, dict):
+                data[section] = {
+                    key: ({"name": str(key), **value} if isinstance(value, dict) else value)
+                    for key, value in items.items()
+                }
+        return data

@@ -1,0 +1,1 @@
+"""Sizing: the fewest beds that meet a target, with an unconstrained reference curve."""
