@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 
 from simulator.errors import show_value
 from simulator.scenario.schema import TERMINALS, DivertTo, Group, Scenario
+from simulator.text.suggest import suggest
 
 __all__ = ["check", "reachable_steps", "candidates_exist"]
 
@@ -33,11 +34,12 @@ def _sum_to_one(path: str, probabilities: Mapping[str, float]) -> Iterator[Findi
 
 
 def _unknown(path: str, kind: str, name: str, known: list[str]) -> Finding:
-    import difflib
-
-    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"did you mean '{near[0]}'?" if near else "known ids: " + ", ".join(known)
-    return (path, f"no {kind} with this id", show_value(name), hint)
+    return (
+        path,
+        f"no {kind} with this id",
+        show_value(name),
+        suggest(name, known, known="known ids"),
+    )
 
 
 def reachable_steps(group: Group) -> list[str]:

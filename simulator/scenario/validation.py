@@ -11,7 +11,6 @@ mistakes reports them all.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from pydantic_core import ErrorDetails
 from simulator.errors import Problem, ScenarioError, show_value
 from simulator.scenario.checks import check
 from simulator.scenario.schema import DIST_NAMES, Scenario
+from simulator.text.suggest import did_you_mean, suggest
 
 __all__ = ["validate", "key_path"]
 
@@ -80,11 +80,6 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     return keys
 
 
-def _nearest(word: str, choices: list[str]) -> str | None:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
 def _problem(error: ErrorDetails, source: str) -> Problem:
     found = _describe(error, source)
     if error["loc"] and error["loc"][-1] == "[key]":
@@ -101,21 +96,19 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
     ctx = error.get("ctx", {}) or {}
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
-        near = _nearest(str(loc[-1]), known)
-        hint = f"did you mean '{near}'?" if near else "known keys: " + ", ".join(known)
+        hint = suggest(str(loc[-1]), known, known="known keys")
         return Problem(source, path, "unknown key", hint=hint)
     if kind == "missing":
         return Problem(source, path, "required key is missing", hint=f"add '{loc[-1]}:'")
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace("'", "")
         options = [o.strip() for o in expected.replace(" or ", ",").split(",") if o.strip()]
-        close = _nearest(str(value), options) if isinstance(value, str) else None
         return Problem(
             source,
             path,
             f"must be one of: {', '.join(options)}",
             show_value(value),
-            f"did you mean '{close}'?" if close else None,
+            did_you_mean(value, options) if isinstance(value, str) else None,
         )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         sign = {
@@ -133,13 +126,12 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
             return Problem(source, path, "must be a distribution map", show_value(value), example)
         if "dist" not in value:
             return Problem(source, f"{path}.dist", "required key is missing", None, example)
-        near_dist = _nearest(str(value["dist"]), list(DIST_NAMES))
         return Problem(
             source,
             f"{path}.dist",
             "must be one of: " + ", ".join(DIST_NAMES),
             show_value(value["dist"]),
-            f"did you mean '{near_dist}'?" if near_dist else example,
+            did_you_mean(str(value["dist"]), DIST_NAMES) or example,
         )
     if kind == "string_pattern_mismatch":
         return Problem(

@@ -11,11 +11,10 @@ nearest KPI name or facility id, the four comparisons, the range syntax.
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, ReplicationReco
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.text.labels import kpi_unit
+from simulator.text.suggest import did_you_mean, suggest
 
 __all__ = [
     "OPERATORS",
@@ -108,18 +108,10 @@ def kpi_names(scenario: Scenario) -> list[str]:
     return list(kpis)
 
 
-def _nearest(word: str, choices: Sequence[str]) -> str | None:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
 def check_facility(scenario: Scenario, facility: str) -> None:
     """Refuse a facility that is not in the scenario, or whose schedule would override beds."""
     if facility not in scenario.facilities:
-        near = _nearest(facility, list(scenario.facilities))
-        hint = (
-            f"did you mean '{near}'?" if near else "facilities: " + ", ".join(scenario.facilities)
-        )
+        hint = suggest(facility, scenario.facilities, known="facilities")
         raise SizingError(
             f"--facility {facility}: no such facility in scenario '{scenario.name}'; {hint}"
         )
@@ -180,16 +172,13 @@ def _resolve_kpi(name: str, scenario: Scenario, facility: str, where: str) -> st
     prefix = f"facility.{facility}."
     suffixes = [k.removeprefix(prefix) for k in names if k.startswith(prefix)]
     if "." in name:
-        near = _nearest(name, names)
-        hint = (
-            f"did you mean '{near}'?"
-            if near
-            else ("a full name is e.g. " + (names[0] if names else "facility.<id>.diversion_share"))
+        hint = did_you_mean(name, names) or (
+            "a full name is e.g. " + (names[0] if names else "facility.<id>.diversion_share")
         )
         raise _unknown(where, name, hint)
-    near = _nearest(name, suffixes)
+    near = did_you_mean(name, suffixes)
     if near:
-        raise _unknown(where, name, f"did you mean '{near}'?")
+        raise _unknown(where, name, near)
     for section in _SECTIONS[1:]:
         matches = [k for k in names if k.startswith(section + ".") and k.endswith("." + name)]
         if matches:

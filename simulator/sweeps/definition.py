@@ -18,7 +18,6 @@ has, so the two are never confused); see ``docs/sweeps.md``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
 import re
@@ -32,6 +31,7 @@ from simulator.scenario.loading import apply_overrides, deep_merge, read_yaml, r
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.sweeps.design import DESIGNS, Factor, Value, make_factor, parse_vary, points
+from simulator.text.suggest import nearest, suggest
 
 __all__ = [
     "Sweep",
@@ -201,12 +201,12 @@ def _check_walk(base: Mapping[str, Any], path: str, factor: str) -> None:
             above = ".".join(parts[:depth])
             raise SamsimError(f"factor {factor}: {path}: {above} is a value, not a map of keys")
         if part not in current:
-            near = difflib.get_close_matches(part, [str(k) for k in current], n=1, cutoff=0.6)
+            near = nearest(part, current)
             if near:
                 where = ".".join(parts[:depth]) or "the top level"
                 raise SamsimError(
                     f"factor {factor}: {path}: the base scenario has no '{part}' under {where}; "
-                    f"did you mean '{near[0]}'?"
+                    f"did you mean '{near}'?"
                 )
             return  # a map that does not exist yet: validation will judge the result
         current = current[part]
@@ -293,8 +293,7 @@ _FACTOR_KEYS = ("values", "set", "label")
 def _unknown(where: str, keys: Sequence[Any], known: Sequence[str]) -> None:
     for key in keys:
         if key not in known:
-            near = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean '{near[0]}'?" if near else "known keys: " + ", ".join(known)
+            hint = suggest(str(key), known, known="known keys")
             raise SamsimError(f"{where}.{key}: unknown key; {hint}")
 
 

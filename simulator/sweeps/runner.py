@@ -23,7 +23,6 @@ callback of :class:`SweepEvent`.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -60,6 +59,7 @@ from simulator.sweeps.store import (
     write_sweep_json,
     write_tables,
 )
+from simulator.text.suggest import did_you_mean
 
 __all__ = [
     "Point",
@@ -142,8 +142,8 @@ def check_kpis(sweep: Sweep, point: Point) -> None:
     names = list(replicate(validate(data), 0, 0).kpis)
     for kpi in sweep.kpis:
         if kpi not in names:
-            near = difflib.get_close_matches(kpi, names, n=1, cutoff=0.5)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
+            near = did_you_mean(kpi, names, cutoff=0.5)
+            hint = f"; {near}" if near else ""
             raise SamsimError(f"--kpi {kpi}: no such KPI in this scenario{hint}")
 
 
