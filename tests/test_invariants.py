@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from simulator.measures.kpis import clipped_durations, compute_kpis
 from simulator.model.engine import run_replication
-from simulator.model.records import Outcome, ReplicationRecord
+from simulator.model.records import Block, Episode, Outcome, ReplicationRecord, Stay
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
@@ -36,10 +36,10 @@ from simulator.store.results import scenario_hash
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import minimal_scenario  # noqa: E402
 
-# Columns of the record tables (see simulator.model.records).
-EPISODE, GROUP, MUNICIPALITY, FACILITY, REQUESTED, ADMITTED, LEFT, TRAVEL, OVERFLOW = range(9)
-E_GROUP, E_MUNICIPALITY, E_ARRIVAL, E_END, E_OUTCOME = range(5)
-B_FACILITY, B_AWAITED, B_MUNICIPALITY, B_START, B_END = range(5)
+# Columns of the record tables, by their names in simulator.model.records.
+EPISODE, GROUP, MUNICIPALITY, FACILITY, REQUESTED, ADMITTED, LEFT, TRAVEL, OVERFLOW = Stay
+E_GROUP, E_MUNICIPALITY, E_ARRIVAL, E_END, E_OUTCOME = Episode
+B_FACILITY, B_AWAITED, B_MUNICIPALITY, B_START, B_END = Block
 
 START_DATE = dt.date(2025, 1, 1)
 WARMUP = 10

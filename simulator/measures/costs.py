@@ -22,17 +22,14 @@ catchment population when the facility had no patients).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.measures.paths import FacilityPath, clipped_durations
 from simulator.model.demand import DAYS_PER_RATE_YEAR
-from simulator.model.records import ReplicationRecord
+from simulator.model.records import Block, ReplicationRecord, Stay
 from simulator.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    from simulator.measures.kpis import FacilityPath
 
 __all__ = ["cost_kpis"]
 
@@ -52,14 +49,12 @@ def cost_kpis(
     admitted_in: NDArray[np.bool_],
 ) -> dict[str, float]:
     """The cost KPIs; ``stay_days`` and ``admitted_in`` are per stay row."""
-    from simulator.measures.kpis import clipped_durations
-
     stays = record.stays
     start, end = record.warmup, record.horizon
     mids = record.municipalities
     n_m = len(mids)
-    facility_code = stays[:, 3].astype(np.int64)
-    municipality_code = stays[:, 2].astype(np.int64)
+    facility_code = stays[:, Stay.FACILITY].astype(np.int64)
+    municipality_code = stays[:, Stay.MUNICIPALITY].astype(np.int64)
     by_municipality = np.zeros(n_m)
     payer_total = {"municipality": 0.0, "health_trust": 0.0}
     kpis: dict[str, float] = {}
@@ -87,7 +82,7 @@ def cost_kpis(
         kpis[f"cost.facility.{fid}"] = total
 
     transport = scenario.costs.transport
-    trip_cost = transport.per_trip + transport.per_minute * stays[:, 7]
+    trip_cost = transport.per_trip + transport.per_minute * stays[:, Stay.TRAVEL_MINUTES]
     transport_by_m = np.bincount(
         municipality_code[admitted_in], weights=trip_cost[admitted_in], minlength=n_m
     )
@@ -98,12 +93,13 @@ def cost_kpis(
     blocks = record.blocks
     levels = [f.level for f in scenario.facilities.values()]
     if len(blocks):
-        held = np.array([levels[int(i)] == "specialist" for i in blocks[:, 0]])
-        awaited = np.array([levels[int(i)] == "municipal" for i in blocks[:, 1]])
-        days = clipped_durations(blocks[:, 3], blocks[:, 4], start, end) * (held & awaited)
+        held = np.array([levels[int(i)] == "specialist" for i in blocks[:, Block.FACILITY]])
+        awaited = np.array([levels[int(i)] == "municipal" for i in blocks[:, Block.AWAITED]])
+        waited = clipped_durations(blocks[:, Block.START], blocks[:, Block.END], start, end)
+        days = waited * (held & awaited)
         payments = scenario.costs.blocked_day_rate * days
         payments_by_m = np.bincount(
-            blocks[:, 2].astype(np.int64), weights=payments, minlength=n_m
+            blocks[:, Block.MUNICIPALITY].astype(np.int64), weights=payments, minlength=n_m
         ).astype(float)
     else:
         payments_by_m = np.zeros(n_m, dtype=float)

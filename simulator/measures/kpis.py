@@ -21,13 +21,18 @@ Definitions that the format leaves open (see ``docs/model.md``):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulator.measures.costs import cost_kpis
-from simulator.model.records import Outcome, ReplicationRecord
+from simulator.measures.paths import (
+    FacilityPath,
+    clipped_durations,
+    facility_path,
+    weighted_quantile,
+)
+from simulator.model.records import Diversion, Episode, Outcome, ReplicationRecord, Stay
 from simulator.scenario.schema import Scenario
 
 __all__ = [
@@ -43,68 +48,6 @@ FloatArray = NDArray[np.float64]
 NAN = math.nan
 
 
-@dataclass(frozen=True)
-class FacilityPath:
-    """A facility's occupancy path over the collection period, by day and in total."""
-
-    daily_occupied: FloatArray  # time-weighted mean occupied beds per collection day
-    daily_capacity: FloatArray  # time-weighted mean open beds per collection day
-    bed_days: float
-    capacity_days: float
-    blocked_days: float
-    overflow_days: float
-    level_time: FloatArray  # time spent at each occupancy level 0, 1, 2, ...
-    full_time: float  # time with every open bed occupied (or none open)
-    length: float
-
-
-def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
-    """Integrate a ``(time, occupied, blocked, capacity, corridor)`` log over ``[start, end)``."""
-    days = max(1, math.ceil(end - start - 1e-9))
-    times = log[:, 0]
-    boundaries = np.minimum(start + np.arange(days + 1, dtype=float), end)
-    inside = times[(times > start) & (times < end)]
-    points = np.union1d(boundaries, inside)
-    dt = np.diff(points)
-    state = log[np.searchsorted(times, points[:-1], side="right") - 1]
-    occupied, blocked, capacity, corridor = state[:, 1], state[:, 2], state[:, 3], state[:, 4]
-    day = np.minimum((points[:-1] - start).astype(np.int64), days - 1)
-    length = np.bincount(day, weights=dt, minlength=days)
-    length[length == 0] = np.nan
-    occ_area = np.bincount(day, weights=occupied * dt, minlength=days)
-    cap_area = np.bincount(day, weights=capacity * dt, minlength=days)
-    levels = occupied.astype(np.int64)
-    return FacilityPath(
-        daily_occupied=occ_area / length,
-        daily_capacity=cap_area / length,
-        bed_days=float(occ_area.sum()),
-        capacity_days=float(cap_area.sum()),
-        blocked_days=float((blocked * dt).sum()),
-        overflow_days=float((corridor * dt).sum()),
-        level_time=np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1),
-        full_time=float(dt[occupied >= capacity].sum()),
-        length=end - start,
-    )
-
-
-def weighted_quantile(level_time: FloatArray, q: float) -> float:
-    """The smallest level at which the time spent at or below it reaches share ``q``."""
-    total = level_time.sum()
-    if total <= 0:
-        return NAN
-    cumulative = np.cumsum(level_time) / total
-    return float(np.searchsorted(cumulative, q - 1e-12))
-
-
-def clipped_durations(
-    begin: FloatArray, finish: FloatArray, start: float, end: float
-) -> FloatArray:
-    """Length of each interval [begin, finish) inside [start, end); nan finish = still open."""
-    finish = np.where(np.isnan(finish), end, finish)
-    clipped: FloatArray = np.maximum(np.minimum(finish, end) - np.maximum(begin, start), 0.0)
-    return clipped
-
-
 def _wait_stats(waits: FloatArray) -> tuple[float, float]:
     if len(waits) == 0:
         return NAN, NAN
@@ -118,11 +61,12 @@ WAIT_QUANTILES = np.linspace(0.0, 1.0, 101)
 def wait_quantiles(record: ReplicationRecord) -> FloatArray:
     """Per group, the waits (days) at :data:`WAIT_QUANTILES` over admissions in the period."""
     stays = record.stays
-    admitted_in = (stays[:, 5] >= record.warmup) & (stays[:, 5] < record.horizon)
-    waits = stays[:, 5] - stays[:, 4]
+    admitted = stays[:, Stay.ADMITTED]
+    admitted_in = (admitted >= record.warmup) & (admitted < record.horizon)
+    waits = admitted - stays[:, Stay.REQUESTED]
     table = np.full((len(record.groups), len(WAIT_QUANTILES)), NAN)
     for code in range(len(record.groups)):
-        mine = waits[admitted_in & (stays[:, 1] == code)]
+        mine = waits[admitted_in & (stays[:, Stay.GROUP] == code)]
         if len(mine):
             table[code] = np.quantile(mine, WAIT_QUANTILES)
     return table
@@ -160,22 +104,26 @@ def compute_kpis(
     start, end = record.warmup, record.horizon
     stays, episodes, diversions = record.stays, record.episodes, record.diversions
     n_f, n_g, n_m = len(record.facilities), len(record.groups), len(record.municipalities)
-    facility, group, municipality = stays[:, 3], stays[:, 1], stays[:, 2]
-    admitted_in = (stays[:, 5] >= start) & (stays[:, 5] < end)
-    waits = stays[:, 5] - stays[:, 4]
-    stay_days = clipped_durations(stays[:, 5], stays[:, 6], start, end)
-    episodes_in = (episodes[:, 2] >= start) & (episodes[:, 2] < end)
-    ended_in = (episodes[:, 3] >= start) & (episodes[:, 3] < end)
-    diverted_in = (diversions[:, 0] >= start) & (diversions[:, 0] < end)
+    facility, group = stays[:, Stay.FACILITY], stays[:, Stay.GROUP]
+    municipality = stays[:, Stay.MUNICIPALITY]
+    admitted, left = stays[:, Stay.ADMITTED], stays[:, Stay.LEFT]
+    admitted_in = (admitted >= start) & (admitted < end)
+    waits = admitted - stays[:, Stay.REQUESTED]
+    stay_days = clipped_durations(admitted, left, start, end)
+    arrival, ended = episodes[:, Episode.ARRIVAL], episodes[:, Episode.END]
+    episodes_in = (arrival >= start) & (arrival < end)
+    ended_in = (ended >= start) & (ended < end)
+    diverted_at = diversions[:, Diversion.TIME]
+    diverted_in = (diverted_at >= start) & (diverted_at < end)
     kpis: dict[str, float] = {}
     paths = [facility_path(log, start, end) for log in record.occupancy]
 
     admissions = _count(facility, admitted_in, n_f)
-    diverted = _count(diversions[:, 1], diverted_in, n_f)
+    diverted = _count(diversions[:, Diversion.FACILITY], diverted_in, n_f)
     facility_waits = _wait_stats_by(facility[admitted_in], waits[admitted_in], n_f)
-    ended = admitted_in & ~np.isnan(stays[:, 6])
-    in_bed_count = _count(facility, ended, n_f)
-    in_bed_time = _total(facility, ended, np.nan_to_num(stays[:, 6] - stays[:, 5]), n_f)
+    left_bed = admitted_in & ~np.isnan(left)
+    in_bed_count = _count(facility, left_bed, n_f)
+    in_bed_time = _total(facility, left_bed, np.nan_to_num(left - admitted), n_f)
     tolerance = 1e-9
     for code, fid in enumerate(record.facilities):
         path = paths[code]
@@ -213,8 +161,10 @@ def compute_kpis(
     group_days = _total(group, everything, stay_days, n_g)
     group_municipal_days = _total(group, stay_municipal, stay_days, n_g)
     group_waits = _wait_stats_by(group[admitted_in], waits[admitted_in], n_g)
-    group_episodes = _count(episodes[:, 0], episodes_in, n_g)
-    group_deaths = _count(episodes[:, 0], ended_in & (episodes[:, 4] == Outcome.DEATH), n_g)
+    episode_group = episodes[:, Episode.GROUP]
+    group_episodes = _count(episode_group, episodes_in, n_g)
+    died = ended_in & (episodes[:, Episode.OUTCOME] == Outcome.DEATH)
+    group_deaths = _count(episode_group, died, n_g)
     for code, gid in enumerate(record.groups):
         prefix = f"group.{gid}"
         kpis[f"{prefix}.episodes"] = int(group_episodes[code])
@@ -224,9 +174,9 @@ def compute_kpis(
         )
         kpis[f"{prefix}.deaths"] = int(group_deaths[code])
 
-    municipality_episodes = _count(episodes[:, 1], episodes_in, n_m)
+    municipality_episodes = _count(episodes[:, Episode.MUNICIPALITY], episodes_in, n_m)
     trips = _count(municipality, admitted_in, n_m)
-    travel = _total(municipality, admitted_in, stays[:, 7], n_m)
+    travel = _total(municipality, admitted_in, stays[:, Stay.TRAVEL_MINUTES], n_m)
     for code, mid in enumerate(record.municipalities):
         prefix = f"municipality.{mid}"
         kpis[f"{prefix}.episodes"] = int(municipality_episodes[code])

@@ -29,7 +29,16 @@ import simpy
 from simulator.model.beds import BedPool
 from simulator.model.demand import Calendar, demand_streams
 from simulator.model.distributions import BufferedSampler
-from simulator.model.records import Outcome, ReplicationRecord, as_table
+from simulator.model.records import (
+    Block,
+    Diversion,
+    Episode,
+    Occupancy,
+    Outcome,
+    ReplicationRecord,
+    Stay,
+    as_table,
+)
 from simulator.model.streams import stream
 from simulator.scenario.schema import TERMINALS, DivertTo, Scenario
 
@@ -37,6 +46,12 @@ __all__ = ["run_replication"]
 
 QUEUE, OVERFLOW, DIVERT_OUT, DIVERT_TO = range(4)
 HOME, DEATH = -1, -2
+
+# Record columns the run updates in place, as plain ints (an IntEnum index is slower on
+# the hot path). Rows are built in the column order of simulator.model.records.
+_END, _OUTCOME = int(Episode.END), int(Episode.OUTCOME)
+_FACILITY, _LEFT = int(Stay.FACILITY), int(Stay.LEFT)
+_BLOCK_END = int(Block.END)
 
 
 class Router:
@@ -281,7 +296,7 @@ class Model:
                     continue
                 if patient.held is not None:
                     self._leave(patient)
-                row[3], row[4] = env.now, Outcome.DIVERTED
+                row[_END], row[_OUTCOME] = env.now, Outcome.DIVERTED
                 return
             if patient.held is not None:
                 self._leave(patient)  # moved on: the previous bed frees as the new one is taken
@@ -293,7 +308,8 @@ class Model:
             nxt = step.route()
             if nxt < 0:
                 self._leave(patient)
-                row[3], row[4] = env.now, Outcome.HOME if nxt == HOME else Outcome.DEATH
+                outcome = Outcome.HOME if nxt == HOME else Outcome.DEATH
+                row[_END], row[_OUTCOME] = env.now, outcome
                 return
             step_index = nxt
 
@@ -327,13 +343,13 @@ class Model:
             granted = pool.request(patient.priority)
             if step.wait_in_bed and patient.held is not None:
                 # Utskrivningsklar: done here, but keeps this bed until the next one frees.
-                holding = self.pools[int(patient.held[3])]
-                block = [patient.held[3], code, patient.m, env.now, np.nan]
+                holding = self.pools[int(patient.held[_FACILITY])]
+                block = [patient.held[_FACILITY], code, patient.m, env.now, np.nan]
                 self.blocks.append(block)
                 holding.set_blocked(+1)
                 got_bed = yield granted
                 holding.set_blocked(-1)
-                block[4] = env.now
+                block[_BLOCK_END] = env.now
             else:
                 if patient.held is not None:
                     self._leave(patient)
@@ -346,8 +362,8 @@ class Model:
         """The patient leaves the bed they hold."""
         stay = patient.held
         assert stay is not None
-        stay[6] = self.env.now
-        self.pools[int(stay[3])].release()
+        stay[_LEFT] = self.env.now
+        self.pools[int(stay[_FACILITY])].release()
         patient.held = None
 
     def run(self) -> ReplicationRecord:
@@ -375,11 +391,13 @@ class Model:
             facilities=self.fids,
             groups=self.gids,
             municipalities=self.mids,
-            episodes=as_table(self.episodes, 5),
-            stays=as_table(self.stays, 9),
-            diversions=as_table(self.diversions, 4),
-            blocks=as_table(self.blocks, 5),
-            occupancy=tuple(np.asarray(p.log, dtype=float).reshape(-1, 5) for p in self.pools),
+            episodes=as_table(self.episodes, len(Episode)),
+            stays=as_table(self.stays, len(Stay)),
+            diversions=as_table(self.diversions, len(Diversion)),
+            blocks=as_table(self.blocks, len(Block)),
+            occupancy=tuple(
+                np.asarray(p.log, dtype=float).reshape(-1, len(Occupancy)) for p in self.pools
+            ),
             events=_events_scheduled(self.env),
         )
 

@@ -1,7 +1,9 @@
 """What one replication leaves behind: flat tables of what happened, nothing aggregated.
 
 The model appends plain rows while it runs; :func:`ReplicationRecord` turns
-them into numpy arrays once, at the end. Every statistic is computed from
+them into numpy arrays once, at the end. Columns are named by one
+:class:`~enum.IntEnum` per table (``stays[:, Stay.FACILITY]``), so no code
+reads a table by a bare position. Every statistic is computed from
 these tables afterwards (:mod:`simulator.measures.kpis`). Times are simulated days
 from the simulation's start (``warmup_days`` before ``run.start_date``);
 ``nan`` marks a time not reached before the horizon.
@@ -10,11 +12,23 @@ from the simulation's start (``warmup_days`` before ``run.start_date``);
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Outcome", "ReplicationRecord", "STAY_COLUMNS", "BLOCK_COLUMNS"]
+__all__ = [
+    "BLOCK_COLUMNS",
+    "EPISODE_COLUMNS",
+    "STAY_COLUMNS",
+    "Block",
+    "Diversion",
+    "Episode",
+    "Occupancy",
+    "Outcome",
+    "ReplicationRecord",
+    "Stay",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -28,21 +42,71 @@ class Outcome:
     DIVERTED = 3  # left the modelled system: every option was full
 
 
-STAY_COLUMNS = (
-    "episode",
-    "group",
-    "municipality",
-    "facility",
-    "requested",
-    "admitted",
-    "left",
-    "travel_minutes",
-    "overflow",
-)
-"""Columns of :attr:`ReplicationRecord.stays`: one row per admission."""
+class Episode(IntEnum):
+    """Columns of :attr:`ReplicationRecord.episodes`: one row per episode (arrival)."""
 
-BLOCK_COLUMNS = ("facility", "awaited", "municipality", "start", "end")
-"""Columns of :attr:`ReplicationRecord.blocks`: one row per wait in a previous bed."""
+    GROUP = 0
+    MUNICIPALITY = 1
+    ARRIVAL = 2
+    END = 3  # nan: still open at the horizon
+    OUTCOME = 4  # an :class:`Outcome`
+
+
+class Stay(IntEnum):
+    """Columns of :attr:`ReplicationRecord.stays`: one row per admission."""
+
+    EPISODE = 0  # row of the episode in :attr:`ReplicationRecord.episodes`
+    GROUP = 1
+    MUNICIPALITY = 2
+    FACILITY = 3
+    REQUESTED = 4  # when the patient asked for the bed (the wait starts)
+    ADMITTED = 5
+    LEFT = 6  # nan: still in the bed at the horizon
+    TRAVEL_MINUTES = 7
+    OVERFLOW = 8  # 1.0 when admitted above capacity, else 0.0
+
+
+class Diversion(IntEnum):
+    """Columns of :attr:`ReplicationRecord.diversions`: a first candidate found full."""
+
+    TIME = 0
+    FACILITY = 1
+    GROUP = 2
+    MUNICIPALITY = 3
+
+
+class Block(IntEnum):
+    """Columns of :attr:`ReplicationRecord.blocks`: one row per wait in a previous bed."""
+
+    FACILITY = 0  # the facility whose bed is held
+    AWAITED = 1  # the facility the patient waits for
+    MUNICIPALITY = 2
+    START = 3
+    END = 4  # nan: still waiting at the horizon
+
+
+class Occupancy(IntEnum):
+    """Columns of each facility's log in :attr:`ReplicationRecord.occupancy`."""
+
+    TIME = 0
+    OCCUPIED = 1
+    BLOCKED = 2
+    CAPACITY = 3
+    CORRIDOR = 4  # overflow admissions not yet in a bed
+
+
+def _names(columns: type[IntEnum]) -> tuple[str, ...]:
+    return tuple(c.name.lower() for c in columns)
+
+
+EPISODE_COLUMNS = _names(Episode)
+"""Column names of :attr:`ReplicationRecord.episodes`, in order."""
+
+STAY_COLUMNS = _names(Stay)
+"""Column names of :attr:`ReplicationRecord.stays`, in order."""
+
+BLOCK_COLUMNS = _names(Block)
+"""Column names of :attr:`ReplicationRecord.blocks`, in order."""
 
 
 @dataclass(frozen=True)
@@ -58,17 +122,17 @@ class ReplicationRecord:
     facilities, groups, municipalities
         Ids; the integer codes in the tables index these tuples.
     episodes
-        Columns group, municipality, arrival, end, outcome (:class:`Outcome`).
+        Columns :class:`Episode`.
     stays
-        :data:`STAY_COLUMNS`.
+        Columns :class:`Stay`.
     diversions
-        Columns time, facility, group, municipality: a patient found the
-        facility (their first candidate) full and went elsewhere.
+        Columns :class:`Diversion`: a patient found the facility (their first
+        candidate) full and went elsewhere.
     blocks
-        :data:`BLOCK_COLUMNS`.
+        Columns :class:`Block`.
     occupancy
-        Per facility, rows ``(time, occupied, blocked, capacity, corridor)`` after every
-        change; corridor counts overflow admissions not yet in a bed.
+        Per facility, columns :class:`Occupancy`, a row after every change;
+        corridor counts overflow admissions not yet in a bed.
     events
         SimPy events processed (for benchmarks).
     """
