@@ -5,18 +5,15 @@ The public API: read a scenario with :func:`load_scenario`, run it with
 The errors a user can cause derive from :class:`SamsimError`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from simulator.errors import Problem, SamsimError, ScenarioError
 from simulator.experiment.simulate import Results, simulate
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
+from simulator.version import samsim_version
 
-try:
-    __version__ = version("samsim")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0"
+# "0.0.0" when running from a source tree without installing.
+__version__ = samsim_version() or "0.0.0"
 
 __all__ = [
     "Problem",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.errors import SamsimError
 from simulator.experiment.executors import Progress, Task, _attempt, lost_task
 from simulator.scenario.schema import Scenario
+from simulator.version import samsim_version
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -75,13 +76,6 @@ def _knock(scheduler: str, seconds: float) -> None:
         thread.submit(lambda: asyncio.run(knock())).result()
 
 
-def _samsim_version() -> str:
-    """The installed samsim's version (run on every worker to compare with this one)."""
-    from importlib.metadata import version
-
-    return version("samsim")
-
-
 def _connect(scheduler: str, timeout: float | None = None) -> Client:
     """A Dask ``Client`` of the scheduler at this address, or a user error saying why not.
 
@@ -117,7 +111,7 @@ def _connect(scheduler: str, timeout: float | None = None) -> Client:
         ) from None
     try:
         client.wait_for_workers(1, timeout=seconds)
-        theirs = client.run(_samsim_version)
+        theirs = client.run(samsim_version)
     except Exception as exc:  # noqa: BLE001 - closed below, reported as a user error
         lost = _scheduler_lost(client, exc)
         _close_quietly(client)
@@ -136,7 +130,7 @@ def _connect(scheduler: str, timeout: float | None = None) -> Client:
             f"--scheduler {scheduler}: the Dask workers cannot run samsim "
             f"({type(exc).__name__}: {exc}); install samsim[dask] on every worker machine"
         ) from None
-    ours = _samsim_version()
+    ours = samsim_version()
     wrong = sorted(f"{worker} has {v}" for worker, v in theirs.items() if v != ours)
     if wrong:
         client.close()  # type: ignore[no-untyped-call]

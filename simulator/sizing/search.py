@@ -54,7 +54,8 @@ from simulator.sizing.targets import (
     with_beds,
 )
 from simulator.sizing.unconstrained import Curve, curve_note, facility_rule, unconstrained_curve
-from simulator.store.results import PACKAGES, copy_inputs, run_id, scenario_hash, staged_folder
+from simulator.store.results import copy_inputs, run_id, scenario_hash, staged_folder
+from simulator.version import package_versions, samsim_version
 
 __all__ = [
     "CONFIDENCES",
@@ -149,18 +150,10 @@ class SizingResult:
 
     def manifest(self) -> dict[str, Any]:
         """What produced this sizing: the request, the answer, versions and seed."""
-        from importlib.metadata import PackageNotFoundError, version
-
-        def installed(package: str) -> str | None:
-            try:
-                return version(package)
-            except PackageNotFoundError:
-                return None
-
         curve = self.curve
         return {
             "kind": "sizing",
-            "samsim_version": installed("samsim"),
+            "samsim_version": samsim_version(),
             "scenario": self.scenario.name,
             "title": self.scenario.title,
             "scenario_hash": scenario_hash(self.scenario),
@@ -187,7 +180,7 @@ class SizingResult:
             "finished": self.finished.isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
             "platform": platform.platform(),
-            "packages": {p: installed(p) for p in PACKAGES},
+            "packages": package_versions(),
             "failures": [
                 {"replication": f.replication, "seed": f.seed, "error": f.error}
                 for f in self.failures

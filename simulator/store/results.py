@@ -16,12 +16,12 @@ import platform
 import shutil
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
+from simulator.version import package_versions, samsim_version
 
 if TYPE_CHECKING:
     from simulator.experiment.simulate import Results
@@ -35,8 +35,6 @@ __all__ = [
     "write_run_files",
 ]
 
-PACKAGES = ("samsim", "simpy", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "click")
-
 
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON."""
@@ -44,17 +42,10 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
-
-
 def manifest(results: Results) -> dict[str, Any]:
     """What produced these results: versions, seed, scenario hash, timing."""
     return {
-        "samsim_version": _version("samsim"),
+        "samsim_version": samsim_version(),
         "scenario": results.scenario.name,
         "title": results.scenario.title,
         "scenario_hash": scenario_hash(results.scenario),
@@ -64,7 +55,7 @@ def manifest(results: Results) -> dict[str, Any]:
         "finished": results.finished.isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": {p: _version(p) for p in PACKAGES},
+        "packages": package_versions(),
         "timing": results.timing,
         "precision": results.precision,
         "warnings": results.warnings,

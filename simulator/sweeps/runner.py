@@ -27,7 +27,6 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,7 @@ from simulator.sweeps.store import (
     write_tables,
 )
 from simulator.text.suggest import did_you_mean
+from simulator.version import samsim_version
 
 __all__ = [
     "Point",
@@ -147,18 +147,11 @@ def check_kpis(sweep: Sweep, point: Point) -> None:
             raise SamsimError(f"--kpi {kpi}: no such KPI in this scenario{hint}")
 
 
-def _version() -> str | None:
-    try:
-        return version("samsim")
-    except PackageNotFoundError:
-        return None
-
-
 def _info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]:
     """The content of ``sweep.json``."""
     return {
         "format": FORMAT,
-        "samsim_version": _version(),
+        "samsim_version": samsim_version(),
         "created": created,
         "name": sweep.name,
         "title": sweep.title,
