@@ -1,7 +1,8 @@
 """Demand: one non-homogeneous Poisson stream per (municipality, group).
 
 The rate of a stream at simulated time ``t`` (days since the simulation
-starts, which is ``warmup_days`` before ``run.start_date``) is
+starts, which is ``warmup_days`` before ``run.start_date``; dates come from
+:class:`~simulator.model.calendar.Calendar`) is
 
     population(t) x rate_per_1000 / 1000 / 365 x season(t) x weekday(t)
 
@@ -21,53 +22,20 @@ numpy, so a stream's arrival times depend only on its own random generator.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.model.calendar import DAYS_PER_CALENDAR_YEAR, Calendar
 from simulator.scenario.schema import Group, Municipality, Scenario
 
 __all__ = ["Calendar", "DemandStream", "demand_streams", "expected_episodes"]
 
 DAYS_PER_RATE_YEAR = 365.0
-DAYS_PER_CALENDAR_YEAR = 365.25
 
 FloatArray = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """Maps simulated time (days from the simulation's start) to calendar dates."""
-
-    sim_start: dt.date
-    warmup_days: float
-    horizon: float
-
-    @classmethod
-    def of(cls, scenario: Scenario) -> Calendar:
-        run = scenario.run
-        start = run.start_date - dt.timedelta(days=math.ceil(run.warmup_days))
-        # The simulation starts warmup_days before start_date; for a fractional
-        # warm-up the calendar is anchored to the whole day before it.
-        offset = math.ceil(run.warmup_days) - run.warmup_days
-        return cls(start + dt.timedelta(days=offset), run.warmup_days, run.warmup_days + run.days)
-
-    def time_of(self, date: dt.date) -> float:
-        """Simulated time at the start of ``date``."""
-        return float((date - self.sim_start).days)
-
-    @functools.cached_property
-    def day_table(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Day of year (1-based) and weekday (Monday 0) of each simulated day."""
-        n = math.ceil(self.horizon) + 1
-        days = np.datetime64(self.sim_start, "D") + np.arange(n)
-        doy = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
-        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
-        return doy, weekday
 
 
 def _band_values(value: float | dict[str, float], bands: list[str] | None) -> FloatArray:
@@ -115,8 +83,9 @@ class DemandStream:
     def rate(self, t: FloatArray) -> FloatArray:
         """Expected episodes per day at simulated times ``t``."""
         t = np.asarray(t, dtype=float)
-        day = np.minimum(t.astype(np.int64), len(self.doy) - 1)
-        doy = self.doy[day] + (t - day)
+        since = t + self.calendar.offset  # days since midnight starting calendar.sim_start
+        day = self.calendar.day_index(t)
+        doy = self.doy[day] + (since - day)
         season = 1.0 + self.amplitude * np.cos(2 * np.pi * (doy - self.peak) / 365.25)
         return self.population_rate(t) * season * self.weekday[self.dow[day]]
 
@@ -170,8 +139,7 @@ def _stream(
         order = np.argsort(knots_years, kind="stable")
         knots_years = [knots_years[i] for i in order]
         knots = [knots[i] for i in order]
-    start = cal.sim_start
-    base_year = start.year + (start - dt.date(start.year, 1, 1)).days / DAYS_PER_CALENDAR_YEAR
+    base_year = cal.year_of(0.0)
     weekday = np.array(g.weekday if g.weekday is not None else [1.0] * 7, dtype=float)
     weekday = weekday / weekday.mean()
     doy, dow = cal.day_table

@@ -27,7 +27,8 @@ import numpy as np
 import simpy
 
 from simulator.model.beds import BedPool
-from simulator.model.demand import Calendar, demand_streams
+from simulator.model.calendar import Calendar
+from simulator.model.demand import demand_streams
 from simulator.model.distributions import BufferedSampler
 from simulator.model.records import (
     Block,
