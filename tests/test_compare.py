@@ -13,8 +13,9 @@ from helpers import single_unit_dict, write_yaml
 from scipy import stats
 
 from simulator import validate
+from simulator.analysis.significance import COLUMNS, paired_differences, significant
 from simulator.cli import main
-from simulator.experiment.compare import COLUMNS, compare, paired_differences, significant
+from simulator.experiment.compare import compare
 from simulator.experiment.simulate import simulate
 
 EXP = {"dist": "exponential", "mean": 1.0}
@@ -76,7 +77,7 @@ def test_identical_scenarios_differ_by_exactly_nothing() -> None:
     same = validate(loss_unit(5, "same"))
     table = compare(five, [same], replications=3, seed=2).table
     assert (table["difference"].fillna(0) == 0).all()
-    assert significant(table).empty
+    assert not significant(table).any()
 
 
 def test_compare_command_writes_each_scenario_and_the_comparison(tmp_path: Path) -> None:
@@ -122,3 +123,54 @@ def test_compare_refuses_two_scenarios_of_the_same_name(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "own name" in result.output
     assert "Traceback" not in result.output
+
+
+def _rows(low: list[float], high: list[float], p: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"ci_low": low, "ci_high": high, "p_value": p})
+
+
+def test_significant_when_the_interval_excludes_zero() -> None:
+    rows = _rows([0.1, -2.0, -0.1, 0.0, -3.0], [0.5, -1.0, 0.2, 0.4, 0.0], [0.01] * 5)
+    # Above 0, below 0, across 0, touching 0 from above, touching 0 from below.
+    assert significant(rows).tolist() == [True, True, False, False, False]
+
+
+def test_p_value_decides_only_where_the_interval_is_not_finite() -> None:
+    nan = math.nan
+    rows = _rows([nan, nan, nan, 0.1], [nan, nan, nan, 0.5], [0.01, 0.2, nan, 0.9])
+    assert significant(rows).tolist() == [True, False, False, True]
+    no_p = pd.DataFrame({"ci_low": [nan, 0.1], "ci_high": [nan, 0.2]})
+    assert significant(no_p).tolist() == [False, True]
+
+
+def test_paired_interval_and_p_value_agree_on_significance() -> None:
+    """The one rule (interval excludes 0) is the paired t-test at 5 %: same verdict."""
+    rng = np.random.default_rng(7)
+    base = pd.DataFrame({"replication": range(8)})
+    alt = pd.DataFrame({"replication": range(8)})
+    for i, shift in enumerate(np.linspace(0.0, 1.5, 40)):
+        b = rng.normal(10.0, 1.0, 8)
+        base[f"k{i}"] = b
+        alt[f"k{i}"] = b + shift + rng.normal(0.0, 1.0, 8)
+    table = paired_differences(base, alt, "alt")
+    verdict = significant(table)
+    assert verdict.tolist() == (table["p_value"] < 0.05).tolist()
+    assert 0 < verdict.sum() < len(table)  # both verdicts occur
+
+
+def test_fewer_than_two_pairs_is_never_significant() -> None:
+    base = pd.DataFrame({"replication": [0, 1], "k": [1.0, math.nan]})
+    alt = pd.DataFrame({"replication": [0, 1], "k": [5.0, 6.0]})
+    table = paired_differences(base, alt, "x")
+    assert table["difference"].iloc[0] == 4.0
+    assert math.isnan(table["ci_low"].iloc[0]) and math.isnan(table["p_value"].iloc[0])
+    assert not significant(table).any()
+
+
+def test_a_constant_difference_is_significant_and_no_difference_is_not() -> None:
+    base = pd.DataFrame({"replication": [0, 1, 2], "up": [1.0, 2.0, 3.0], "same": [1.0, 1, 1]})
+    alt = pd.DataFrame({"replication": [0, 1, 2], "up": [2.0, 3.0, 4.0], "same": [1.0, 1, 1]})
+    table = paired_differences(base, alt, "x").set_index("kpi")
+    assert table.loc["up", "p_value"] == 0.0 and table.loc["up", "ci_low"] == 1.0
+    assert table.loc["same", "p_value"] == 1.0
+    assert significant(table.reset_index()).tolist() == [True, False]

@@ -89,9 +89,9 @@ def main_table(scenario: Scenario, summary: pd.DataFrame, lang: str = "en") -> s
 
 def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
     """KPIs that changed significantly (95 % paired interval excludes 0), largest first."""
-    from simulator.experiment.compare import significant
+    from simulator.analysis.significance import significant
 
-    changed = significant(table).copy()
+    changed = table[significant(table)].copy()
     if changed.empty:
         return "No KPI changed significantly (every 95 % paired interval contains 0)."
     changed["relative"] = (changed["difference"] / changed["base_mean"].abs()).abs()

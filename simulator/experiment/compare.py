@@ -4,9 +4,9 @@ Every scenario is run with the same root seed, so replication ``r`` of each
 uses the same random streams (:mod:`simulator.model.streams`): the same arrivals,
 and the same lengths of stay wherever the pathways agree. The difference
 alternative − base is then measured per replication, and its 95 % interval
-is the paired-t interval of those differences (Law, *Simulation Modeling and
-Analysis*, section 10.2.1), far narrower than the interval of two
-independent runs when the scenarios are alike.
+is the paired-t interval of those differences
+(:func:`simulator.analysis.significance.paired_differences`), far narrower
+than the interval of two independent runs when the scenarios are alike.
 """
 
 from __future__ import annotations
@@ -14,64 +14,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from simulator.analysis.significance import paired_differences
 from simulator.errors import Problem, ScenarioError
 from simulator.experiment.simulate import Progress, Results, simulate
 from simulator.scenario.schema import Scenario
 from simulator.store.results import run_id, staged_folder, write_run_files
 
-__all__ = ["COLUMNS", "Comparison", "compare", "paired_differences"]
-
-COLUMNS = ["scenario", "kpi", "base_mean", "alt_mean", "difference", "ci_low", "ci_high", "p_value"]
-SIGNIFICANCE = 0.05
-
-
-def paired_differences(base: pd.DataFrame, alt: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    """Paired-t comparison of every KPI the two replication tables share.
-
-    Rows are matched by ``replication``; a KPI undefined (nan) in either
-    member of a pair leaves that pair out.
-    """
-    merged = base.merge(alt, on="replication", suffixes=("@base", "@alt"))
-    kpis = [c for c in base.columns if c != "replication" and c in alt.columns]
-    rows = []
-    for kpi in kpis:
-        b = merged[f"{kpi}@base"].to_numpy(dtype=float)
-        a = merged[f"{kpi}@alt"].to_numpy(dtype=float)
-        ok = np.isfinite(a) & np.isfinite(b)
-        d = a[ok] - b[ok]
-        n = len(d)
-        base_mean = float(b[ok].mean()) if n else math.nan
-        alt_mean = float(a[ok].mean()) if n else math.nan
-        mean = float(d.mean()) if n else math.nan
-        low = high = p = math.nan
-        if n >= 2:
-            sd = float(d.std(ddof=1))
-            if sd == 0:
-                low = high = mean
-                p = 1.0 if mean == 0 else 0.0
-            else:
-                se = sd / math.sqrt(n)
-                half = float(stats.t.ppf(0.975, n - 1)) * se
-                low, high = mean - half, mean + half
-                p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
-        rows.append((scenario, kpi, base_mean, alt_mean, mean, low, high, p))
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def significant(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows whose interval excludes zero (p below 0.05)."""
-    keep = (table["p_value"] < SIGNIFICANCE) & ~((table["ci_low"] <= 0) & (table["ci_high"] >= 0))
-    return table[keep]
+__all__ = ["Comparison", "compare"]
 
 
 @dataclass

@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.analysis.intervals import t_interval
-from simulator.experiment.compare import paired_differences
+from simulator.analysis.significance import paired_differences
 from simulator.experiment.executors import Failure
 from simulator.experiment.simulate import Progress, Results, simulate
 from simulator.scenario.loading import scenario_yaml

@@ -1,0 +1,95 @@
+"""Paired differences between two scenarios, and when a difference is significant.
+
+With common random numbers, replication ``r`` of each scenario uses the same
+random streams, so the difference alternative − base is measured per
+replication and its 95 % interval is the paired-t interval of those
+differences (Law, *Simulation Modeling and Analysis*, section 10.2.1).
+
+One rule decides significance everywhere (terminal, report, forest plot):
+a difference is significant when its 95 % interval excludes 0. For the
+paired-t interval this is the same as ``p_value < 0.05``; the p-value only
+decides where the interval is not finite (a table from elsewhere).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["COLUMNS", "LEVEL", "paired_differences", "significant"]
+
+COLUMNS = ["scenario", "kpi", "base_mean", "alt_mean", "difference", "ci_low", "ci_high", "p_value"]
+"""The columns of a comparison table (``comparison.csv``)."""
+
+LEVEL = 0.05
+"""Significance level: 95 % intervals, p below 0.05."""
+
+
+def paired_differences(base: pd.DataFrame, alt: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """Paired-t comparison of every KPI the two replication tables share.
+
+    Parameters
+    ----------
+    base, alt
+        Replication tables (``replication`` and one column per KPI).
+    scenario
+        The alternative's name, written in the ``scenario`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI with :data:`COLUMNS`. Rows are matched by
+        ``replication``; a KPI undefined (nan) in either member of a pair
+        leaves that pair out. With fewer than two pairs the interval and
+        p-value are nan; with identical differences the interval is the
+        difference itself and p is 1 (no change) or 0.
+    """
+    merged = base.merge(alt, on="replication", suffixes=("@base", "@alt"))
+    kpis = [c for c in base.columns if c != "replication" and c in alt.columns]
+    rows = []
+    for kpi in kpis:
+        b = merged[f"{kpi}@base"].to_numpy(dtype=float)
+        a = merged[f"{kpi}@alt"].to_numpy(dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b)
+        d = a[ok] - b[ok]
+        n = len(d)
+        base_mean = float(b[ok].mean()) if n else math.nan
+        alt_mean = float(a[ok].mean()) if n else math.nan
+        mean = float(d.mean()) if n else math.nan
+        low = high = p = math.nan
+        if n >= 2:
+            sd = float(d.std(ddof=1))
+            if sd == 0:
+                low = high = mean
+                p = 1.0 if mean == 0 else 0.0
+            else:
+                se = sd / math.sqrt(n)
+                half = float(stats.t.ppf(1 - LEVEL / 2, n - 1)) * se
+                low, high = mean - half, mean + half
+                p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
+        rows.append((scenario, kpi, base_mean, alt_mean, mean, low, high, p))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def significant(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of a comparison table changed significantly: a boolean per row.
+
+    A row is significant when its 95 % interval (``ci_low``, ``ci_high``)
+    excludes 0; where the interval is not finite, when ``p_value`` is below
+    :data:`LEVEL`. A row with neither is not significant.
+
+    Select the changed rows with ``table[significant(table)]``.
+    """
+    low = table["ci_low"].to_numpy(dtype=float)
+    high = table["ci_high"].to_numpy(dtype=float)
+    p = (
+        table["p_value"].to_numpy(dtype=float)
+        if "p_value" in table
+        else np.full(len(table), math.nan)
+    )
+    by_interval = (low > 0) | (high < 0)
+    result: np.ndarray = np.where(np.isfinite(low) & np.isfinite(high), by_interval, p < LEVEL)
+    return result.astype(bool)
