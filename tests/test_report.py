@@ -108,8 +108,8 @@ def test_report_is_one_valid_self_contained_file(run_folder: Path, report: str) 
 
 
 def test_report_escapes_what_it_reads(report: str) -> None:
-    assert "<title>Tiny &amp; &lt;test&gt; region</title>" in report
-    assert "<h1>Tiny &amp; &lt;test&gt; region</h1>" in report
+    assert "<title>Tiny &amp; &lt;test&gt; region · 2025</title>" in report
+    assert "<h1>Tiny &amp; &lt;test&gt; region · 2025</h1>" in report
     assert "Second &lt;b&gt;line&lt;/b&gt;." in report
     assert "<test>" not in report
 

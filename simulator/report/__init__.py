@@ -43,6 +43,7 @@ from simulator.report.sections import (
     results_section,
     warnings_section,
 )
+from simulator.store.folders import atomic_write
 from simulator.store.readers import (
     ComparisonFolder,
     RunFolder,
@@ -54,6 +55,14 @@ from simulator.store.readers import (
 from simulator.text.labels import label
 
 __all__ = ["format_value", "render_comparison", "render_run", "write_report", "yaml_comments"]
+
+
+def _overrides(changes: Sequence[str], lang: str) -> str:
+    """A note listing the ``path=value`` changes made on top of the scenario files."""
+    if not changes:
+        return ""
+    text = label("text.overrides", lang, changes="; ".join(changes))
+    return f'<p class="note">{esc(text)}</p>'
 
 
 def _description(run: RunFolder) -> str:
@@ -80,6 +89,7 @@ def render_run(run: RunFolder, pngs: Sequence[Path], lang: str = "en") -> str:
         f'<p class="kind">{esc(label("heading.report", lang))}</p>',
         f"<h1>{esc(run.title)}</h1>",
         f'<p class="meta">{esc(meta)}</p>',
+        _overrides(run.overrides, lang),
         _description(run),
         "</header>",
         warnings_section(run.manifest.get("warnings") or [], failures, lang),
@@ -99,7 +109,7 @@ def render_comparison(comparison: ComparisonFolder, pngs: Sequence[Path], lang: 
 
     def title_of(name: str) -> str:
         run = comparison.runs.get(name)
-        return str(run.scenario.get("title") or name) if run else name
+        return run.title if run else name
 
     alternatives = comparison.alternatives
     title = " | ".join(title_of(n) for n in [comparison.base, *alternatives])
@@ -108,12 +118,20 @@ def render_comparison(comparison: ComparisonFolder, pngs: Sequence[Path], lang: 
     note = label(
         "text.comparison_note", lang, seed=m.get("seed", "?"), n=m.get("replications", "?")
     )
+    warnings = [str(w) for w in m.get("warnings") or []]
+    if m.get("different_periods"):
+        periods = "; ".join(
+            f"{name}: {period_text(run.scenario, lang)}" for name, run in comparison.runs.items()
+        )
+        warnings.insert(0, label("text.different_periods", lang, periods=periods))
+    changes = [str(x) for x in m.get("overrides") or []]
     body = [
         "<header>",
         f'<p class="kind">{esc(label("heading.comparison_report", lang))}</p>',
         f"<h1>{esc(title)}</h1>",
+        _overrides(changes, lang),
         "</header>",
-        warnings_section(m.get("warnings") or [], 0, lang),
+        warnings_section(warnings, 0, lang),
         nav(["comparison", "plots", "scenarios"], lang),
         f'<h2 id="comparison">{esc(label("heading.comparison", lang))}</h2>',
         f'<p class="note">{esc(note)}</p>',
@@ -163,8 +181,7 @@ def write_report(folder: Path, lang: str = "en", figures: Sequence[Path] | None 
         text = render_comparison(comparison, figure_files(paths, folder), lang)
     else:
         text = render_run(read_run(folder), figure_files(paths, folder), lang)
-    target.write_text(text, encoding="utf-8")
-    return target
+    return atomic_write(target, text)  # a reader never sees half a report
 
 
 def _inside(path: Path, folder: Path) -> bool:

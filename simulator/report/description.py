@@ -28,7 +28,7 @@ __all__ = ["model_section"]
 def model_section(run: RunFolder, lang: str) -> str:
     """The whole model description of a run, numbered as in STRESS-DES."""
     scenario, manifest = run.scenario, run.manifest
-    sources = sources_of(run)
+    sources = sources_of(run, lang)
     run_settings = scenario.get("run") or {}
     scenario_hash = str(manifest.get("scenario_hash", ""))[:12]
     bounds = period_bounds(scenario)

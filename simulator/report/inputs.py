@@ -75,8 +75,13 @@ def yaml_comments(text: str) -> dict[str, str]:
     return found
 
 
-def sources_of(run: RunFolder) -> dict[str, str]:
-    """Comments of the scenario files the manifest names (``scenario_files``), base first."""
+def sources_of(run: RunFolder, lang: str = "en") -> dict[str, str]:
+    """Comments of the scenario files the manifest names (``scenario_files``), base first.
+
+    A key changed for this run (manifest ``overrides``, ``path=value``) does
+    not keep the comment the file gave its old value: the change itself is
+    its source. Comments under the key, and on the maps holding it, go too.
+    """
     files = run.manifest.get("scenario_files") or []
     if isinstance(files, str):
         files = [files]
@@ -87,6 +92,14 @@ def sources_of(run: RunFolder) -> dict[str, str]:
             path = run.path / path
         if path.exists():
             comments.update(yaml_comments(path.read_text(encoding="utf-8")))
+    for change in run.overrides:
+        key = change.split("=", 1)[0].strip()
+        if not key:
+            continue
+        for known in list(comments):
+            if known == key or known.startswith(key + ".") or key.startswith(known + "."):
+                del comments[known]
+        comments[key] = label("text.override_source", lang, change=change)
     return comments
 
 

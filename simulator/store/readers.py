@@ -6,14 +6,21 @@ resolved scenario as a dict, the manifest, the tables as DataFrames), so that
 plots and the report never see the model. A missing table reads as an empty
 DataFrame, a missing JSON file as an empty dict: a folder written by an older
 version still gives what it has.
+
+:func:`check_folder` is stricter: before a report replaces the one in a
+folder, it refuses a staging folder, a manifest that does not parse, and a
+table that is missing, cut short or (where the manifest holds checksums)
+changed since it was written.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +29,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from simulator.store.folders import STAGING_PREFIX, ResultsFolderError, sha256_of
 from simulator.text.labels import Names, display_names, format_number, label
 
 __all__ = [
+    "RUN_TABLES",
     "ComparisonFolder",
     "RunFolder",
+    "check_folder",
     "is_comparison",
     "kpi_interval",
     "period_bounds",
@@ -34,7 +44,19 @@ __all__ = [
     "read_comparison",
     "read_run",
     "significant",
+    "title_with_period",
 ]
+
+RUN_TABLES = (
+    "summary.csv",
+    "replications.csv",
+    "daily_occupancy.csv",
+    "occupancy_distribution.csv",
+    "wait_distribution.csv",
+    "warmup.csv",
+    "advice.csv",
+)
+"""The tables of a run folder, each written by :func:`simulator.store.results.write_run_files`."""
 
 
 def _csv(path: Path) -> pd.DataFrame:
@@ -80,8 +102,17 @@ class RunFolder:
 
     @property
     def title(self) -> str:
-        """The scenario's title, else the manifest's, else the folder's name."""
-        return str(self.scenario.get("title") or self.manifest.get("title") or self.path.name)
+        """The scenario's title, else the manifest's, else the folder's name; with its period.
+
+        See :func:`title_with_period`.
+        """
+        title = str(self.scenario.get("title") or self.manifest.get("title") or self.path.name)
+        return title_with_period(title, self.scenario)
+
+    @property
+    def overrides(self) -> list[str]:
+        """The ``path=value`` changes made on top of the scenario files (manifest ``overrides``)."""
+        return [str(x) for x in self.manifest.get("overrides") or []]
 
     @property
     def replications(self) -> int:
@@ -185,3 +216,130 @@ def period_text(scenario: Mapping[str, Any], lang: str = "en") -> str:
     days = float((scenario.get("run") or {}).get("days", 0))
     days_text = f"{format_number(days, lang)} {label('unit.days', lang)}"
     return f"{bounds[0].isoformat()} – {bounds[1].isoformat()} ({days_text})"
+
+
+def title_with_period(title: str, scenario: Mapping[str, Any]) -> str:
+    """``title`` followed by the years of the collection period, unless it already names them.
+
+    A title written for one period (``... i 2035–2037``) goes stale when a run
+    moves the period; the resolved period's years keep the title true:
+    ``Befolkningsutvikling i 2035–2037 · 2040–2042``.
+    """
+    bounds = period_bounds(scenario)
+    if bounds is None:
+        return title
+    first, last = bounds[0].year, bounds[1].year
+    years = str(first) if first == last else f"{first}–{last}"
+    plain = title.replace("-", "–").replace("—", "–")
+    if re.search(rf"(?<!\d){years}(?!\d)", plain):
+        return title
+    return f"{title} · {years}"
+
+
+def _damaged(folder: Path, what: str) -> ResultsFolderError:
+    return ResultsFolderError(
+        f"{folder}: {what}; the folder is not whole, so no report is written from it "
+        "(run the scenario again to get a whole folder)"
+    )
+
+
+def _checked_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise ResultsFolderError(
+            f"{folder}: not a samsim results folder (no manifest.json); name a folder that "
+            "a run or comparison printed"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _damaged(folder, f"manifest.json does not parse ({exc})") from None
+    if not isinstance(data, dict):
+        raise _damaged(folder, "manifest.json is not a JSON object")
+    for key in ("seed", "replications"):
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _damaged(folder, f"manifest.json: {key} is missing or not a whole number")
+    checksums = data.get("checksums")
+    if checksums is not None and not (
+        isinstance(checksums, dict) and all(isinstance(v, str) for v in checksums.values())
+    ):
+        raise _damaged(folder, "manifest.json: checksums is not a map of file names to SHA-256")
+    return data
+
+
+def _check_csv(folder: Path, name: str) -> None:
+    """A CSV table without a checksum: present, ending in a newline, every row as wide as its
+    header."""
+    path = folder / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _damaged(folder, f"{name} cannot be read ({exc})") from None
+    if not text.endswith("\n"):
+        raise _damaged(folder, f"{name} is cut short (its last line is incomplete)")
+    rows = csv.reader(text.splitlines())
+    header = next(rows, [])
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise _damaged(
+                folder, f"{name}: line {number} has {len(row)} fields, the header {len(header)}"
+            )
+
+
+def _check_files(folder: Path, names: Sequence[str], checksums: Mapping[str, str]) -> None:
+    for name in names:
+        if not (folder / name).is_file():
+            raise _damaged(folder, f"{name} is missing")
+        if name in checksums:
+            if sha256_of(folder / name) != checksums[name]:
+                raise _damaged(
+                    folder, f"{name} differs from the checksum in manifest.json (cut or changed)"
+                )
+        elif name.endswith(".csv"):
+            _check_csv(folder, name)
+    for name in checksums:
+        if name not in names and not (folder / name).is_file():
+            raise _damaged(folder, f"{name} is missing")
+
+
+def _check_run(folder: Path) -> None:
+    manifest = _checked_manifest(folder)
+    _check_files(folder, [*RUN_TABLES, "scenario.yaml"], manifest.get("checksums") or {})
+    try:
+        scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise _damaged(folder, f"scenario.yaml does not parse ({exc})") from None
+    if not isinstance(scenario, dict):
+        raise _damaged(folder, "scenario.yaml holds no scenario")
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse a results folder that is not whole: raise :class:`ResultsFolderError` saying why.
+
+    A run folder needs a well-formed ``manifest.json``, ``scenario.yaml`` and
+    every table of :data:`RUN_TABLES`; a comparison folder needs its manifest,
+    ``comparison.csv`` and a whole run folder per scenario it names. Files
+    the manifest holds a SHA-256 for must match it; tables of older folders
+    without checksums must at least end where a row ends.
+    """
+    folder = Path(folder)
+    if folder.name.startswith(STAGING_PREFIX):
+        raise ResultsFolderError(
+            f"{folder}: a staging folder, left by a write that was interrupted or is still "
+            "running; it is not a results folder (name the folder the run printed)"
+        )
+    if not folder.is_dir():
+        raise ResultsFolderError(f"{folder}: no such folder")
+    manifest = _checked_manifest(folder)
+    if manifest.get("kind") != "comparison" and not is_comparison(folder):
+        _check_run(folder)
+        return
+    _check_files(folder, ["comparison.csv"], manifest.get("checksums") or {})
+    base, alternatives = manifest.get("base"), manifest.get("alternatives")
+    if not isinstance(base, str) or not isinstance(alternatives, list) or not alternatives:
+        raise _damaged(folder, "manifest.json: base or alternatives is missing")
+    for name in [base, *alternatives]:
+        if not (folder / str(name)).is_dir():
+            raise _damaged(folder, f"the folder of scenario {name} is missing")
+        _check_run(folder / str(name))

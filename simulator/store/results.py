@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -21,12 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
+from simulator.store.folders import STAGING_PREFIX, ResultsFolderError, file_checksums
 from simulator.version import package_versions, samsim_version
 
 if TYPE_CHECKING:
     from simulator.experiment.simulate import Results
 
 __all__ = [
+    "collection_period",
     "manifest",
     "run_id",
     "scenario_hash",
@@ -96,16 +99,19 @@ def copy_inputs(files: Sequence[Path], folder: Path) -> list[str]:
     return copied
 
 
-def write_run_files(results: Results, folder: Path, inputs: Sequence[Path] = ()) -> None:
+def write_run_files(
+    results: Results, folder: Path, inputs: Sequence[Path] = (), overrides: Sequence[str] = ()
+) -> None:
     """Write one experiment's files into ``folder`` (which must exist).
 
     ``inputs`` are the scenario files the run was read from (base first); they
-    are copied beside the results and listed in the manifest.
+    are copied beside the results and listed in the manifest. ``overrides``
+    are the ``path=value`` changes applied on top of them, listed in the
+    manifest as ``overrides``. The manifest is written last, with the SHA-256
+    of every table (``checksums``), so that a reader can tell a whole folder
+    from one cut short.
     """
     (folder / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
-    info = manifest(results)
-    info["scenario_files"] = copy_inputs(inputs, folder)
-    (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     tables = {
         "summary.csv": results.summary,
         "replications.csv": results.replications,
@@ -117,41 +123,88 @@ def write_run_files(results: Results, folder: Path, inputs: Sequence[Path] = ())
     }
     for name, table in tables.items():
         table.to_csv(folder / name, index=False)
+    info = manifest(results)
+    info["scenario_files"] = copy_inputs(inputs, folder)
+    info["overrides"] = list(overrides)
+    info["checksums"] = file_checksums(folder, [*tables, "scenario.yaml"])
+    (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
 def staged_folder(parent: Path, run_id: str, fill: Callable[[Path], None]) -> Path:
     """Fill a hidden staging folder, then rename it to a new folder under ``parent``.
 
-    An interrupted write leaves only the hidden staging folder; an existing
-    results folder is never replaced (a suffix ``-2``, ``-3``, ... is added).
+    An existing results folder is never replaced (a suffix ``-2``, ``-3``, ...
+    is added). When filling or renaming fails, or is interrupted (Ctrl-C), the
+    staging folder is removed again, so nothing half-written is left behind.
+
+    Raises
+    ------
+    ResultsFolderError
+        When the folder cannot be written (full disk, read-only or vanished
+        folder, a name too long): nothing is kept, and the message says so.
     """
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".incomplete-{run_id}-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    fill(staging)
-    while True:
-        target = _new_folder(parent, run_id)
-        try:
-            staging.rename(target)  # fails rather than replace a non-empty folder
-            return target
-        except OSError:
-            if not target.exists():
-                raise
+    staging = parent / f"{STAGING_PREFIX}{run_id}-{os.getpid()}"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+        fill(staging)
+        while True:
+            target = _new_folder(parent, run_id)
+            try:
+                staging.rename(target)  # fails rather than replace a non-empty folder
+                return target
+            except OSError:
+                if not target.exists():
+                    raise
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise ResultsFolderError(
+                f"{parent}: could not write the results: {exc.strerror or exc}{where}; "
+                "nothing was kept. Free some space or choose a folder you can write to, "
+                "and run again: the same seed gives the same results"
+            ) from exc
+        raise
 
 
-def run_id(started: dt.datetime, seed: int) -> str:
-    """A folder name that sorts by time and shows the seed."""
-    return started.strftime("%Y%m%dT%H%M%SZ") + f"-seed{seed}"
+def run_id(started: dt.datetime, seed: int, period: tuple[dt.date, dt.date] | None = None) -> str:
+    """A folder name that sorts by time and shows the seed (and the collection period's years).
+
+    ``20250301T101500Z-seed1``, or with ``period`` ``20250301T101500Z-seed1-2025-2027``:
+    the years come from the resolved scenario, so they stay true when a run
+    moves the period away from what the scenario's name says.
+    """
+    text = started.strftime("%Y%m%dT%H%M%SZ") + f"-seed{seed}"
+    if period is not None:
+        first, last = period[0].year, period[1].year
+        text += f"-{first}" if first == last else f"-{first}-{last}"
+    return text
+
+
+def collection_period(scenario: Scenario) -> tuple[dt.date, dt.date]:
+    """First and last day of a scenario's collection period."""
+    first = scenario.run.start_date
+    return first, first + dt.timedelta(days=max(math.ceil(scenario.run.days) - 1, 0))
 
 
 def write_results(
-    results: Results, out: str | os.PathLike[str], inputs: Sequence[Path] = ()
+    results: Results,
+    out: str | os.PathLike[str],
+    inputs: Sequence[Path] = (),
+    overrides: Sequence[str] = (),
 ) -> Path:
-    """Write every results file into ``out/<scenario name>/<run id>/``; return that folder."""
+    """Write every results file into ``out/<scenario name>/<run id>/``; return that folder.
+
+    Raises
+    ------
+    ResultsFolderError
+        When it cannot be written; nothing is left behind then.
+    """
     return staged_folder(
         Path(out) / results.scenario.name,
-        run_id(results.started, results.seed),
-        lambda folder: write_run_files(results, folder, inputs),
+        run_id(results.started, results.seed, collection_period(results.scenario)),
+        lambda folder: write_run_files(results, folder, inputs, overrides),
     )
