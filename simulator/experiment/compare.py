@@ -25,7 +25,8 @@ from simulator.analysis.significance import paired_differences
 from simulator.errors import Problem, ScenarioError
 from simulator.experiment.simulate import Progress, Results, simulate
 from simulator.scenario.schema import Scenario
-from simulator.store.results import run_id, staged_folder, write_run_files
+from simulator.store.folders import file_checksums
+from simulator.store.results import collection_period, run_id, staged_folder, write_run_files
 
 __all__ = ["Comparison", "compare"]
 
@@ -38,6 +39,7 @@ class Comparison:
     alternatives: list[Results]
     table: pd.DataFrame
     started: dt.datetime
+    different_periods: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -48,10 +50,12 @@ class Comparison:
         self,
         out: str | os.PathLike[str] = "results",
         inputs: Sequence[Sequence[Path]] = (),
+        overrides: Sequence[str] = (),
     ) -> Path:
         """Write ``out/compare-<names>/<run id>/`` with each scenario's files and comparison.csv.
 
-        ``inputs``: per scenario (base first), the files it was read from.
+        ``inputs``: per scenario (base first), the files it was read from;
+        ``overrides``: the ``path=value`` changes applied to every scenario.
         """
         label = "compare-" + "-vs-".join(self.names)
         if len(label) > 120:
@@ -62,7 +66,7 @@ class Comparison:
             for i, results in enumerate((self.base, *self.alternatives)):
                 sub = folder / results.scenario.name
                 sub.mkdir()
-                write_run_files(results, sub, inputs[i] if i < len(inputs) else ())
+                write_run_files(results, sub, inputs[i] if i < len(inputs) else (), overrides)
             self.table.to_csv(folder / "comparison.csv", index=False)
             manifest = {
                 "kind": "comparison",
@@ -76,12 +80,42 @@ class Comparison:
                     for r in (self.base, *self.alternatives)
                     for w in r.warnings
                 ],
+                "overrides": list(overrides),
+                "different_periods": self.different_periods,
+                "checksums": file_checksums(folder, ["comparison.csv"]),
             }
             (folder / "manifest.json").write_text(
                 json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
             )
 
-        return staged_folder(Path(out) / label, run_id(self.started, self.base.seed), fill)
+        name = run_id(self.started, self.base.seed, collection_period(self.base.scenario))
+        return staged_folder(Path(out) / label, name, fill)
+
+
+def _period(scenario: Scenario) -> str:
+    first, last = collection_period(scenario)
+    return f"{first.isoformat()} – {last.isoformat()} ({scenario.run.days:g} days)"
+
+
+def check_periods(base: Scenario, alternatives: Sequence[Scenario]) -> list[Problem]:
+    """A problem for each alternative whose collection period (start date or days) differs.
+
+    Counts and costs over different periods differ by the periods' length and
+    demand, not only by what the alternative changes, so a comparison of them
+    reads as significant when it is not.
+    """
+    return [
+        Problem(
+            "compare",
+            "run",
+            f"{a.name} collects over another period than the base {base.name}, so their "
+            "counts and costs differ by the period too",
+            f"{_period(a)} against {_period(base)}",
+            "give them the same run.start_date and run.days",
+        )
+        for a in alternatives
+        if (a.run.start_date, a.run.days) != (base.run.start_date, base.run.days)
+    ]
 
 
 def compare(
@@ -92,6 +126,7 @@ def compare(
     jobs: int = 1,
     progress: Progress | None = None,
     scheduler: str | None = None,
+    allow_different_periods: bool = False,
 ) -> Comparison:
     """Run ``base`` and each alternative with the same seeds and compare them.
 
@@ -100,6 +135,15 @@ def compare(
     replications, seed
         Default to the base scenario's ``run.replications`` and ``run.seed``;
         every scenario uses the same.
+    allow_different_periods
+        Compare scenarios whose collection periods differ (``run.start_date``
+        or ``run.days``); the comparison is then marked ``different_periods``.
+
+    Raises
+    ------
+    ScenarioError
+        When two scenarios share a name, or their periods differ and
+        ``allow_different_periods`` is not set.
     """
     names = [base.name] + [a.name for a in alternatives]
     if len(set(names)) != len(names):
@@ -114,6 +158,9 @@ def compare(
                 )
             ]
         )
+    differ = check_periods(base, alternatives)
+    if differ and not allow_different_periods:
+        raise ScenarioError(differ)
     n = replications if replications is not None else base.run.replications
     root = seed if seed is not None else base.run.seed
     started = dt.datetime.now(dt.UTC)
@@ -130,4 +177,4 @@ def compare(
         ],
         ignore_index=True,
     )
-    return Comparison(base_results, alt_results, table, started)
+    return Comparison(base_results, alt_results, table, started, bool(differ))
