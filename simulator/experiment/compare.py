@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +26,8 @@ from simulator.errors import Problem, ScenarioError
 from simulator.experiment.simulate import Progress, Results, simulate
 from simulator.scenario.schema import Scenario
 from simulator.store.folders import file_checksums
-from simulator.store.results import collection_period, run_id, staged_folder, write_run_files
+from simulator.store.manifest import build_manifest, write_manifest
+from simulator.store.results import collection_period, run_id, staged_folder
 
 __all__ = ["Comparison", "compare"]
 
@@ -45,6 +46,29 @@ class Comparison:
     def names(self) -> list[str]:
         """Scenario names, base first."""
         return [self.base.scenario.name] + [r.scenario.name for r in self.alternatives]
+
+    def manifest(self, overrides: Sequence[str] = ()) -> dict[str, Any]:
+        """The comparison folder's ``manifest.json`` (without the checksum of its table).
+
+        Its scenario, title and hash are the base's; ``finished`` is when the
+        last scenario finished.
+        """
+        every = (self.base, *self.alternatives)
+        return build_manifest(
+            kind="comparison",
+            scenario=self.base.scenario,
+            seed=self.base.seed,
+            replications=len(self.base.replications),
+            started=self.started,
+            finished=max(r.finished for r in every),
+            overrides=overrides,
+            details={
+                "base": self.base.scenario.name,
+                "alternatives": [r.scenario.name for r in self.alternatives],
+                "warnings": [f"{r.scenario.name}: {w}" for r in every for w in r.warnings],
+                "different_periods": self.different_periods,
+            },
+        )
 
     def write(
         self,
@@ -66,27 +90,11 @@ class Comparison:
             for i, results in enumerate((self.base, *self.alternatives)):
                 sub = folder / results.scenario.name
                 sub.mkdir()
-                write_run_files(results, sub, inputs[i] if i < len(inputs) else (), overrides)
+                results.write_files(sub, inputs[i] if i < len(inputs) else (), overrides)
             self.table.to_csv(folder / "comparison.csv", index=False)
-            manifest = {
-                "kind": "comparison",
-                "base": self.base.scenario.name,
-                "alternatives": [r.scenario.name for r in self.alternatives],
-                "seed": self.base.seed,
-                "replications": int(len(self.base.replications)),
-                "started": self.started.isoformat(timespec="seconds"),
-                "warnings": [
-                    f"{r.scenario.name}: {w}"
-                    for r in (self.base, *self.alternatives)
-                    for w in r.warnings
-                ],
-                "overrides": list(overrides),
-                "different_periods": self.different_periods,
-                "checksums": file_checksums(folder, ["comparison.csv"]),
-            }
-            (folder / "manifest.json").write_text(
-                json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
-            )
+            manifest = self.manifest(overrides)
+            manifest["checksums"] = file_checksums(folder, ["comparison.csv"])
+            write_manifest(folder, manifest)
 
         name = run_id(self.started, self.base.seed, collection_period(self.base.scenario))
         return staged_folder(Path(out) / label, name, fill)

@@ -10,10 +10,12 @@ bands, ready to :meth:`Results.write`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,9 +29,17 @@ from simulator.analysis.intervals import (
 from simulator.analysis.precision import DEFAULT_PRECISION, advice, replications_needed
 from simulator.analysis.warmup import warmup_table
 from simulator.experiment.executors import Failure, run_replications
-from simulator.measures.kpis import WAIT_QUANTILES, compute_kpis, facility_path, wait_quantiles
+from simulator.measures.kpis import (
+    WAIT_QUANTILES,
+    compute_kpis,
+    facility_path,
+    unresolved_wait_warnings,
+    wait_quantiles,
+)
 from simulator.model.engine import run_replication
 from simulator.scenario.schema import Scenario
+from simulator.store.manifest import build_manifest, failure_rows
+from simulator.store.results import write_results, write_run_files
 
 __all__ = ["ExperimentFailed", "Results", "ReplicationOutcome", "simulate", "replicate"]
 
@@ -138,6 +148,7 @@ class Results:
                 f"replications; {worst.kpi} needs about {int(worst.needed)} "
                 "(use --replications or --precision)"
             )
+        found += unresolved_wait_warnings(self.replications, self.scenario.run.days)
         found += [f"replication failed: {f}" for f in self.failures]
         return found
 
@@ -148,14 +159,72 @@ class Results:
             raise KeyError(name)
         return float(row["mean"].iloc[0])
 
-    def write(self, out: str | None = None, inputs: Sequence[Path] = ()) -> str:
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of a run folder by file name (``summary.csv``, ...), in writing order."""
+        return {
+            "summary.csv": self.summary,
+            "replications.csv": self.replications,
+            "daily_occupancy.csv": self.daily_occupancy,
+            "occupancy_distribution.csv": self.occupancy_distribution,
+            "wait_distribution.csv": self.wait_distribution,
+            "warmup.csv": self.warmup,
+            "advice.csv": self.advice,
+        }
+
+    def manifest(self, overrides: Sequence[str] = ()) -> dict[str, Any]:
+        """What produced these results (``manifest.json``): versions, seed, hash, timing.
+
+        ``overrides``: the ``path=value`` changes applied on top of the scenario files.
+        """
+        return build_manifest(
+            kind="run",
+            scenario=self.scenario,
+            seed=self.seed,
+            replications=len(self.replications),
+            started=self.started,
+            finished=self.finished,
+            overrides=overrides,
+            details={
+                "timing": self.timing,
+                "precision": self.precision,
+                "warnings": self.warnings,
+                "failures": failure_rows(self.failures),
+            },
+        )
+
+    def write_files(
+        self, folder: Path, inputs: Sequence[Path] = (), overrides: Sequence[str] = ()
+    ) -> None:
+        """Write the files of a run folder into ``folder``, which must exist."""
+        write_run_files(
+            folder,
+            scenario=self.scenario,
+            tables=self.tables(),
+            manifest=self.manifest(overrides),
+            inputs=inputs,
+        )
+
+    def write(
+        self,
+        out: str | os.PathLike[str] | None = None,
+        inputs: Sequence[Path] = (),
+        overrides: Sequence[str] = (),
+    ) -> str:
         """Write the results folder under ``out`` (see :mod:`simulator.store.results`); its path.
 
-        ``inputs``: the scenario files read (base first), copied beside the results.
+        ``inputs``: the scenario files read (base first), copied beside the results;
+        ``overrides``: the ``path=value`` changes applied on top of them.
         """
-        from simulator.store.results import write_results
-
-        return str(write_results(self, out or "results", inputs))
+        folder = write_results(
+            out or "results",
+            scenario=self.scenario,
+            tables=self.tables(),
+            manifest=self.manifest(overrides),
+            started=self.started,
+            seed=self.seed,
+            inputs=inputs,
+        )
+        return str(folder)
 
 
 def collect(

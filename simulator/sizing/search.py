@@ -26,10 +26,7 @@ Nothing here prints; progress goes through a callback.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import platform
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,8 +51,8 @@ from simulator.sizing.targets import (
     with_beds,
 )
 from simulator.sizing.unconstrained import Curve, curve_note, facility_rule, unconstrained_curve
-from simulator.store.results import copy_inputs, run_id, scenario_hash, staged_folder
-from simulator.version import package_versions, samsim_version
+from simulator.store.manifest import build_manifest, failure_rows, write_manifest
+from simulator.store.results import copy_inputs, run_id, staged_folder
 
 __all__ = [
     "CONFIDENCES",
@@ -148,15 +145,13 @@ class SizingResult:
     finished: dt.datetime
     failures: list[Failure] = field(default_factory=list)
 
-    def manifest(self) -> dict[str, Any]:
-        """What produced this sizing: the request, the answer, versions and seed."""
+    def manifest(self, overrides: Sequence[str] = ()) -> dict[str, Any]:
+        """What produced this sizing: the request, the answer, versions and seed.
+
+        ``overrides``: the ``path=value`` changes applied on top of the scenario files.
+        """
         curve = self.curve
-        return {
-            "kind": "sizing",
-            "samsim_version": samsim_version(),
-            "scenario": self.scenario.name,
-            "title": self.scenario.title,
-            "scenario_hash": scenario_hash(self.scenario),
+        details = {
             "facility": self.facility,
             "target": {
                 "kpi": self.target.kpi,
@@ -166,8 +161,6 @@ class SizingResult:
             "confidence": self.confidence,
             "range": list(self.bed_range),
             "method": self.method,
-            "seed": self.seed,
-            "replications": self.replications,
             "chosen": self.chosen,
             "below": self.below,
             "certain": self.certain,
@@ -176,22 +169,25 @@ class SizingResult:
             "theory": curve.theory if curve else None,
             "offered_load": curve.offered_load if curve else None,
             "unconstrained_beds": curve.beds if curve else None,
-            "started": self.started.isoformat(timespec="seconds"),
-            "finished": self.finished.isoformat(timespec="seconds"),
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "packages": package_versions(),
-            "failures": [
-                {"replication": f.replication, "seed": f.seed, "error": f.error}
-                for f in self.failures
-            ],
+            "failures": failure_rows(self.failures, traceback=False),
         }
+        return build_manifest(
+            kind="sizing",
+            scenario=self.scenario,
+            seed=self.seed,
+            replications=self.replications,
+            started=self.started,
+            finished=self.finished,
+            overrides=overrides,
+            details=details,
+        )
 
     def write(
         self,
         out: str | Path = "results",
         inputs: Sequence[Path] = (),
         draw: Callable[[Path], object] | None = None,
+        overrides: Sequence[str] = (),
     ) -> Path:
         """Write ``out/size-<scenario>-<facility>/<run id>/``; its path.
 
@@ -199,7 +195,9 @@ class SizingResult:
         bed count and replication), ``unconstrained_occupancy.csv``,
         ``scenario.yaml`` (as given, before any bed count was set),
         ``manifest.json`` and ``inputs/``. ``draw`` is called on the folder
-        before it is moved into place, to add plots.
+        before it is moved into place, to add plots; ``overrides`` (the
+        ``path=value`` changes made on top of the scenario files) are recorded
+        in the manifest.
         """
 
         def fill(folder: Path) -> None:
@@ -208,10 +206,9 @@ class SizingResult:
             if self.curve is not None:
                 self.curve.occupancy.to_csv(folder / "unconstrained_occupancy.csv", index=False)
             (folder / "scenario.yaml").write_text(scenario_yaml(self.scenario), encoding="utf-8")
-            info = self.manifest()
+            info = self.manifest(overrides)
             info["scenario_files"] = copy_inputs(inputs, folder)
-            text = json.dumps(info, indent=2, allow_nan=False, default=str)
-            (folder / "manifest.json").write_text(text + "\n", encoding="utf-8")
+            write_manifest(folder, info)
             if draw is not None:
                 draw(folder)
 

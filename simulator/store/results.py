@@ -4,74 +4,39 @@
 an existing folder: the files are written into a hidden temporary folder
 first and renamed into place at the end, so an interrupted write leaves no
 half-filled results folder under a real run id.
+
+The store knows files, not experiments: it is handed the scenario, plain
+tables (file name -> DataFrame) and the manifest
+(:func:`simulator.store.manifest.build_manifest`), the way xarray's core hands
+a Dataset's arrays to its backends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 import os
-import platform
 import shutil
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
 from simulator.store.folders import STAGING_PREFIX, ResultsFolderError, file_checksums
-from simulator.version import package_versions, samsim_version
-
-if TYPE_CHECKING:
-    from simulator.experiment.simulate import Results
+from simulator.store.manifest import scenario_hash, write_manifest
 
 __all__ = [
     "collection_period",
-    "manifest",
+    "copy_inputs",
     "run_id",
     "scenario_hash",
     "staged_folder",
     "write_results",
     "write_run_files",
 ]
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario's canonical JSON."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def manifest(results: Results) -> dict[str, Any]:
-    """What produced these results: versions, seed, scenario hash, timing."""
-    return {
-        "samsim_version": samsim_version(),
-        "scenario": results.scenario.name,
-        "title": results.scenario.title,
-        "scenario_hash": scenario_hash(results.scenario),
-        "seed": results.seed,
-        "replications": int(len(results.replications)),
-        "started": results.started.isoformat(timespec="seconds"),
-        "finished": results.finished.isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "packages": package_versions(),
-        "timing": results.timing,
-        "precision": results.precision,
-        "warnings": results.warnings,
-        "failures": [
-            {
-                "replication": f.replication,
-                "seed": f.seed,
-                "error": f.error,
-                "traceback": f.traceback,
-            }
-            for f in results.failures
-        ],
-    }
 
 
 def _new_folder(parent: Path, run_id: str) -> Path:
@@ -100,34 +65,37 @@ def copy_inputs(files: Sequence[Path], folder: Path) -> list[str]:
 
 
 def write_run_files(
-    results: Results, folder: Path, inputs: Sequence[Path] = (), overrides: Sequence[str] = ()
+    folder: Path,
+    *,
+    scenario: Scenario,
+    tables: Mapping[str, pd.DataFrame],
+    manifest: Mapping[str, Any],
+    inputs: Sequence[Path] = (),
 ) -> None:
     """Write one experiment's files into ``folder`` (which must exist).
 
-    ``inputs`` are the scenario files the run was read from (base first); they
-    are copied beside the results and listed in the manifest. ``overrides``
-    are the ``path=value`` changes applied on top of them, listed in the
-    manifest as ``overrides``. The manifest is written last, with the SHA-256
-    of every table (``checksums``), so that a reader can tell a whole folder
-    from one cut short.
+    Parameters
+    ----------
+    scenario
+        Written as ``scenario.yaml``.
+    tables
+        File name (``summary.csv``, ...) -> table, each written as CSV.
+    manifest
+        What produced the tables (:func:`simulator.store.manifest.build_manifest`);
+        written last as ``manifest.json``, with ``scenario_files`` and the
+        SHA-256 of every table (``checksums``), so that a reader can tell a
+        whole folder from one cut short.
+    inputs
+        The scenario files the run was read from (base first); copied beside
+        the results and listed in the manifest as ``scenario_files``.
     """
-    (folder / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
-    tables = {
-        "summary.csv": results.summary,
-        "replications.csv": results.replications,
-        "daily_occupancy.csv": results.daily_occupancy,
-        "occupancy_distribution.csv": results.occupancy_distribution,
-        "wait_distribution.csv": results.wait_distribution,
-        "warmup.csv": results.warmup,
-        "advice.csv": results.advice,
-    }
+    (folder / "scenario.yaml").write_text(scenario_yaml(scenario), encoding="utf-8")
     for name, table in tables.items():
         table.to_csv(folder / name, index=False)
-    info = manifest(results)
+    info = dict(manifest)
     info["scenario_files"] = copy_inputs(inputs, folder)
-    info["overrides"] = list(overrides)
     info["checksums"] = file_checksums(folder, [*tables, "scenario.yaml"])
-    (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_manifest(folder, info)
 
 
 def staged_folder(parent: Path, run_id: str, fill: Callable[[Path], None]) -> Path:
@@ -191,12 +159,18 @@ def collection_period(scenario: Scenario) -> tuple[dt.date, dt.date]:
 
 
 def write_results(
-    results: Results,
     out: str | os.PathLike[str],
+    *,
+    scenario: Scenario,
+    tables: Mapping[str, pd.DataFrame],
+    manifest: Mapping[str, Any],
+    started: dt.datetime,
+    seed: int,
     inputs: Sequence[Path] = (),
-    overrides: Sequence[str] = (),
 ) -> Path:
-    """Write every results file into ``out/<scenario name>/<run id>/``; return that folder.
+    """Write a run's files (:func:`write_run_files`) into ``out/<scenario name>/<run id>/``.
+
+    Returns that folder; ``started`` and ``seed`` name it (:func:`run_id`).
 
     Raises
     ------
@@ -204,7 +178,9 @@ def write_results(
         When it cannot be written; nothing is left behind then.
     """
     return staged_folder(
-        Path(out) / results.scenario.name,
-        run_id(results.started, results.seed, collection_period(results.scenario)),
-        lambda folder: write_run_files(results, folder, inputs, overrides),
+        Path(out) / scenario.name,
+        run_id(started, seed, collection_period(scenario)),
+        lambda folder: write_run_files(
+            folder, scenario=scenario, tables=tables, manifest=manifest, inputs=inputs
+        ),
     )
