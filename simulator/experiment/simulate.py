@@ -29,13 +29,7 @@ from simulator.analysis.intervals import (
 from simulator.analysis.precision import DEFAULT_PRECISION, advice, replications_needed
 from simulator.analysis.warmup import warmup_table
 from simulator.experiment.executors import Failure, run_replications
-from simulator.measures.kpis import (
-    WAIT_QUANTILES,
-    compute_kpis,
-    facility_path,
-    unresolved_wait_warnings,
-    wait_quantiles,
-)
+from simulator.measures.kpis import WAIT_QUANTILES, compute_kpis, facility_path, wait_quantiles
 from simulator.model.engine import run_replication
 from simulator.scenario.schema import Scenario
 from simulator.store.manifest import build_manifest, failure_rows
@@ -148,7 +142,6 @@ class Results:
                 f"replications; {worst.kpi} needs about {int(worst.needed)} "
                 "(use --replications or --precision)"
             )
-        found += unresolved_wait_warnings(self.replications, self.scenario.run.days)
         found += [f"replication failed: {f}" for f in self.failures]
         return found
 
