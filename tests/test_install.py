@@ -10,8 +10,9 @@ cache this takes a few seconds, where pip needs half a minute to unpack the
 same wheels.
 
 The fast tests check that ``constraints.txt`` pins every dependency named in
-``pyproject.toml`` to one version that pyproject allows, and that the
-environment running the tests has exactly those versions.
+``pyproject.toml`` to one version that pyproject allows, that the environment
+running the tests has exactly those versions, and that ``make`` re-installs
+with them when either file changes.
 """
 
 from __future__ import annotations
@@ -107,6 +108,35 @@ def test_this_environment_has_the_locked_versions() -> None:
         if installed != pinned_version(pin):
             wrong.append(f"{name} {installed} instead of {pinned_version(pin)}")
     assert not wrong, f"run `make` to re-install: {wrong}"
+
+
+@pytest.mark.parametrize("changed", ["pyproject.toml", "constraints.txt"])
+def test_make_reinstalls_with_the_lock_when_pyproject_or_lock_change(
+    changed: str, tmp_path: Path
+) -> None:
+    make = shutil.which("make")
+    assert make, "make is needed for `make run` and `make test`"
+    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+        os.utime(tmp_path / name, (1_000_000, 1_000_000))
+    stamp = tmp_path / ".venv" / ".installed"
+    stamp.parent.mkdir()
+    stamp.touch()
+    os.utime(stamp, (1_000_100, 1_000_100))
+
+    def plan(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [make, "--no-print-directory", *args]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+
+    assert plan("-q", "install").returncode == 0  # installed after both changed
+    os.utime(tmp_path / changed, (1_000_200, 1_000_200))
+    assert plan("-q", "install").returncode == 1
+    dry = plan("-n", "test")  # prints the commands, runs none
+    assert dry.returncode == 0, dry.stderr
+    assert "pip install --quiet -c constraints.txt -e '.[dev,dask]'" in dry.stdout
+    steps = [line.split()[0] for line in dry.stdout.splitlines() if line.startswith(".venv/")]
+    tools = [".venv/bin/ruff", ".venv/bin/ruff", ".venv/bin/mypy", ".venv/bin/lint-imports"]
+    assert steps[-5:] == [*tools, ".venv/bin/pytest"]  # lint, typecheck, imports, pytest
 
 
 def uv(*args: str | Path, cwd: Path, env: dict[str, str]) -> str:
