@@ -56,8 +56,14 @@ def test_every_key_of_every_model_is_documented() -> None:
 
 def test_rows_show_type_default_and_required() -> None:
     text = render()
-    assert "| `facilities.<id>.beds` | integer ≥ 0 | Beds open at the start. | — | yes |" in text
-    assert "| `run.replications` | integer ≥ 1 | Number of replications. | `10` | no |" in text
+    assert (
+        "| `facilities.<id>.beds` | integer ≥ 0 and ≤ 100000 | Beds open at the start. | — | yes |"
+        in text
+    )
+    assert (
+        "| `run.replications` | integer ≥ 1 and ≤ 10000 | Number of replications. | `10` | no |"
+        in text
+    )
     assert "| `title` | text | Free text for reports; defaults to name. | = `name` | no |" in text
     assert "| `facilities.<id>.when_full` | `queue` \\| `divert` \\| `overflow` |" in text
 

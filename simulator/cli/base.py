@@ -16,6 +16,7 @@ import click
 
 from simulator.errors import SamsimError
 from simulator.experiment.executors import Failure
+from simulator.scenario.limits import MAX_REPLICATIONS, Limits
 
 __all__ = ["BUG", "INPUT_ERROR", "main", "user_errors"]
 
@@ -32,7 +33,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SamsimError as exc:
-            click.echo(str(exc), err=True)
+            click.echo(str(exc) + limit_hint(exc), err=True)
             sys.exit(INPUT_ERROR)
 
     return wrapper  # type: ignore[return-value]
@@ -78,6 +79,69 @@ report_option = click.option(
     show_default=True,
     help="Draw the plots and write report.html into the results folder.",
 )
+
+# --- limits (simulator.scenario.limits): how a user raises one --------------------------
+
+LIMIT_OPTIONS = {
+    "episodes": "--max-episodes",
+    "steps": "--max-steps",
+    "points": "--max-points",
+    "bed_counts": "--max-range",
+}
+"""The option that raises each limit of :class:`~simulator.scenario.limits.Limits`."""
+
+DEFAULT_LIMITS = Limits()
+
+
+def limit_hint(exc: BaseException) -> str:
+    """For an error that names limits: which option raises each, as a last line."""
+    flags = [LIMIT_OPTIONS[n] for n in getattr(exc, "limits", ()) if n in LIMIT_OPTIONS]
+    if not flags:
+        return ""
+    return "\nif you truly need more, raise the limit with " + " and ".join(
+        f"{flag} N" for flag in flags
+    )
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes a FloatRange
+        raise click.BadParameter("must be a number", ctx, param)
+    return value
+
+
+def _limit(name: str, help_text: str, whole: bool = False) -> Callable[[F], F]:
+    default = getattr(DEFAULT_LIMITS, name)
+    kind = click.IntRange(min=1) if whole else click.FloatRange(min=1)
+    return click.option(
+        LIMIT_OPTIONS[name],
+        f"max_{name}",
+        type=kind,
+        default=default,
+        show_default=f"{default:,}".replace(",", " "),
+        callback=None if whole else _finite,
+        help=help_text,
+    )
+
+
+max_episodes_option = _limit(
+    "episodes", "Refuse a scenario that expects more episodes per replication (warm-up included)."
+)
+max_steps_option = _limit(
+    "steps", "Refuse a pathway whose episodes take more steps (stays) than this on average."
+)
+max_points_option = _limit("points", "Refuse a sweep of more points than this.", whole=True)
+max_range_option = _limit(
+    "bed_counts", "Refuse a --range of more bed counts than this.", whole=True
+)
+
+
+def scenario_limits_options(func: F) -> F:
+    """``--max-episodes`` and ``--max-steps``: the limits every scenario is checked against."""
+    return max_episodes_option(max_steps_option(func))
+
+
+replications_type = click.IntRange(min=1, max=MAX_REPLICATIONS)
+"""Replications given on the command line: 1 to the most a run may have."""
 
 set_option = click.option(
     "--set",

@@ -16,8 +16,10 @@ from simulator.cli.base import (
     lang_option,
     main,
     out_option,
+    replications_type,
     report_failures,
     report_option,
+    scenario_limits_options,
     scheduler_option,
     seed_option,
     set_option,
@@ -28,13 +30,14 @@ from simulator.errors import SamsimError
 from simulator.experiment.compare import compare as run_comparison
 from simulator.experiment.executors import default_jobs
 from simulator.experiment.simulate import ExperimentFailed, Results, simulate
+from simulator.scenario.limits import MAX_REPLICATIONS, Limits, check_limits
 from simulator.scenario.loading import load_scenario, scenario_files
 from simulator.scenario.schema import Scenario
 
 
 @main.command()
 @click.argument("file", metavar="SCENARIO")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Number of replications.")
+@click.option("--replications", "-r", type=replications_type, help="Number of replications.")
 @seed_option
 @set_option
 @out_option
@@ -48,7 +51,7 @@ from simulator.scenario.schema import Scenario
 )
 @click.option(
     "--max-replications",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=MAX_REPLICATIONS),
     default=200,
     show_default=True,
     help="The most replications --precision may run.",
@@ -56,6 +59,7 @@ from simulator.scenario.schema import Scenario
 @report_option
 @lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@scenario_limits_options
 @user_errors
 def run(
     file: str,
@@ -70,9 +74,12 @@ def run(
     report: bool,
     lang: str,
     quiet: bool,
+    max_episodes: float,
+    max_steps: float,
 ) -> None:
     """Simulate a scenario and write its results folder, plots and report."""
-    scenario = load_scenario(file, overrides)
+    limits = Limits(episodes=max_episodes, steps=max_steps)
+    scenario = check_limits(load_scenario(file, overrides), limits, file)
     ensure_folder(out)
     try:
         results = run_with_progress(
@@ -131,7 +138,12 @@ def run_with_progress(
 @main.command()
 @click.argument("base", metavar="BASE")
 @click.argument("alternatives", nargs=-1, required=True, metavar="ALT...")
-@click.option("--replications", "-r", type=click.IntRange(min=2), help="Replications of each.")
+@click.option(
+    "--replications",
+    "-r",
+    type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+    help="Replications of each.",
+)
 @seed_option
 @set_option
 @out_option
@@ -140,6 +152,7 @@ def run_with_progress(
 @report_option
 @lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@scenario_limits_options
 @user_errors
 def compare(
     base: str,
@@ -153,6 +166,8 @@ def compare(
     report: bool,
     lang: str,
     quiet: bool,
+    max_episodes: float,
+    max_steps: float,
 ) -> None:
     """Run scenarios with common random numbers and report paired differences.
 
@@ -160,8 +175,11 @@ def compare(
     patients; the 95 % interval of (ALT - BASE) is the paired-t interval.
     --set applies to every scenario.
     """
-    base_scenario = load_scenario(base, overrides)
-    alt_scenarios = [load_scenario(path, overrides) for path in alternatives]
+    limits = Limits(episodes=max_episodes, steps=max_steps)
+    base_scenario = check_limits(load_scenario(base, overrides), limits, base)
+    alt_scenarios = [
+        check_limits(load_scenario(path, overrides), limits, path) for path in alternatives
+    ]
     ensure_folder(out)
     n = replications or base_scenario.run.replications
     total = n * (1 + len(alt_scenarios))

@@ -7,9 +7,17 @@ import sys
 
 import click
 
-from simulator.cli.base import INPUT_ERROR, main, set_option, user_errors
+from simulator.cli.base import (
+    INPUT_ERROR,
+    limit_hint,
+    main,
+    scenario_limits_options,
+    set_option,
+    user_errors,
+)
 from simulator.errors import SamsimError
 from simulator.model.demand import expected_episodes
+from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.loading import load_scenario, scenario_yaml
 from simulator.scenario.reference import editor_schema
 from simulator.scenario.schema import Scenario
@@ -29,19 +37,21 @@ def overview(scenario: Scenario) -> str:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
-def validate(files: tuple[str, ...]) -> None:
+@scenario_limits_options
+def validate(files: tuple[str, ...], max_episodes: float, max_steps: float) -> None:
     """Check scenario files (and sweep files, point by point) without running them."""
+    limits = Limits(episodes=max_episodes, steps=max_steps)
     failed = 0
     for path in files:
         if is_sweep_file(path):
             failed += validate_sweep(path)
             continue
         try:
-            scenario = load_scenario(path)
+            scenario = check_limits(load_scenario(path), limits, path)
         except SamsimError as exc:
             failed += 1
             click.echo(f"invalid {path}", err=False)
-            click.echo(str(exc), err=True)
+            click.echo(str(exc) + limit_hint(exc), err=True)
             continue
         click.echo(f"ok      {path}: {overview(scenario)}")
     if failed:

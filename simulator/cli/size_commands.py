@@ -13,7 +13,10 @@ from simulator.cli.base import (
     jobs_option,
     lang_option,
     main,
+    max_range_option,
+    replications_type,
     report_failures,
+    scenario_limits_options,
     scheduler_option,
     set_option,
     user_errors,
@@ -21,6 +24,7 @@ from simulator.cli.base import (
 from simulator.cli.display import sizing_summary
 from simulator.experiment.executors import default_jobs
 from simulator.experiment.simulate import ExperimentFailed
+from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.loading import load_scenario, scenario_files
 from simulator.sizing.search import (
     CONFIDENCES,
@@ -62,7 +66,10 @@ from simulator.sizing.search import (
     "interval must (the cautious choice).",
 )
 @click.option(
-    "--replications", "-r", type=click.IntRange(min=2), help="Replications per bed count."
+    "--replications",
+    "-r",
+    type=click.IntRange(min=2, max=replications_type.max),
+    help="Replications per bed count.",
 )
 @click.option(
     "--seed", "-s", type=click.IntRange(min=0), help="Root seed, the same for every bed count."
@@ -79,6 +86,8 @@ from simulator.sizing.search import (
 @scheduler_option
 @lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@max_range_option
+@scenario_limits_options
 @user_errors
 def size(
     file: str,
@@ -94,6 +103,9 @@ def size(
     scheduler: str | None,
     lang: str,
     quiet: bool,
+    max_bed_counts: int,
+    max_episodes: float,
+    max_steps: float,
 ) -> None:
     """Find the smallest number of beds for a facility that meets a target.
 
@@ -101,10 +113,11 @@ def size(
     reports, from one run with unlimited beds, the probability of finding the
     unit full at each bed count beside Erlang's formula (Monks et al. 2016).
     """
-    scenario = load_scenario(file, overrides)
+    limits = Limits(episodes=max_episodes, steps=max_steps, bed_counts=max_bed_counts)
+    scenario = check_limits(load_scenario(file, overrides), limits, file)
     check_facility(scenario, facility)
     target = parse_target(target_text_, scenario, facility)
-    counts = parse_range(bed_range) if bed_range else default_range(scenario, facility)
+    counts = parse_range(bed_range, limits) if bed_range else default_range(scenario, facility)
     ensure_folder(out)
     n = replications or scenario.run.replications
     workers = jobs or default_jobs()

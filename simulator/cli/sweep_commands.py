@@ -25,7 +25,10 @@ from simulator.cli.base import (
     jobs_option,
     lang_option,
     main,
+    max_points_option,
     out_option,
+    replications_type,
+    scenario_limits_options,
     scheduler_option,
     seed_option,
     set_option,
@@ -33,6 +36,8 @@ from simulator.cli.base import (
 )
 from simulator.errors import SamsimError
 from simulator.experiment.executors import default_jobs
+from simulator.scenario.limits import Limits
+from simulator.scenario.loading import read_yaml
 from simulator.sweeps.design import DESIGNS
 from simulator.sweeps.runner import (
     Sweep,
@@ -66,9 +71,7 @@ TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
     "--samples points within the bounds.",
 )
 @click.option("--samples", type=click.IntRange(min=1), help="Points of a --design lhs.")
-@click.option(
-    "--replications", "-r", type=click.IntRange(min=1), help="Replications of every point."
-)
+@click.option("--replications", "-r", type=replications_type, help="Replications of every point.")
 @seed_option
 @set_option
 @click.option(
@@ -96,6 +99,8 @@ TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
 )
 @lang_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines (warnings still show).")
+@max_points_option
+@scenario_limits_options
 @user_errors
 def sweep(
     file: str | None,
@@ -113,6 +118,9 @@ def sweep(
     plots: bool,
     lang: str,
     quiet: bool,
+    max_points: int,
+    max_episodes: float,
+    max_steps: float,
 ) -> None:
     """Run a scenario at many points: every combination of --vary values, or a Latin
     hypercube; or run a sweep file (a YAML file with a top-level sweep: key).
@@ -127,14 +135,15 @@ def sweep(
     an interruption --resume runs only what is missing.
     """
     folder: Path | None = None
+    limits = Limits(episodes=max_episodes, steps=max_steps, points=max_points)
     try:
         if resume is not None:
             folder = Path(resume)
-            expected = _expected(file, folder, vary, design, samples, overrides, seed, kpis)
+            expected = _expected(file, folder, vary, design, samples, overrides, seed, kpis, limits)
             _run(folder, replications, jobs, scheduler, quiet, expected, kpis)
         else:
             definition = _definition(
-                file, vary, design, samples, overrides, replications, seed, kpis
+                file, vary, design, samples, overrides, replications, seed, kpis, limits
             )
             ensure_folder(out)
             folder = start_sweep(definition, out)
@@ -175,6 +184,7 @@ def _definition(
     replications: int | None,
     seed: int | None,
     kpis: Sequence[str],
+    limits: Limits | None = None,
 ) -> Sweep:
     """The sweep the arguments describe: a sweep file, or a scenario and --vary."""
     if file is None:
@@ -188,13 +198,14 @@ def _definition(
                 f"{file} is a sweep file: its factors and design are in the file; "
                 "leave out --vary, --design and --samples"
             )
-        return load_sweep(file, overrides, replications, seed, kpis)
+        return load_sweep(file, overrides, replications, seed, kpis, limits)
     if not vary:
+        read_yaml(Path(file))  # a file that cannot be read (a sweep file too) says why first
         raise SamsimError(
             f"{file}: a sweep needs at least one --vary PATH=VALUES, e.g. "
             "--vary facilities.dms-senja-kohd.beds=3:8:1 (or give a sweep file)"
         )
-    return sweep_from_vary(file, vary, design, samples, overrides, replications, seed, kpis)
+    return sweep_from_vary(file, vary, design, samples, overrides, replications, seed, kpis, limits)
 
 
 def _expected(
@@ -206,10 +217,11 @@ def _expected(
     overrides: Sequence[str],
     seed: int | None,
     kpis: Sequence[str],
+    limits: Limits | None = None,
 ) -> Sweep | None:
     """What --resume must find in the folder: the sweep given beside it, if any."""
     if file is not None:
-        return _definition(file, vary, design, samples, overrides, None, seed, kpis)
+        return _definition(file, vary, design, samples, overrides, None, seed, kpis, limits)
     if vary or design or samples or overrides:
         raise SamsimError(
             f"--resume {folder}: continues the sweep defined in its sweep.json; --vary, "

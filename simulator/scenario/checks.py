@@ -4,16 +4,27 @@ Each rule returns findings as ``(key path, what is wrong, value, hint)`` so
 that :mod:`simulator.scenario.validation` can report every one of them with the file
 name. The rules follow ``shared/scenario-format.md``: probabilities sum to 1,
 references exist, every service a pathway asks for is offered to every
-municipality, ``wait_in: previous_bed`` is never where an episode starts, and
-no chain of ``divert_to`` can loop for ever.
+municipality, ``wait_in: previous_bed`` is never where an episode starts,
+no chain of ``divert_to`` can loop for ever, no step takes a terminal's name,
+stays last at least a minute on average, and every simulated day is a date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 
 from simulator.errors import show_value
-from simulator.scenario.schema import TERMINALS, DivertTo, Group, Scenario
+from simulator.scenario.schema import (
+    MIN_STAY_DAYS,
+    TERMINALS,
+    Distribution,
+    DivertTo,
+    Empirical,
+    Group,
+    Scenario,
+)
 from simulator.text.suggest import suggest
 
 __all__ = ["check", "reachable_steps", "candidates_exist"]
@@ -83,6 +94,14 @@ def _references(s: Scenario) -> Iterator[Finding]:
     services = sorted({f.service for f in s.facilities.values()})
     for gid, group in s.groups.items():
         steps = list(group.steps)
+        for sid in group.steps:
+            if sid in TERMINALS:
+                yield (
+                    f"groups.{gid}.steps.{sid}",
+                    f"'{sid}' is reserved: next: {{{sid}: p}} ends an episode",
+                    show_value(sid),
+                    "give the step another id, e.g. " + f"{sid}_stay",
+                )
         for sid in group.entry:
             if sid not in group.steps:
                 yield _unknown(f"groups.{gid}.entry.{sid}", "step", sid, steps)
@@ -201,6 +220,55 @@ def _endless(gid: str, group: Group) -> Iterator[Finding]:
             )
 
 
+def _mean(dist: Distribution) -> float:
+    if isinstance(dist, Empirical):
+        return sum(dist.values) / len(dist.values)
+    return dist.mean
+
+
+def _stays(s: Scenario) -> Iterator[Finding]:
+    """A stay of a minute or less on average is a unit mistake, and lets time stand still."""
+    for gid, group in s.groups.items():
+        for sid, step in group.steps.items():
+            mean = _mean(step.los)
+            if mean < MIN_STAY_DAYS:
+                key = "values" if isinstance(step.los, Empirical) else "mean"
+                yield (
+                    f"groups.{gid}.steps.{sid}.los.{key}",
+                    "the mean length of stay must be at least one minute (1/1440 day)",
+                    f"{mean:.3g} days",
+                    "lengths of stay are in days: 2 hours is 0.0833",
+                )
+
+
+def _calendar(s: Scenario) -> Iterator[Finding]:
+    """The simulated days, warm-up to the end of the period, must all be dates."""
+    run = s.run
+    if run.days < 1:
+        yield (
+            "run.days",
+            "the collection period must be at least one day (results are kept by day)",
+            show_value(run.days),
+            "lengths are in days: a week is 7",
+        )
+    first = dt.date.min + dt.timedelta(days=1)
+    last = dt.date.max - dt.timedelta(days=1)
+    if (run.start_date - first).days < math.ceil(run.warmup_days):
+        yield (
+            "run.warmup_days",
+            f"the warm-up would start before the year {first.year}",
+            show_value(run.warmup_days),
+            "shorten run.warmup_days or move run.start_date later",
+        )
+    if (last - run.start_date).days < math.ceil(run.days):
+        yield (
+            "run.days",
+            f"the period would end after the year {last.year}",
+            f"{show_value(run.days)} days from {run.start_date}",
+            "shorten run.days or move run.start_date earlier",
+        )
+
+
 def _schedules(s: Scenario) -> Iterator[Finding]:
     for fid, facility in s.facilities.items():
         dates = [entry.date for entry in facility.schedule]
@@ -256,7 +324,7 @@ def _demography(s: Scenario) -> Iterator[Finding]:
             yield (f"groups.{gid}.weekday", "at least one day must be above 0", None, None)
 
 
-RULES = (_references, _probabilities, _pathways, _schedules, _demography)
+RULES = (_references, _probabilities, _pathways, _stays, _calendar, _schedules, _demography)
 
 
 def check(scenario: Scenario) -> list[Finding]:

@@ -27,6 +27,9 @@ from pydantic import (
 )
 
 __all__ = [
+    "MAX_DAYS",
+    "MAX_REPLICATIONS",
+    "MIN_STAY_DAYS",
     "TERMINALS",
     "AgeBands",
     "Costs",
@@ -52,10 +55,35 @@ __all__ = [
 TERMINALS = ("home", "death")
 """Targets in ``next`` that end an episode."""
 
+# Fixed bounds: every number is finite, and none can ask for unbounded memory or
+# time (README.md, "Limits"; the limits a caller may raise are in
+# simulator.scenario.limits).
+MAX_DAYS = 36_525
+"""Longest collection period, and longest warm-up: 100 years."""
+MAX_REPLICATIONS = 10_000
+"""Most replications of one run."""
+MIN_STAY_DAYS = 1 / 1440
+"""Shortest mean length of stay: one minute."""
+MAX_POPULATION = 1_000_000_000  # inhabitants of one municipality (or age band)
+MAX_RATE = 1_000_000  # episodes per 1 000 inhabitants per year: 1 000 each
+MAX_MONEY = 1_000_000_000_000  # NOK of one price
+MAX_MINUTES = 10_080  # travel: a week
+MAX_BEDS = 100_000
+MAX_CV = 10  # above it nearly every stay is ~0 and a rare one enormous
+MAX_WEEKDAY = 1_000
+MAX_PRIORITY = 1_000_000
+MIN_YEAR, MAX_YEAR = 1, 9999
+
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-NonNeg = Annotated[float, Field(ge=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
+Weight = Annotated[float, Field(ge=0, le=MAX_WEEKDAY, allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Inhabitants = Annotated[float, Field(ge=0, le=MAX_POPULATION, allow_inf_nan=False)]
+PerThousand = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)]
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Payer = Literal["municipality", "health_trust"]
 
 
@@ -66,12 +94,15 @@ class Frozen(BaseModel):
     like a value from a file: a scenario then prints, hashes and reloads the same.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 # --- numbers that may be given by age band ---------------------------------
 
-AgeBands = dict[str, NonNeg]
+AgeBands = dict[str, Inhabitants]
+RateBands = dict[str, PerThousand]
 
 
 def _number_or_bands(value: Any) -> str | None:
@@ -83,7 +114,7 @@ def _number_or_bands(value: Any) -> str | None:
 
 
 PopulationValue = Annotated[
-    Annotated[NonNeg, Tag("<number>")] | Annotated[AgeBands, Tag("<by_band>")],
+    Annotated[Inhabitants, Tag("<number>")] | Annotated[AgeBands, Tag("<by_band>")],
     Discriminator(
         _number_or_bands,
         custom_error_type="number_or_bands",
@@ -91,7 +122,7 @@ PopulationValue = Annotated[
     ),
 ]
 RateValue = Annotated[
-    Annotated[NonNeg, Tag("<number>")] | Annotated[AgeBands, Tag("<by_band>")],
+    Annotated[PerThousand, Tag("<number>")] | Annotated[RateBands, Tag("<by_band>")],
     Discriminator(
         _number_or_bands,
         custom_error_type="number_or_bands",
@@ -108,37 +139,41 @@ class Exponential(Frozen):
     """Exponential, given by its mean (cv is 1)."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0, description="Mean, days.")
+    mean: float = Field(gt=0, le=MAX_DAYS, description="Mean, days.")
 
 
 class Fixed(Frozen):
     """Always the same value."""
 
     dist: Literal["fixed"]
-    mean: float = Field(gt=0, description="The value, days.")
+    mean: float = Field(gt=0, le=MAX_DAYS, description="The value, days.")
 
 
 class Lognormal(Frozen):
     """Lognormal, given by mean and coefficient of variation."""
 
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0, description="Mean, days.")
-    cv: float = Field(gt=0, description="Coefficient of variation: standard deviation / mean.")
+    mean: float = Field(gt=0, le=MAX_DAYS, description="Mean, days.")
+    cv: float = Field(
+        gt=0, le=MAX_CV, description="Coefficient of variation: standard deviation / mean."
+    )
 
 
 class Gamma(Frozen):
     """Gamma, given by mean and coefficient of variation."""
 
     dist: Literal["gamma"]
-    mean: float = Field(gt=0, description="Mean, days.")
-    cv: float = Field(gt=0, description="Coefficient of variation: standard deviation / mean.")
+    mean: float = Field(gt=0, le=MAX_DAYS, description="Mean, days.")
+    cv: float = Field(
+        gt=0, le=MAX_CV, description="Coefficient of variation: standard deviation / mean."
+    )
 
 
 class Empirical(Frozen):
     """Observed values, sampled with replacement."""
 
     dist: Literal["empirical"]
-    values: list[NonNeg] = Field(min_length=1, description="Observed values, days.")
+    values: list[Days] = Field(min_length=1, description="Observed values, days.")
 
     @model_validator(mode="after")
     def _positive_mean(self) -> Empirical:
@@ -176,11 +211,16 @@ class Run(Frozen):
     """Length, warm-up, replications and seed of a run."""
 
     start_date: dt.date = Field(description="First day of the collection period (ISO date).")
-    days: float = Field(gt=0, description="Length of the collection period, days.")
-    warmup_days: float = Field(
-        0, ge=0, description="Simulated before start_date and then discarded, days."
+    days: float = Field(
+        gt=0, le=MAX_DAYS, description="Length of the collection period, days (at least 1)."
     )
-    replications: int = Field(10, ge=1, description="Number of replications.")
+    warmup_days: float = Field(
+        0,
+        ge=0,
+        le=MAX_DAYS,
+        description="Simulated before start_date and then discarded, days.",
+    )
+    replications: int = Field(10, ge=1, le=MAX_REPLICATIONS, description="Number of replications.")
     seed: int = Field(0, ge=0, description="Root seed of the experiment.")
 
 
@@ -191,20 +231,20 @@ class Municipality(Frozen):
     population: PopulationValue = Field(
         description="Inhabitants: a number, or a map of age band to number."
     )
-    population_year: int | None = Field(
+    population_year: Year | None = Field(
         None,
         description="Year (1 January) the population is counted in; defaults to the year "
         "of run.start_date.",
     )
     growth_per_year: float = Field(
-        0, gt=-1, description="Compound growth per year, e.g. 0.003 for +0.3 %."
+        0, gt=-1, le=1, description="Compound growth per year, e.g. 0.003 for +0.3 %."
     )
-    projection: dict[int, PopulationValue] | None = Field(
+    projection: dict[Year, PopulationValue] | None = Field(
         None,
         description="Population by year (1 January), linear between years; same shape as "
         "population. Use instead of growth_per_year.",
     )
-    travel_minutes: dict[Id, NonNeg] = Field(
+    travel_minutes: dict[Id, Minutes] = Field(
         default_factory=dict, description="Travel time to each facility id, minutes."
     )
 
@@ -213,17 +253,17 @@ class ScheduleEntry(Frozen):
     """Capacity from a date on."""
 
     date: dt.date = Field(description="From this date (ISO).")
-    beds: int = Field(ge=0, description="Beds open from this date.")
+    beds: int = Field(ge=0, le=MAX_BEDS, description="Beds open from this date.")
 
 
 class FacilityCosts(Frozen):
     """What a facility costs and who pays."""
 
-    per_bed_year: NonNeg = Field(
+    per_bed_year: Money = Field(
         0, description="NOK per open bed per year, prorated over the days it is open."
     )
-    per_bed_day: NonNeg = Field(0, description="NOK per occupied bed-day.")
-    per_admission: NonNeg = Field(0, description="NOK per admission.")
+    per_bed_day: Money = Field(0, description="NOK per occupied bed-day.")
+    per_admission: Money = Field(0, description="NOK per admission.")
     payer: Payer = Field(
         description="Who pays: municipality or health_trust. Defaults from the facility's "
         "level (municipal -> municipality, specialist -> health_trust)."
@@ -236,7 +276,7 @@ class Facility(Frozen):
     name: str = Field(description="Display name; defaults to the id.")
     service: Id = Field(description="Type of care, e.g. kohd, hospital, dps, nursing_home, rehab.")
     level: Literal["municipal", "specialist"] = Field(description="Level of care.")
-    beds: int = Field(ge=0, description="Beds open at the start.")
+    beds: int = Field(ge=0, le=MAX_BEDS, description="Beds open at the start.")
     serves: list[Id] | None = Field(
         None, description="Municipality ids in the catchment; left out = every municipality."
     )
@@ -332,13 +372,18 @@ class Group(Frozen):
         description="Episodes per 1 000 inhabitants per year; a number or by age band."
     )
     seasonality: Seasonality | None = Field(None, description="Seasonal profile.")
-    weekday: list[NonNeg] | None = Field(
+    weekday: list[Weight] | None = Field(
         None,
         min_length=7,
         max_length=7,
         description="Seven factors, Monday first; rescaled to mean 1.",
     )
-    priority: int = Field(0, description="Lower is served first where patients queue.")
+    priority: int = Field(
+        0,
+        ge=-MAX_PRIORITY,
+        le=MAX_PRIORITY,
+        description="Lower is served first where patients queue.",
+    )
     entry: dict[Id, Probability] = Field(
         description="Probabilities over the steps an episode starts in; must sum to 1."
     )
@@ -348,15 +393,15 @@ class Group(Frozen):
 class Transport(Frozen):
     """Cost of a trip to a facility."""
 
-    per_trip: NonNeg = Field(0, description="NOK per trip.")
-    per_minute: NonNeg = Field(0, description="NOK per minute of travel.")
+    per_trip: Money = Field(0, description="NOK per trip.")
+    per_minute: Money = Field(0, description="NOK per minute of travel.")
     payer: Payer = Field("health_trust", description="Who pays for transport.")
 
 
 class Costs(Frozen):
     """Costs that are not a facility's."""
 
-    blocked_day_rate: NonNeg = Field(
+    blocked_day_rate: Money = Field(
         0,
         description="NOK per utskrivningsklar day, paid by the municipality to the health trust.",
     )

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.errors import SamsimError
+from simulator.errors import Problem, SamsimError
 from simulator.measures.kpis import compute_kpis
 from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, ReplicationRecord
-from simulator.scenario.schema import Scenario
+from simulator.scenario.limits import LimitError, Limits
+from simulator.scenario.schema import MAX_BEDS, Scenario
 from simulator.scenario.validation import validate
 from simulator.text.labels import kpi_unit
 from simulator.text.suggest import did_you_mean, suggest
@@ -212,8 +213,11 @@ def _parse_value(raw: str, where: str) -> float:
     return value
 
 
-def parse_range(text: str) -> tuple[int, int]:
-    """Read ``FROM:TO`` (whole bed counts, ``0 <= FROM < TO``) into ``(FROM, TO)``."""
+def parse_range(text: str, limits: Limits | None = None) -> tuple[int, int]:
+    """Read ``FROM:TO`` (whole bed counts, ``0 <= FROM < TO``) into ``(FROM, TO)``.
+
+    At most ``limits.bed_counts`` counts, and no more beds than a facility may have.
+    """
     parts = text.split(":")
     try:
         if len(parts) != 2:
@@ -228,6 +232,22 @@ def parse_range(text: str) -> tuple[int, int]:
     if lo >= hi:
         raise SizingError(
             f"--range {text}: FROM must be below TO, e.g. {min(lo, hi)}:{max(lo, hi) + 1}"
+        )
+    if hi > MAX_BEDS:
+        raise SizingError(f"--range {text}: a facility has at most {MAX_BEDS} beds (got {hi})")
+    limits = limits or Limits()
+    if hi - lo + 1 > limits.bed_counts:
+        raise LimitError(
+            [
+                Problem(
+                    f"--range {text}",
+                    "",
+                    f"{hi - lo + 1} bed counts, more than the limit of {limits.bed_counts}",
+                    hint="narrow the range around the beds you expect, or raise the limit of "
+                    "bed counts",
+                )
+            ],
+            ["bed_counts"],
         )
     return lo, hi
 

@@ -22,15 +22,24 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import SamsimError
+from simulator.errors import Problem, SamsimError
+from simulator.scenario.limits import MAX_REPLICATIONS, LimitError, Limits, check_replications
 from simulator.scenario.loading import apply_overrides, deep_merge, read_yaml, resolve
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
-from simulator.sweeps.design import DESIGNS, Factor, Value, make_factor, parse_vary, points
+from simulator.sweeps.design import (
+    DESIGNS,
+    Factor,
+    Value,
+    make_factor,
+    parse_vary,
+    points,
+    too_many_points,
+)
 from simulator.text.suggest import nearest, suggest
 
 __all__ = [
@@ -39,6 +48,7 @@ __all__ = [
     "factor_from_json",
     "factor_json",
     "is_sweep_file",
+    "limits_json",
     "load_sweep",
     "plain",
     "sweep_from_info",
@@ -90,6 +100,12 @@ class Sweep:
         The ``--set`` (and sweep file ``set:``) changes in ``base``, for the record.
     kpis
         KPIs to report and plot beside the key KPIs.
+    kpi_keys
+        ``(kpi, where)`` for the KPIs a sweep file names, ``where`` being the
+        file and key (``sweep.kpis[0]``), so that a wrong name points there.
+    limits
+        What every point's scenario and the design are checked against
+        (:mod:`simulator.scenario.limits`); stored in ``sweep.json``.
     """
 
     name: str
@@ -103,6 +119,8 @@ class Sweep:
     overrides: tuple[str, ...] = ()
     kpis: tuple[str, ...] = ()
     title: str = ""
+    kpi_keys: tuple[tuple[str, str], ...] = ()
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def base_hash(self) -> str:
@@ -112,7 +130,7 @@ class Sweep:
 
     def design_points(self) -> list[dict[str, Value]]:
         """The values of every point, in point order."""
-        return points(self.factors, self.design, self.samples, self.seed)
+        return points(self.factors, self.design, self.samples, self.seed, self.limits.points)
 
     def point_data(self, values: Mapping[str, Value]) -> dict[str, Any]:
         """The scenario map of the point with these values (not yet validated)."""
@@ -148,6 +166,11 @@ class Sweep:
             "samples": self.samples,
             "seed": self.seed,
         }
+
+
+def limits_json(limits: Limits) -> dict[str, Any]:
+    """The limits as stored in ``sweep.json``."""
+    return asdict(limits)
 
 
 def factor_json(factor: Factor) -> dict[str, Any]:
@@ -224,8 +247,12 @@ def _finish(
     overrides: Sequence[str],
     kpis: Sequence[str],
     title: str = "",
+    kpi_keys: Sequence[tuple[str, str]] = (),
+    limits: Limits | None = None,
 ) -> Sweep:
     scenario: Scenario = validate(base, source=source)  # an invalid base is the user's to fix
+    if replications is not None:
+        check_replications(replications, "replications of each point")
     sweep = Sweep(
         name=name,
         base=plain(base),
@@ -238,6 +265,8 @@ def _finish(
         overrides=tuple(overrides),
         kpis=tuple(kpis),
         title=title or scenario.title,
+        kpi_keys=tuple(kpi_keys),
+        limits=limits or Limits(),
     )
     _check_paths(sweep)
     sweep.design_points()  # raises for a design that cannot be made
@@ -253,6 +282,7 @@ def sweep_from_vary(
     replications: int | None = None,
     seed: int | None = None,
     kpis: Sequence[str] = (),
+    limits: Limits | None = None,
 ) -> Sweep:
     """A sweep of a scenario file over ``--vary PATH=VALUES`` factors.
 
@@ -263,7 +293,7 @@ def sweep_from_vary(
     name = str(base.get("name") or Path(scenario).stem)
     return _finish(
         name, base, str(scenario), factors, design or "grid", samples, replications, seed,
-        overrides, kpis,
+        overrides, kpis, limits=limits,
     )  # fmt: skip
 
 
@@ -297,12 +327,21 @@ def _unknown(where: str, keys: Sequence[Any], known: Sequence[str]) -> None:
             raise SamsimError(f"{where}.{key}: unknown key; {hint}")
 
 
-def _integer(where: str, value: Any, minimum: int) -> int | None:
+def _integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise SamsimError(f"{where}: must be a whole number >= {minimum} (got {value!r})")
+    if maximum is not None and value > maximum:
+        raise SamsimError(f"{where}: must be at most {maximum} (got {value!r})")
     return value
+
+
+def _samples(where: str, value: Any, limits: Limits) -> int | None:
+    samples = _integer(where, value, 1)
+    if samples is not None and samples > limits.points:
+        raise LimitError([Problem(where, "", too_many_points(samples, limits))], ["points"])
+    return samples
 
 
 def load_sweep(
@@ -311,6 +350,7 @@ def load_sweep(
     replications: int | None = None,
     seed: int | None = None,
     kpis: Sequence[str] = (),
+    limits: Limits | None = None,
 ) -> Sweep:
     """Read a sweep file; ``overrides``, ``replications`` and ``seed`` override the file's."""
     path = Path(path)
@@ -370,14 +410,16 @@ def load_sweep(
         str(base_path),
         factors,
         design,
-        _integer(f"{where}.samples", spec.get("samples"), 1),
+        _samples(f"{where}.samples", spec.get("samples"), limits or Limits()),
         replications
         if replications is not None
-        else _integer(f"{where}.replications", spec.get("replications"), 1),
+        else _integer(f"{where}.replications", spec.get("replications"), 1, MAX_REPLICATIONS),
         seed if seed is not None else _integer(f"{where}.seed", spec.get("seed"), 0),
         [f"{k}={json.dumps(plain(v))}" for k, v in sets.items()] + list(overrides),
         [*extra, *(k for k in kpis if k not in extra)],
         str(spec.get("title") or ""),
+        [(k, f"{where}.kpis[{i}]") for i, k in enumerate(extra)],
+        limits,
     )
 
 
@@ -396,6 +438,7 @@ def sweep_from_info(info: Mapping[str, Any]) -> Sweep:
         overrides=tuple(definition["base"].get("overrides", ())),
         kpis=tuple(info.get("kpis", ())),
         title=str(info.get("title", "")),
+        limits=Limits(**info.get("limits", {})),
     )
 
 

@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from simulator.errors import SamsimError
+from simulator.errors import Problem, SamsimError
+from simulator.scenario.limits import LimitError, Limits
 
 __all__ = [
     "DESIGNS",
@@ -48,6 +49,7 @@ __all__ = [
     "parse_expression",
     "parse_vary",
     "points",
+    "too_many_points",
 ]
 
 Value = int | float | str | bool
@@ -57,6 +59,8 @@ DESIGNS = ("grid", "lhs")
 MAX_VALUES = 10_000  # a range longer than this is a typo, not a study
 LHS_STREAM = (0x5EE9,)  # spawn key of the design's own stream: no replication stream has length 1
 RESERVED = ("point", "replication", "replications", "status", "problems")
+MAX_DEPTH = 50  # brackets and signs nested deeper than this are a mistake, not a formula
+MAX_EXPRESSION = 500  # characters: the evaluator recurses once per operator
 
 
 @dataclass(frozen=True)
@@ -137,12 +141,17 @@ def _number(text: str, where: str) -> int | float:
     return value
 
 
-def _scalar(text: str) -> Value:
-    """One list item: an integer, a number, true/false, or a word."""
+def _scalar(text: str, where: str = "") -> Value:
+    """One list item: an integer, a number, true/false, or a word (never inf or nan)."""
     try:
-        return _number(text, "")
+        return _number(text, where)
     except SamsimError:
-        pass
+        try:
+            float(text)
+        except ValueError:
+            pass
+        else:  # inf, nan: a number that no scenario key can hold
+            raise _error(where, "must be a finite number", text) from None
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     return text.strip("'\"")
@@ -209,7 +218,7 @@ def make_factor(
             if not all(items):
                 raise _error(where, "a list item is empty", text, "e.g. 2,4,6")
             for item in items:
-                values += _range(item, where) if ":" in item else (_scalar(item),)
+                values += _range(item, where) if ":" in item else (_scalar(item, where),)
     else:
         values = tuple(spec)
         if not values:
@@ -217,6 +226,8 @@ def make_factor(
         for value in values:
             if not isinstance(value, int | float | str | bool):
                 raise _error(where, "every value must be a number or a word", value)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _error(where, "must be a finite number", value)
     if len(set(values)) != len(values):
         raise _error(where, "a value is given twice", spec)
     integer = all(_is_int(b) for b in bounds) if bounds else all(_is_int(v) for v in values)
@@ -256,6 +267,8 @@ def parse_expression(text: str, where: str = "expression") -> Expression:
     tokens: list[tuple[str, str]] = []
     position = 0
     stripped = text.rstrip()
+    if len(stripped) > MAX_EXPRESSION:
+        raise _error(where, f"the expression is longer than {MAX_EXPRESSION} characters", None)
     while position < len(stripped):
         match = _TOKEN.match(stripped, position)
         if match is None or match.end() == position:
@@ -270,10 +283,26 @@ def parse_expression(text: str, where: str = "expression") -> Expression:
         position = match.end()
     if not tokens:
         raise _error(where, "the expression is empty", text, 'e.g. "{value}"')
+    _check_depth(tokens, where, text)
     tree, rest = _sum(tokens, where, text)
     if rest:
         raise _error(where, f"unexpected '{rest[0][1]}' in the expression", text)
     return tree
+
+
+def _check_depth(tokens: list[tuple[str, str]], where: str, text: str) -> None:
+    """Refuse nesting the recursive parser (and evaluator) could not follow."""
+    depth = signs = 0
+    for kind, token in tokens:
+        depth += (token == "(") - (token == ")") if kind == "op" else 0
+        signs = signs + 1 if (kind, token) == ("op", "-") else 0
+        if depth > MAX_DEPTH or signs > MAX_DEPTH:
+            raise _error(
+                where,
+                f"the expression nests brackets or signs more than {MAX_DEPTH} deep",
+                text if len(text) <= 60 else text[:57] + "...",
+                'write it more simply, e.g. "1 - {value}"',
+            )
 
 
 def _sum(tokens: list[tuple[str, str]], where: str, text: str) -> tuple[Expression, list[Any]]:
@@ -409,10 +438,33 @@ def lhs_points(factors: Sequence[Factor], samples: int, seed: int) -> list[dict[
     return found
 
 
+def too_many_points(count: float, limits: Limits) -> str:
+    """What to say about a design of ``count`` points, more than the limit."""
+    shown = f"{count:,}".replace(",", " ") if count < 1e15 else f"{count:.3g}"
+    limit = f"{limits.points:,}".replace(",", " ")
+    return (
+        f"{shown} points, more than the limit of {limit} points"
+        + "; every point is a full run: use fewer values or samples (a Latin hypercube "
+        "covers many factors with few points), or raise the limit of points"
+    )
+
+
 def points(
-    factors: Sequence[Factor], design: str = "grid", samples: int | None = None, seed: int = 0
+    factors: Sequence[Factor],
+    design: str = "grid",
+    samples: int | None = None,
+    seed: int = 0,
+    max_points: int | None = None,
 ) -> list[dict[str, Value]]:
-    """The points of a design, each a map from factor name to value."""
+    """The points of a design, each a map from factor name to value.
+
+    Raises
+    ------
+    LimitError
+        Before anything is allocated, for more than ``max_points`` points
+        (default: :class:`~simulator.scenario.limits.Limits`).
+    """
+    limits = Limits() if max_points is None else Limits(points=max_points)
     if design not in DESIGNS:
         raise SamsimError(f"--design must be one of {', '.join(DESIGNS)} (got {design!r})")
     if not factors:
@@ -424,7 +476,15 @@ def points(
     if design == "grid":
         if samples is not None:
             raise SamsimError("--samples is for --design lhs; a grid runs every combination")
+        count = math.prod(len(f.values) for f in factors)
+        if count > limits.points:
+            sizes = " x ".join(str(len(f.values)) for f in factors)
+            text = f"a grid of {sizes} values has " + too_many_points(count, limits)
+            raise LimitError([Problem("the sweep", "", text)], ["points"])
         return grid_points(factors)
     if samples is None:
         raise SamsimError("--design lhs needs --samples N: the number of points to draw")
+    if samples > limits.points:
+        text = "a Latin hypercube of " + too_many_points(samples, limits)
+        raise LimitError([Problem("the sweep", "", text)], ["points"])
     return lhs_points(factors, samples, seed)

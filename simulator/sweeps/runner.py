@@ -33,6 +33,7 @@ from typing import Any
 from simulator.errors import SamsimError, ScenarioError
 from simulator.experiment.executors import Failure, Task, iter_tasks
 from simulator.experiment.simulate import ReplicationOutcome, replicate
+from simulator.scenario.limits import check_limits
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.store.results import run_id, scenario_hash
@@ -40,6 +41,7 @@ from simulator.sweeps.definition import (
     Sweep,
     differences,
     is_sweep_file,
+    limits_json,
     load_sweep,
     set_path,
     sweep_from_info,
@@ -122,7 +124,8 @@ def prepare_points(
     for index, point_values in enumerate(values if values is not None else sweep.design_points()):
         own = dict(point_values)
         try:
-            scenario = validate(sweep.point_data(own), source=f"point {index}")
+            source = f"point {index}"
+            scenario = check_limits(validate(sweep.point_data(own), source), sweep.limits, source)
         except ScenarioError as exc:
             found.append(Point(index, own, None, None, tuple(str(p) for p in exc.problems)))
             continue
@@ -140,11 +143,13 @@ def check_kpis(sweep: Sweep, point: Point) -> None:
     # KPI names do not depend on the run's length: a one-day replication lists them.
     data = set_path(set_path(sweep.point_data(point.values), "run.days", 1), "run.warmup_days", 0)
     names = list(replicate(validate(data), 0, 0).kpis)
+    where = dict(sweep.kpi_keys)
     for kpi in sweep.kpis:
         if kpi not in names:
             near = did_you_mean(kpi, names, cutoff=0.5)
             hint = f"; {near}" if near else ""
-            raise SamsimError(f"--kpi {kpi}: no such KPI in this scenario{hint}")
+            at = f"{where[kpi]}: {kpi}" if kpi in where else f"--kpi {kpi}"
+            raise SamsimError(f"{at}: no such KPI in this scenario{hint}")
 
 
 def _info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]:
@@ -159,6 +164,7 @@ def _info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]
         "replications": sweep.replications,
         "kpis": list(sweep.kpis),
         "key_kpis": sweep.key_kpis(),
+        "limits": limits_json(sweep.limits),
         "points": [
             {
                 "point": p.point,
