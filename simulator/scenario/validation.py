@@ -21,10 +21,11 @@ from pydantic_core import ErrorDetails
 
 from simulator.errors import Problem, ScenarioError, show_value
 from simulator.scenario.checks import check
+from simulator.scenario.hints import MAX_NAME_CHARS, booleans, date_hint, id_hint, number_hint
 from simulator.scenario.schema import DIST_NAMES, Scenario
 from simulator.text.suggest import did_you_mean, suggest
 
-__all__ = ["validate", "key_path"]
+__all__ = ["Origins", "blame", "key_path", "validate"]
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:
@@ -84,8 +85,15 @@ def _problem(error: ErrorDetails, source: str) -> Problem:
     found = _describe(error, source)
     if error["loc"] and error["loc"][-1] == "[key]":
         # pydantic checks a map's keys under the pseudo-location "[key]".
-        return Problem(found.source, found.path, "the key " + found.message, found.got, found.hint)
+        value = error.get("input")
+        hint = found.hint
+        if isinstance(value, int) and not isinstance(value, bool):
+            hint = f"quote the id: '{value}' (unquoted, YAML reads it as a number)"
+        return Problem(found.source, found.path, "the key " + found.message, found.got, hint)
     return found
+
+
+_NUMBER_ERRORS = ("float_parsing", "int_parsing", "float_type", "int_type", "number_or_bands")
 
 
 def _describe(error: ErrorDetails, source: str) -> Problem:
@@ -97,6 +105,11 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
         hint = suggest(str(loc[-1]), known, known="known keys")
+        if str(loc[-1]) in known:  # a key of another kind, e.g. mean: left over beside empirical
+            hint = (
+                f"'{loc[-1]}' does not go with the other keys here; if it comes from the "
+                f"file this one changes, remove it with {loc[-1]}: null"
+            )
         return Problem(source, path, "unknown key", hint=hint)
     if kind == "missing":
         return Problem(source, path, "required key is missing", hint=f"add '{loc[-1]}:'")
@@ -139,6 +152,15 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
             path,
             "must be an id of letters, digits, '-' and '_'",
             show_value(value),
+            id_hint(value),
+        )
+    if kind.startswith("date_"):
+        return Problem(
+            source,
+            path,
+            "must be a valid date, written YYYY-MM-DD",
+            show_value(value),
+            date_hint(value),
         )
     if kind == "model_type" or kind == "dict_type":
         return Problem(source, path, "must be a map of keys", show_value(value))
@@ -148,7 +170,8 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
     message = error["msg"][0].lower() + error["msg"][1:]
     if message.startswith("input should be"):
         message = "must be" + message[len("input should be") :]
-    return Problem(source, path, message, show_value(value) if not _is_map(value) else None)
+    tip = number_hint(value) if kind in _NUMBER_ERRORS else None
+    return Problem(source, path, message, show_value(value) if not _is_map(value) else None, tip)
 
 
 def _is_map(value: object) -> bool:
@@ -174,11 +197,37 @@ def _origin(path: str, origins: Origins) -> str | None:
     return max(candidates)[1] if candidates else None
 
 
-def _blame(problems: list[Problem], origins: Origins | None) -> list[Problem]:
-    """Name, for each problem, the file whose key it is about."""
+def blame(problems: list[Problem], origins: Origins | None) -> list[Problem]:
+    """Name, for each problem, the file (or ``--set``) whose key it is about."""
     if not origins:
         return problems
     return [dataclasses.replace(p, source=_origin(p.path, origins) or p.source) for p in problems]
+
+
+def _before_schema(data: Mapping[str, Any], source: str) -> list[Problem]:
+    """What the schema would let through: yes/no values, a name too long for a folder."""
+    found = [
+        Problem(
+            source,
+            path,
+            "must be a number or text, not true/false (no key of a scenario takes a yes/no value)",
+            str(value).lower(),
+            "write a number (true is not 1 bed), or quote text: 'true'",
+        )
+        for path, value in booleans(data)
+    ]
+    name = data.get("name")
+    if isinstance(name, str) and len(name) > MAX_NAME_CHARS:
+        found.append(
+            Problem(
+                source,
+                "name",
+                f"is {len(name)} characters long; a name may have at most {MAX_NAME_CHARS}",
+                show_value(name),
+                "the name becomes a folder name: keep it short and put the long text in title",
+            )
+        )
+    return found
 
 
 def validate(
@@ -215,13 +264,19 @@ def validate(
                 )
             ]
         )
+    early = _before_schema(data, source)
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        problems = [_problem(e, source) for e in exc.errors()]
+        taken = {p.path for p in early}
+        problems = early + [
+            p for p in (_problem(e, source) for e in exc.errors()) if p.path not in taken
+        ]
         unique = list(dict.fromkeys(problems))
-        raise ScenarioError(_blame(unique, origins)) from None
+        raise ScenarioError(blame(unique, origins)) from None
+    if early:
+        raise ScenarioError(blame(early, origins))
     found = check(scenario)
     if found:
-        raise ScenarioError(_blame([Problem(source, *f) for f in found], origins))
+        raise ScenarioError(blame([Problem(source, *f) for f in found], origins))
     return scenario
