@@ -31,7 +31,7 @@ from simulator.experiment.compare import compare as run_comparison
 from simulator.experiment.executors import default_jobs
 from simulator.experiment.simulate import ExperimentFailed, Results, simulate
 from simulator.scenario.limits import MAX_REPLICATIONS, Limits, check_limits
-from simulator.scenario.loading import load_scenario, scenario_files
+from simulator.scenario.loading import load_scenario, read_scenario, scenario_files
 from simulator.scenario.schema import Scenario
 
 
@@ -79,7 +79,10 @@ def run(
 ) -> None:
     """Simulate a scenario and write its results folder, plots and report."""
     limits = Limits(episodes=max_episodes, steps=max_steps)
-    scenario = check_limits(load_scenario(file, overrides), limits, file)
+    loaded = read_scenario(file, overrides)
+    scenario = check_limits(loaded.scenario, limits, file)
+    for caution in loaded.warnings:  # valid, but probably not meant
+        click.echo(f"warning: {caution}", err=True)
     ensure_folder(out)
     try:
         results = run_with_progress(
@@ -187,7 +190,12 @@ def compare(
     try:
         if quiet:
             comparison = run_comparison(
-                base_scenario, alt_scenarios, n, seed, jobs=workers, scheduler=scheduler
+                base_scenario,
+                alt_scenarios,
+                replications=n,
+                seed=seed,
+                jobs=workers,
+                scheduler=scheduler,
             )
         else:
             with click.progressbar(
@@ -196,8 +204,8 @@ def compare(
                 comparison = run_comparison(
                     base_scenario,
                     alt_scenarios,
-                    n,
-                    seed,
+                    replications=n,
+                    seed=seed,
                     jobs=workers,
                     scheduler=scheduler,
                     progress=lambda done, k: bar.update(1),

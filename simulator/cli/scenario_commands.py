@@ -18,7 +18,7 @@ from simulator.cli.base import (
 from simulator.errors import SamsimError
 from simulator.model.demand import expected_episodes
 from simulator.scenario.limits import Limits, check_limits
-from simulator.scenario.loading import load_scenario, scenario_yaml
+from simulator.scenario.loading import load_scenario, read_scenario, scenario_yaml
 from simulator.scenario.reference import editor_schema
 from simulator.scenario.schema import Scenario
 from simulator.sweeps.definition import is_sweep_file
@@ -47,13 +47,16 @@ def validate(files: tuple[str, ...], max_episodes: float, max_steps: float) -> N
             failed += validate_sweep(path)
             continue
         try:
-            scenario = check_limits(load_scenario(path), limits, path)
+            loaded = read_scenario(path)
+            scenario = check_limits(loaded.scenario, limits, path)
         except SamsimError as exc:
             failed += 1
             click.echo(f"invalid {path}", err=False)
             click.echo(str(exc) + limit_hint(exc), err=True)
             continue
         click.echo(f"ok      {path}: {overview(scenario)}")
+        for caution in loaded.warnings:  # valid, but probably not meant
+            click.echo(f"warning: {caution}", err=True)
     if failed:
         sys.exit(INPUT_ERROR)
 
