@@ -40,8 +40,8 @@ def test_paired_interval_is_narrower_than_the_unpaired_one() -> None:
     """Common random numbers: the same patients arrive in both, so noise cancels."""
     five, seven = validate(loss_unit(5, "five")), validate(loss_unit(7, "seven"))
     n = 10
-    base = simulate(five, n, seed=3).replications
-    alt = simulate(seven, n, seed=3).replications
+    base = simulate(five, replications=n, seed=3).replications
+    alt = simulate(seven, replications=n, seed=3).replications
     paired = paired_differences(base, alt, "seven").set_index("kpi")
     for kpi in ("facility.unit.admissions", "facility.unit.occupancy_mean"):
         a, b = alt[kpi].to_numpy(float), base[kpi].to_numpy(float)
@@ -55,8 +55,8 @@ def test_paired_interval_is_narrower_than_the_unpaired_one() -> None:
 
 def test_arrivals_are_common_to_both_scenarios() -> None:
     five, seven = validate(loss_unit(5, "five")), validate(loss_unit(7, "seven"))
-    base = simulate(five, 3, seed=5).replications
-    alt = simulate(seven, 3, seed=5).replications
+    base = simulate(five, replications=3, seed=5).replications
+    alt = simulate(seven, replications=3, seed=5).replications
     np.testing.assert_array_equal(base["group.g.episodes"], alt["group.g.episodes"])
 
 

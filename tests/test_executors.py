@@ -33,7 +33,7 @@ def test_failure_is_captured_with_scenario_replication_and_seed(
     assert [f.replication for f in failures] == [1]
     assert failures[0].seed == 9 and failures[0].scenario == "minimal"
     assert "simulated failure" in failures[0].traceback
-    results = simulate(scenario, 3, seed=9)
+    results = simulate(scenario, replications=3, seed=9)
     assert list(results.replications["replication"]) == [0, 2]
     assert any("replication 1" in w for w in results.warnings)
 

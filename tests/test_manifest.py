@@ -101,7 +101,7 @@ def test_a_nan_is_written_as_null_so_the_file_stays_json(tmp_path: Path) -> None
 
 def test_run_and_comparison_folders_share_the_common_keys(tmp_path: Path) -> None:
     three, four = validate(unit(3, "three")), validate(unit(4, "four"))
-    results = simulate(three, 2, seed=5)
+    results = simulate(three, replications=2, seed=5)
     run = json.loads(
         (Path(results.write(tmp_path, overrides=["run.seed=5"])) / "manifest.json").read_text(
             encoding="utf-8"

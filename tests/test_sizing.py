@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import single_unit_dict, write_yaml
 
-from simulator import simulate, validate
+from simulator import RunOptions, simulate, validate
 from simulator.analysis import erlang
 from simulator.cli import main
 from simulator.scenario.schema import Scenario
@@ -61,7 +61,14 @@ def test_erlang_values_of_the_issue() -> None:
 
 def test_loss_unit_is_sized_as_erlang_b_says() -> None:
     target = 0.045  # B(7, 4) = 0.063 and B(8, 4) = 0.030: far on either side
-    result = size_facility(unit("divert"), "unit", f"diversion_share<{target}", (5, 11), 10, 11)
+    result = size_facility(
+        unit("divert"),
+        "unit",
+        f"diversion_share<{target}",
+        bed_range=(5, 11),
+        replications=10,
+        seed=11,
+    )
     assert result.method == "scan"
     assert result.chosen == smallest(lambda c: erlang.erlang_b(c, A), target) == 8
     assert result.below == 7
@@ -76,7 +83,7 @@ def test_loss_unit_is_sized_as_erlang_b_says() -> None:
     # lowers the share with a paired interval entirely below 0.
     scenario = unit("divert")
     for c in (5, 11):
-        alone = simulate(with_beds(scenario, "unit", c), 10, 11).replications
+        alone = simulate(with_beds(scenario, "unit", c), replications=10, seed=11).replications
         mine = result.values[result.values["beds"] == c]
         assert mine["value"].tolist() == alone["facility.unit.diversion_share"].tolist()
     assert (rows["change_ci_high"].dropna() < 0).all()
@@ -91,9 +98,8 @@ def test_bisection_finds_the_same_size_and_shows_both_neighbours() -> None:
         unit("divert", days=365),
         "unit",
         "facility.unit.diversion_share<0.045",
-        (1, 30),
-        5,
-        12,
+        bed_range=(1, 30),
+        options=RunOptions(replications=5, seed=12),
         unconstrained=False,
     )
     run = result.table[result.table["n"] > 0]
@@ -108,7 +114,14 @@ def test_queue_unit_is_sized_as_erlang_c_says() -> None:
         return erlang.erlang_c(c, A) / (c - A) if c > A else math.inf
 
     target = 0.08  # W(6) = 0.142, W(7) = 0.043
-    result = size_facility(unit("queue", warmup=30), "unit", f"wait_mean<{target}", (5, 9), 12, 13)
+    result = size_facility(
+        unit("queue", warmup=30),
+        "unit",
+        f"wait_mean<{target}",
+        bed_range=(5, 9),
+        replications=12,
+        seed=13,
+    )
     assert result.chosen == smallest(wait_mean, target) == 7
     assert result.certain, result.notes
     rows = result.table.set_index("beds")
@@ -123,7 +136,7 @@ def test_queue_unit_is_sized_as_erlang_c_says() -> None:
 
 
 def test_unconstrained_curve_is_the_poisson_tail() -> None:
-    curve = unconstrained_curve(unit("divert"), "unit", (1, 12), 20, 14)
+    curve = unconstrained_curve(unit("divert"), "unit", bed_range=(1, 12), replications=20, seed=14)
     assert curve.beds >= 10 * 12 + 50
     assert curve.offered_load == pytest.approx(A, abs=0.15)
     assert curve.occupancy["occupied"].max() < curve.beds  # never full
@@ -157,7 +170,7 @@ def test_choice_is_the_count_from_which_every_larger_count_meets() -> None:
 
 def test_kpi_names_are_those_a_replication_reports() -> None:
     scenario = unit("divert", days=10, warmup=0)
-    reported = simulate(scenario, 1, 1).replications.columns.drop("replication")
+    reported = simulate(scenario, replications=1, seed=1).replications.columns.drop("replication")
     assert kpi_names(scenario) == list(reported)
 
 

@@ -32,9 +32,9 @@ def test_a_run_without_warm_up_is_warned_and_a_long_warm_up_is_not() -> None:
     # One arrival a day staying 60 days on average: occupancy climbs to 60 over months.
     slow = {"dist": "exponential", "mean": 60.0}
     short = validate(single_unit_dict(200, 1.0, slow, "queue", days=400, warmup=0))
-    results = simulate(short, 4, seed=1)
+    results = simulate(short, replications=4, seed=1)
     row = results.warmup.set_index("facility").loc["unit"]
     assert row["judged"] and not row["enough"]
     assert any("MSER-5" in w and "unit" in w for w in results.warnings)
     long = validate(single_unit_dict(200, 1.0, slow, "queue", days=400, warmup=400))
-    assert simulate(long, 4, seed=1).warmup.set_index("facility").loc["unit", "enough"]
+    assert simulate(long, replications=4, seed=1).warmup.set_index("facility").loc["unit", "enough"]

@@ -124,7 +124,15 @@ def size(
     try:
         if quiet:
             result = size_facility(
-                scenario, facility, target, counts, n, seed, workers, scheduler, None, confidence
+                scenario,
+                facility,
+                target,
+                bed_range=counts,
+                replications=n,
+                seed=seed,
+                jobs=workers,
+                scheduler=scheduler,
+                confidence=confidence,
             )
         else:
             with click.progressbar(
@@ -139,13 +147,13 @@ def size(
                     scenario,
                     facility,
                     target,
-                    counts,
-                    n,
-                    seed,
-                    workers,
-                    scheduler,
-                    progress,
-                    confidence,
+                    bed_range=counts,
+                    replications=n,
+                    seed=seed,
+                    jobs=workers,
+                    scheduler=scheduler,
+                    progress=progress,
+                    confidence=confidence,
                 )
     except ExperimentFailed as exc:
         report_failures(exc.failures)

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ import pandas as pd
 
 from simulator.analysis.significance import paired_differences
 from simulator.errors import Problem, ScenarioError
-from simulator.experiment.simulate import Progress, Results, simulate
+from simulator.experiment.executors import Progress
+from simulator.experiment.options import RunOptions
+from simulator.experiment.simulate import Results, simulate
 from simulator.scenario.schema import Scenario
 from simulator.store.folders import file_checksums
 from simulator.store.manifest import build_manifest, write_manifest
@@ -129,9 +131,11 @@ def check_periods(base: Scenario, alternatives: Sequence[Scenario]) -> list[Prob
 def compare(
     base: Scenario,
     alternatives: Sequence[Scenario],
+    *,
+    options: RunOptions | None = None,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     progress: Progress | None = None,
     scheduler: str | None = None,
     allow_different_periods: bool = False,
@@ -140,9 +144,16 @@ def compare(
 
     Parameters
     ----------
+    options
+        How to run them (:class:`simulator.RunOptions`); the keyword
+        arguments below, where given, override its fields. Its ``precision``
+        is not used: every scenario runs the same replications, so that they
+        pair.
     replications, seed
         Default to the base scenario's ``run.replications`` and ``run.seed``;
         every scenario uses the same.
+    jobs, progress, scheduler
+        As for :func:`simulator.simulate`.
     allow_different_periods
         Compare scenarios whose collection periods differ (``run.start_date``
         or ``run.days``); the comparison is then marked ``different_periods``.
@@ -169,12 +180,17 @@ def compare(
     differ = check_periods(base, alternatives)
     if differ and not allow_different_periods:
         raise ScenarioError(differ)
-    n = replications if replications is not None else base.run.replications
-    root = seed if seed is not None else base.run.seed
+    opts = (options or RunOptions()).merged(
+        replications=replications, seed=seed, jobs=jobs, progress=progress, scheduler=scheduler
+    )
+    # The base's defaults for all: every scenario runs the same replications and seeds.
+    opts = replace(
+        opts, replications=opts.replications_for(base), seed=opts.seed_for(base), precision=None
+    )
     started = dt.datetime.now(dt.UTC)
 
     def run(scenario: Scenario) -> Results:
-        return simulate(scenario, n, root, progress=progress, jobs=jobs, scheduler=scheduler)
+        return simulate(scenario, options=opts)
 
     base_results = run(base)
     alt_results = [run(a) for a in alternatives]

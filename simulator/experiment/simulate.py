@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ from simulator.analysis.intervals import (
 )
 from simulator.analysis.precision import DEFAULT_PRECISION, advice, replications_needed
 from simulator.analysis.warmup import warmup_table
-from simulator.experiment.executors import Failure, run_replications
+from simulator.experiment.executors import Failure, Progress, run_replications
+from simulator.experiment.options import RunOptions
 from simulator.measures.kpis import WAIT_QUANTILES, compute_kpis, facility_path, wait_quantiles
 from simulator.model.engine import run_replication
 from simulator.scenario.schema import Scenario
@@ -36,8 +37,6 @@ from simulator.store.manifest import build_manifest, failure_rows
 from simulator.store.results import write_results, write_run_files
 
 __all__ = ["ExperimentFailed", "Results", "ReplicationOutcome", "simulate", "replicate"]
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -272,12 +271,14 @@ def collect(
 
 def simulate(
     scenario: Scenario,
+    *,
+    options: RunOptions | None = None,
     replications: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     precision: float | None = None,
-    max_replications: int = 200,
+    max_replications: int | None = None,
     scheduler: str | None = None,
 ) -> Results:
     """Run an experiment: ``replications`` replications of ``scenario``.
@@ -286,6 +287,9 @@ def simulate(
     ----------
     scenario
         A validated scenario (:func:`simulator.load_scenario`).
+    options
+        How to run it (:class:`RunOptions`); the keyword arguments below,
+        where given, override its fields of the same name.
     replications, seed
         Default to the scenario's ``run.replications`` and ``run.seed``.
     progress
@@ -300,14 +304,26 @@ def simulate(
 
     Raises
     ------
+    ValueError
+        For fewer than one replication or job.
     ExperimentFailed
         When every replication failed; when only some did, the results of
         the others come back with ``failures`` set.
     """
-    n = replications if replications is not None else scenario.run.replications
-    root = seed if seed is not None else scenario.run.seed
+    opts = (options or RunOptions()).merged(
+        replications=replications,
+        seed=seed,
+        progress=progress,
+        jobs=jobs,
+        precision=precision,
+        max_replications=max_replications,
+        scheduler=scheduler,
+    )
+    n, root = opts.replications_for(scenario), opts.seed_for(scenario)
     if n < 1:
         raise ValueError("replications must be at least 1")
+    jobs, progress, scheduler = opts.jobs, opts.progress, opts.scheduler
+    precision, max_replications = opts.precision, opts.max_replications
     started = dt.datetime.now(dt.UTC)
     done = run_replications(
         scenario, root, range(n), jobs=jobs, progress=progress, scheduler=scheduler

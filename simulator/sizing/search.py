@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,9 @@ import pandas as pd
 
 from simulator.analysis.intervals import t_interval
 from simulator.analysis.significance import paired_differences
-from simulator.experiment.executors import Failure
-from simulator.experiment.simulate import Progress, Results, simulate
+from simulator.experiment.executors import Failure, Progress
+from simulator.experiment.options import RunOptions
+from simulator.experiment.simulate import Results, simulate
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
 from simulator.sizing.targets import (
@@ -220,10 +221,12 @@ def size_facility(
     scenario: Scenario,
     facility: str,
     target: Target | str,
+    *,
     bed_range: tuple[int, int] | str | None = None,
+    options: RunOptions | None = None,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
     confidence: str = "mean",
@@ -239,9 +242,15 @@ def size_facility(
         A :class:`Target` or its text, e.g. ``"diversion_share<0.05"``.
     bed_range
         ``(from, to)`` or ``"from:to"``; default :func:`default_range`.
+    options
+        How to run each bed count (:class:`simulator.RunOptions`); the keyword
+        arguments below, where given, override its fields. Its ``precision``
+        is not used, and its ``progress`` counts the whole search.
     replications, seed
         Default to the scenario's ``run.replications`` and ``run.seed``;
         every bed count uses the same (common random numbers).
+    jobs, scheduler
+        As for :func:`simulator.simulate`.
     confidence
         ``mean`` (the mean over replications meets the target) or
         ``interval`` (the whole 95 % interval does).
@@ -263,8 +272,10 @@ def size_facility(
     lo, hi = bed_range or default_range(scenario, facility)
     if confidence not in CONFIDENCES:
         raise SizingError(f"--confidence {confidence}: must be one of {', '.join(CONFIDENCES)}")
-    n = replications if replications is not None else scenario.run.replications
-    root = seed if seed is not None else scenario.run.seed
+    opts = (options or RunOptions()).merged(
+        replications=replications, seed=seed, jobs=jobs, scheduler=scheduler, progress=progress
+    )
+    n, root, progress = opts.replications_for(scenario), opts.seed_for(scenario), opts.progress
     if confidence == "interval" and n < 2:
         raise SizingError("--confidence interval needs at least 2 replications")
     started = dt.datetime.now(dt.UTC)
@@ -280,20 +291,20 @@ def size_facility(
         if progress is not None:
             progress(done, max(total, done))
 
-    counted = tick if progress is not None else None
+    # Every bed count runs the same replications and seeds, reporting to the one tick.
+    each = replace(
+        opts,
+        replications=n,
+        seed=root,
+        precision=None,
+        progress=tick if progress is not None else None,
+    )
     failures: list[Failure] = []
     seen: dict[int, _Count] = {}
 
     def evaluate(c: int) -> bool:
         if c not in seen:
-            results = simulate(
-                with_beds(scenario, facility, c),
-                n,
-                root,
-                progress=counted,
-                jobs=jobs,
-                scheduler=scheduler,
-            )
+            results = simulate(with_beds(scenario, facility, c), options=each)
             failures.extend(results.failures)
             seen[c] = _reduce(results, target.kpi, facility)
         row = seen[c]
@@ -320,9 +331,7 @@ def size_facility(
             evaluate(c)
     curve = None
     if unconstrained:
-        curve = unconstrained_curve(
-            scenario, facility, (lo, hi), n, root, jobs, scheduler, progress=counted
-        )
+        curve = unconstrained_curve(scenario, facility, bed_range=(lo, hi), options=each)
         failures.extend(curve.failures)
     meets = {c: evaluate(c) for c in seen}
     below = chosen - 1 if chosen is not None and chosen - 1 in seen else None

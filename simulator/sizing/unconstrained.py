@@ -17,14 +17,15 @@ a unit that overflows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from simulator.analysis import erlang
-from simulator.experiment.executors import Failure
-from simulator.experiment.simulate import Progress, simulate
+from simulator.experiment.executors import Failure, Progress
+from simulator.experiment.options import RunOptions
+from simulator.experiment.simulate import simulate
 from simulator.scenario.schema import Scenario
 from simulator.sizing.targets import check_facility, default_range, with_beds
 
@@ -97,10 +98,12 @@ class Curve:
 def unconstrained_curve(
     scenario: Scenario,
     facility: str,
+    *,
     bed_range: tuple[int, int] | None = None,
+    options: RunOptions | None = None,
     replications: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Curve:
@@ -110,20 +113,20 @@ def unconstrained_curve(
     estimate being the top of the range until the run has measured it; if
     the unit was ever full all the same, the run is repeated with
     ``10 a + 50`` beds.
+
+    ``options`` (:class:`simulator.RunOptions`) says how to run; the keyword
+    arguments, where given, override its fields. Its ``precision`` is not used.
     """
+    opts = (options or RunOptions()).merged(
+        replications=replications, seed=seed, jobs=jobs, scheduler=scheduler, progress=progress
+    )
+    opts = replace(opts, precision=None)
     check_facility(scenario, facility)
     lo, hi = bed_range or default_range(scenario, facility)
     estimate = float(max(hi, scenario.facilities[facility].beds, 1))
     for _ in range(2):
         beds = math.ceil(10 * estimate) + 50
-        results = simulate(
-            with_beds(scenario, facility, beds),
-            replications,
-            seed,
-            progress=progress,
-            jobs=jobs,
-            scheduler=scheduler,
-        )
+        results = simulate(with_beds(scenario, facility, beds), options=opts)
         rows = results.occupancy_distribution
         rows = rows[rows["facility"] == facility]
         shares = rows.set_index("occupied")["share"].sort_index()
