@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grimp
 import pytest
-from helpers import single_unit_dict
+from helpers import single_unit_dict, write_yaml
 
 from simulator import validate
 from simulator.experiment.compare import compare
@@ -129,3 +129,25 @@ def test_store_never_imports_experiment() -> None:
     for module in sorted(m for m in graph.modules if m.startswith("simulator.store")):
         imported = graph.find_modules_directly_imported_by(module)
         assert not [m for m in imported if m.startswith("simulator.experiment")], module
+
+
+def test_a_sweep_json_carries_the_common_keys(tmp_path: Path) -> None:
+    from simulator.sweeps.definition import sweep_from_vary
+    from simulator.sweeps.runner import start_sweep
+
+    path = write_yaml(tmp_path / "three.yaml", unit(3, "three"))
+    sweep = sweep_from_vary(
+        path,
+        ["facilities.unit.beds=2,3"],
+        replications=2,
+        seed=4,
+        overrides=("run.days=20",),
+    )
+    folder = start_sweep(sweep, tmp_path / "out")
+    info = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    assert list(info)[: len(COMMON_KEYS)] == list(COMMON_KEYS)
+    assert info["kind"] == "sweep"
+    assert (info["seed"], info["replications"]) == (4, 2)
+    assert info["scenario"] == "three" and info["scenario_hash"] == sweep.base_hash
+    assert info["overrides"] == ["run.days=20"]
+    assert info["started"] == info["created"]

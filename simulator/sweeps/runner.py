@@ -36,7 +36,8 @@ from simulator.experiment.simulate import ReplicationOutcome, replicate
 from simulator.scenario.limits import check_limits
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
-from simulator.store.results import run_id, scenario_hash
+from simulator.store.manifest import build_manifest, scenario_hash
+from simulator.store.results import run_id
 from simulator.sweeps.definition import (
     Sweep,
     differences,
@@ -61,7 +62,6 @@ from simulator.sweeps.store import (
     write_tables,
 )
 from simulator.text.suggest import did_you_mean
-from simulator.version import samsim_version
 
 __all__ = [
     "Point",
@@ -153,15 +153,12 @@ def check_kpis(sweep: Sweep, point: Point) -> None:
 
 
 def _info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]:
-    """The content of ``sweep.json``."""
-    return {
+    """The content of ``sweep.json``: the common manifest keys, then the sweep's own."""
+    details = {
         "format": FORMAT,
-        "samsim_version": samsim_version(),
         "created": created,
         "name": sweep.name,
-        "title": sweep.title,
         "definition": sweep.definition(),
-        "replications": sweep.replications,
         "kpis": list(sweep.kpis),
         "key_kpis": sweep.key_kpis(),
         "limits": limits_json(sweep.limits),
@@ -176,6 +173,17 @@ def _info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]
         ],
         "base_scenario": sweep.base,
     }
+    return build_manifest(
+        kind="sweep",
+        name=str(sweep.base.get("name", sweep.name)),
+        title=sweep.title,
+        digest=sweep.base_hash,
+        seed=sweep.seed,
+        replications=sweep.replications,
+        started=dt.datetime.fromisoformat(created) if created else None,
+        overrides=sweep.overrides,
+        details=details,
+    )
 
 
 def _new_folder(parent: Path, name: str) -> Path:
