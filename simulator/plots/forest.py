@@ -10,8 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from simulator.analysis.significance import significant
 from simulator.plots.style import GREY, VERMILION, message, number_formatter, styled, wrap
-from simulator.store.readers import significant
 from simulator.text.labels import Names, kpi_parts, kpi_unit, label
 
 __all__ = ["FOREST_PANELS", "forest_figure"]

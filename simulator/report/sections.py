@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.analysis.significance import significant
 from simulator.report.html import esc, format_value, h3, html_table, image, kpi_cell, td
-from simulator.store.readers import RunFolder, period_text, significant
+from simulator.store.readers import RunFolder, period_text
 from simulator.text.labels import Names, format_number, kpi_label, kpi_unit, label, label_or
 
 __all__ = [

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -43,7 +42,6 @@ __all__ = [
     "period_text",
     "read_comparison",
     "read_run",
-    "significant",
     "title_with_period",
 ]
 
@@ -182,20 +180,6 @@ def read_comparison(folder: Path) -> ComparisonFolder:
     order = [base, *alternatives] + [n for n in subfolders if n != base and n not in alternatives]
     runs = {name: read_run(folder / name) for name in order if (folder / name).is_dir()}
     return ComparisonFolder(folder, manifest, table, base, runs)
-
-
-def significant(rows: pd.DataFrame) -> np.ndarray:
-    """Which ``comparison.csv`` rows changed significantly: a boolean per row.
-
-    A row is significant when its 95 % interval excludes 0; where the interval
-    is not finite, when its p-value is below 0.05.
-    """
-    low = rows["ci_low"].to_numpy(dtype=float)
-    high = rows["ci_high"].to_numpy(dtype=float)
-    p = rows["p_value"].to_numpy(dtype=float) if "p_value" in rows else np.full(len(rows), np.nan)
-    by_interval = (low > 0) | (high < 0)
-    result: np.ndarray = np.where(np.isfinite(low) & np.isfinite(high), by_interval, p < 0.05)
-    return result
 
 
 def period_bounds(scenario: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
