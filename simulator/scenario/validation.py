@@ -86,10 +86,12 @@ def _problem(error: ErrorDetails, source: str) -> Problem:
     if error["loc"] and error["loc"][-1] == "[key]":
         # pydantic checks a map's keys under the pseudo-location "[key]".
         value = error.get("input")
-        hint = found.hint
+        path, hint = found.path, found.hint
         if isinstance(value, int) and not isinstance(value, bool):
+            # the key is a number: the location holds it, not a list index
+            path = ".".join(filter(None, (key_path(tuple(error["loc"][:-2])), str(value))))
             hint = f"quote the id: '{value}' (unquoted, YAML reads it as a number)"
-        return Problem(found.source, found.path, "the key " + found.message, found.got, hint)
+        return Problem(found.source, path, "the key " + found.message, found.got, hint)
     return found
 
 
