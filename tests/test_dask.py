@@ -29,7 +29,8 @@ from simulator.errors import SamsimError
 from simulator.experiment.compare import compare
 from simulator.experiment.dask_cluster import _connect, run_on_dask
 from simulator.experiment.executors import Failure, iter_tasks, run_replications
-from simulator.experiment.simulate import ExperimentFailed, ReplicationOutcome
+from simulator.experiment.replication import ReplicationOutcome
+from simulator.experiment.simulate import ExperimentFailed
 
 distributed = pytest.importorskip("distributed")
 

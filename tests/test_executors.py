@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import minimal_scenario, write_yaml
 
-import simulator.experiment.simulate as experiment
+import simulator.experiment.replication as experiment
 from simulator import simulate, validate
 from simulator.cli import main
 from simulator.experiment.executors import Failure, run_replications

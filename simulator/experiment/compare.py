@@ -23,8 +23,8 @@ import pandas as pd
 
 from simulator.analysis.significance import paired_differences
 from simulator.errors import Problem, ScenarioError
-from simulator.experiment.executors import Progress
 from simulator.experiment.options import RunOptions
+from simulator.experiment.replication import Progress
 from simulator.experiment.simulate import Results, simulate
 from simulator.scenario.schema import Scenario
 from simulator.store.folders import file_checksums

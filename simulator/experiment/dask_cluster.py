@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import SamsimError
-from simulator.experiment.executors import Progress, Task, _attempt, lost_task
+from simulator.experiment.replication import Progress, Task, attempt, lost_task
 from simulator.scenario.schema import Scenario
 from simulator.version import samsim_version
 
@@ -27,8 +27,8 @@ __all__ = ["DASK_TIMEOUT", "iter_on_dask", "run_on_dask"]
 
 
 def _attempt_on(replication: int, scenario: Scenario, seed: int) -> object:
-    """:func:`_attempt` with the replication first, for ``Client.map``."""
-    return _attempt(scenario, seed, replication)
+    """:func:`attempt` with the replication first, for ``Client.map``."""
+    return attempt(scenario, seed, replication)
 
 
 DASK_TIMEOUT = 15.0

@@ -11,8 +11,8 @@ distributed cluster instead (:mod:`simulator.experiment.dask_cluster`, the optio
 ``samsim[dask]`` extra); the results are the same.
 
 A replication that raises does not stop the others: it becomes a
-:class:`Failure` naming the scenario, the replication and the seed, with the
-traceback, and the experiment reports it.
+:class:`~simulator.experiment.replication.Failure` naming the scenario, the
+replication and the seed, with the traceback, and the experiment reports it.
 """
 
 from __future__ import annotations
@@ -20,38 +20,28 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import signal
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
 
+from simulator.experiment.replication import (
+    Failure,
+    Progress,
+    Task,
+    attempt,
+    lost_task,
+)
 from simulator.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["Failure", "Task", "default_jobs", "iter_tasks", "lost_task", "run_replications"]
-
-Progress = Callable[[int, int], None]
-Task = tuple[Scenario, int, int]
-"""One replication to run: (scenario, seed, replication)."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A replication that raised instead of finishing."""
-
-    scenario: str
-    replication: int
-    seed: int
-    error: str
-    traceback: str
-
-    def __str__(self) -> str:
-        return (
-            f"scenario {self.scenario}, replication {self.replication}, seed {self.seed}: "
-            f"{self.error}"
-        )
+# Failure, Progress, Task and lost_task are defined in replication.py, and
+# re-exported here for the modules that run tasks.
+__all__ = [
+    "Failure",
+    "Progress",
+    "Task",
+    "default_jobs",
+    "iter_tasks",
+    "lost_task",
+    "run_replications",
+]
 
 
 def default_jobs() -> int:
@@ -60,28 +50,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _attempt(scenario: Scenario, seed: int, replication: int) -> object:
-    """Run one replication; a raised exception comes back as a :class:`Failure`."""
-    from simulator.experiment.simulate import replicate
-
-    try:
-        return replicate(scenario, seed, replication)
-    except Exception as exc:  # noqa: BLE001 - reported with its traceback, never swallowed
-        return Failure(
-            scenario=scenario.name,
-            replication=replication,
-            seed=seed,
-            error=f"{type(exc).__name__}: {exc}",
-            traceback=traceback.format_exc(),
-        )
-
-
-def lost_task(task: Task, what: str, exc: BaseException) -> Failure:
-    """A :class:`Failure` for a task whose worker, not the replication, failed."""
-    scenario, seed, replication = task
-    return Failure(scenario.name, replication, seed, f"{what}: {type(exc).__name__}: {exc}", "")
 
 
 def run_replications(
@@ -131,14 +99,14 @@ def iter_tasks(
         yield from iter_on_dask(tasks, scheduler)
     elif jobs <= 1 or len(tasks) == 1:
         for index, (scenario, seed, replication) in enumerate(tasks):
-            yield index, _attempt(scenario, seed, replication)
+            yield index, attempt(scenario, seed, replication)
     else:
         pool = cf.ProcessPoolExecutor(
             max_workers=min(jobs, len(tasks)), initializer=_ignore_interrupts
         )
         finished = False
         try:
-            futures = {pool.submit(_attempt, *task): i for i, task in enumerate(tasks)}
+            futures = {pool.submit(attempt, *task): i for i, task in enumerate(tasks)}
             for future in cf.as_completed(futures):
                 index = futures[future]
                 try:

@@ -21,7 +21,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.experiment.executors import Progress
+from simulator.experiment.replication import Progress
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Progress", "RunOptions"]

@@ -5,13 +5,16 @@
 process runs it or in what order. It returns :class:`Results`: the
 per-replication KPI table, the summary with intervals, and daily occupancy
 bands, ready to :meth:`Results.write`.
+
+One replication and its outcome are :mod:`simulator.experiment.replication`
+(``replicate`` and ``ReplicationOutcome`` are re-exported here); where
+replications run is :mod:`simulator.experiment.executors`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,52 +31,15 @@ from simulator.analysis.intervals import (
 )
 from simulator.analysis.precision import DEFAULT_PRECISION, advice, replications_needed
 from simulator.analysis.warmup import warmup_table
-from simulator.experiment.executors import Failure, Progress, run_replications
+from simulator.experiment.executors import run_replications
 from simulator.experiment.options import RunOptions
-from simulator.measures.kpis import WAIT_QUANTILES, compute_kpis, facility_path, wait_quantiles
-from simulator.model.engine import run_replication
+from simulator.experiment.replication import Failure, Progress, ReplicationOutcome, replicate
+from simulator.measures.kpis import WAIT_QUANTILES
 from simulator.scenario.schema import Scenario
 from simulator.store.manifest import build_manifest, failure_rows
 from simulator.store.results import write_results, write_run_files
 
-__all__ = ["ExperimentFailed", "Results", "ReplicationOutcome", "simulate", "replicate"]
-
-
-@dataclass(frozen=True)
-class ReplicationOutcome:
-    """KPIs and daily occupancy of one replication (small enough to send between processes)."""
-
-    replication: int
-    kpis: dict[str, float]
-    daily_occupied: np.ndarray  # (facilities, days of the collection period)
-    daily_capacity: np.ndarray
-    daily_from_start: np.ndarray  # (facilities, days from the simulation's start): warm-up
-    occupancy_share: list[np.ndarray]  # per facility: share of time at 0, 1, 2, ... occupied
-    wait_quantiles: np.ndarray  # (groups, len(WAIT_QUANTILES))
-    episodes: int
-    events: int
-    seconds: float
-
-
-def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOutcome:
-    """Run one replication and reduce it to its KPIs."""
-    started = time.perf_counter()
-    record = run_replication(scenario, seed, replication)
-    kpis, paths = compute_kpis(record, scenario)
-    return ReplicationOutcome(
-        replication=replication,
-        kpis=kpis,
-        daily_occupied=np.array([p.daily_occupied for p in paths]),
-        daily_capacity=np.array([p.daily_capacity for p in paths]),
-        daily_from_start=np.array(
-            [facility_path(log, 0.0, record.horizon).daily_occupied for log in record.occupancy]
-        ),
-        occupancy_share=[p.level_time / p.length for p in paths],
-        wait_quantiles=wait_quantiles(record),
-        episodes=len(record.episodes),
-        events=record.events,
-        seconds=time.perf_counter() - started,
-    )
+__all__ = ["ExperimentFailed", "ReplicationOutcome", "Results", "collect", "replicate", "simulate"]
 
 
 @dataclass

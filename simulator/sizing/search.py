@@ -36,8 +36,8 @@ import pandas as pd
 
 from simulator.analysis.intervals import t_interval
 from simulator.analysis.significance import paired_differences
-from simulator.experiment.executors import Failure, Progress
 from simulator.experiment.options import RunOptions
+from simulator.experiment.replication import Failure, Progress
 from simulator.experiment.simulate import Results, simulate
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis import erlang
-from simulator.experiment.executors import Failure, Progress
 from simulator.experiment.options import RunOptions
+from simulator.experiment.replication import Failure, Progress
 from simulator.experiment.simulate import simulate
 from simulator.scenario.schema import Scenario
 from simulator.sizing.targets import check_facility, default_range, with_beds
