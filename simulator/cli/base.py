@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -143,6 +142,13 @@ def scenario_limits_options(func: F) -> F:
 replications_type = click.IntRange(min=1, max=MAX_REPLICATIONS)
 """Replications given on the command line: 1 to the most a run may have."""
 
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only the results folder (warnings and errors still go to stderr).",
+)
+
 set_option = click.option(
     "--set",
     "overrides",
@@ -159,13 +165,13 @@ def main() -> None:
 
 
 def ensure_folder(out: str) -> None:
-    """Create the ``--out`` folder before simulating, so a bad path fails at once (exit 2)."""
-    try:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SamsimError(
-            f"--out {out}: cannot create the results folder ({exc.strerror or exc})"
-        ) from None
+    """Check the ``--out`` folder before simulating, so a bad path fails at once (exit 2).
+
+    See :func:`simulator.cli.output.prepare_out`.
+    """
+    from simulator.cli.output import prepare_out
+
+    prepare_out(out)
 
 
 def report_failures(failures: Sequence[Failure]) -> None:

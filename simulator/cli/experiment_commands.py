@@ -1,4 +1,8 @@
-"""Commands that run experiments and present them: run, compare, report."""
+"""Commands that run experiments and present them: run, compare, report.
+
+What they print and how they end (``--quiet``, progress, exit codes, Ctrl-C)
+is described in :mod:`simulator.cli.output`.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,11 @@ import click
 
 from simulator.cli.base import (
     BUG,
-    ensure_folder,
     jobs_option,
     lang_option,
     main,
     out_option,
+    quiet_option,
     replications_type,
     report_failures,
     report_option,
@@ -26,13 +30,25 @@ from simulator.cli.base import (
     user_errors,
 )
 from simulator.cli.display import comparison_table, main_table
-from simulator.errors import SamsimError
+from simulator.cli.output import (
+    finite_share,
+    input_names,
+    interrupted,
+    not_written,
+    prepare_out,
+    progress_display,
+    write_report_or_say,
+)
+from simulator.errors import SamsimError, ScenarioError
+from simulator.experiment.compare import check_periods
 from simulator.experiment.compare import compare as run_comparison
 from simulator.experiment.executors import default_jobs
 from simulator.experiment.simulate import ExperimentFailed, Results, simulate
 from simulator.scenario.limits import MAX_REPLICATIONS, Limits, check_limits
 from simulator.scenario.loading import load_scenario, read_scenario, scenario_files
 from simulator.scenario.schema import Scenario
+from simulator.store.folders import ResultsFolderError
+from simulator.store.readers import check_folder
 
 
 @main.command()
@@ -46,8 +62,10 @@ from simulator.scenario.schema import Scenario
 @click.option(
     "--precision",
     type=click.FloatRange(min=0, min_open=True, max=1),
+    callback=finite_share,
     help="Keep adding replications until every key KPI's 95 % half-width is within this "
-    "share of its mean, e.g. 0.05.",
+    "share of its mean, e.g. 0.05. Starts with --replications (or the scenario's), at "
+    "most --max-replications.",
 )
 @click.option(
     "--max-replications",
@@ -58,7 +76,7 @@ from simulator.scenario.schema import Scenario
 )
 @report_option
 @lang_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @scenario_limits_options
 @user_errors
 def run(
@@ -83,24 +101,58 @@ def run(
     scenario = check_limits(loaded.scenario, limits, file)
     for caution in loaded.warnings:  # valid, but probably not meant
         click.echo(f"warning: {caution}", err=True)
-    ensure_folder(out)
+    inputs = scenario_files(file)
+    first = first_replications(scenario, replications, precision, max_replications)
+    prepare_out(out, [scenario.name, *input_names(inputs)])
     try:
         results = run_with_progress(
-            scenario, replications, seed, jobs, quiet, precision, max_replications, scheduler
+            scenario, first, seed, jobs, quiet, precision, max_replications, scheduler
         )
     except ExperimentFailed as exc:
         report_failures(exc.failures)
         sys.exit(BUG)
-    click.echo(main_table(scenario, results.summary))
+    except KeyboardInterrupt:
+        interrupted("no replication is kept; nothing was written")
+    if not quiet:
+        click.echo(main_table(scenario, results.summary))
     for warning in results.warnings:
         click.echo(f"warning: {warning}", err=True)
-    folder = results.write(out, scenario_files(file))
+    folder = save(lambda: results.write(out, inputs, overrides), results.seed)
     if report:
-        write_report_for(folder, lang)
+        write_report_or_say(folder, lang)
     report_failures(results.failures)
     click.echo(folder)
     if results.failures:
         sys.exit(BUG)
+
+
+def first_replications(
+    scenario: Scenario, replications: int | None, precision: float | None, maximum: int
+) -> int | None:
+    """The replications to start with: with ``--precision``, never more than the maximum.
+
+    The scenario's ``run.replications`` is lowered to ``--max-replications``;
+    a ``--replications`` above it is refused, as the two contradict each other.
+    """
+    if precision is None:
+        return replications
+    if replications is not None and replications > maximum:
+        raise SamsimError(
+            f"--replications {replications} is more than --max-replications {maximum}: "
+            "--precision starts with --replications and stops at the maximum; lower "
+            "--replications or raise --max-replications"
+        )
+    return min(replications or scenario.run.replications, maximum)
+
+
+def save(write: Callable[[], str | Path], seed: int) -> Path:
+    """Write a results folder; a failed write is exit 2 saying how to get the results again."""
+    try:
+        return Path(write())
+    except ResultsFolderError as exc:
+        raise not_written(exc, seed) from None
+    except KeyboardInterrupt:
+        interrupted("stopped while writing the results; nothing half-written is kept")
 
 
 def run_with_progress(
@@ -113,9 +165,18 @@ def run_with_progress(
     max_replications: int = 200,
     scheduler: str | None = None,
 ) -> Results:
-    """:func:`simulate` with a progress bar on stderr unless ``quiet``."""
-
-    def go(progress: Callable[[int, int], None] | None) -> Results:
+    """:func:`simulate` with progress on stderr unless ``quiet`` (:mod:`simulator.cli.output`)."""
+    total = replications or scenario.run.replications
+    plan = f"{scenario.name}: running {total} replications"
+    if precision:
+        plan += f", more (up to {max_replications}) until within ±{100 * precision:g} %"
+    with progress_display(
+        quiet,
+        f"{scenario.name}: replications",
+        max_replications if precision else total,
+        plan,
+        follow_total=False,
+    ) as progress:
         return simulate(
             scenario,
             replications=replications,
@@ -126,16 +187,6 @@ def run_with_progress(
             max_replications=max_replications,
             progress=progress,
         )
-
-    if quiet:
-        return go(None)
-    total = replications or scenario.run.replications
-    with click.progressbar(
-        length=max_replications if precision else total,
-        label=f"{scenario.name}: replications",
-        file=sys.stderr,
-    ) as bar:
-        return go(lambda done, n: bar.update(1))
 
 
 @main.command()
@@ -152,9 +203,15 @@ def run_with_progress(
 @out_option
 @jobs_option
 @scheduler_option
+@click.option(
+    "--allow-different-periods",
+    is_flag=True,
+    help="Compare scenarios whose collection periods (run.start_date, run.days) differ; "
+    "the output and the report then say so.",
+)
 @report_option
 @lang_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @scenario_limits_options
 @user_errors
 def compare(
@@ -166,6 +223,7 @@ def compare(
     out: str,
     jobs: int | None,
     scheduler: str | None,
+    allow_different_periods: bool,
     report: bool,
     lang: str,
     quiet: bool,
@@ -176,47 +234,57 @@ def compare(
 
     Every scenario uses the same seed, so replication r of each sees the same
     patients; the 95 % interval of (ALT - BASE) is the paired-t interval.
-    --set applies to every scenario.
+    --set applies to every scenario. Scenarios must collect over the same
+    period (run.start_date and run.days) unless --allow-different-periods.
     """
     limits = Limits(episodes=max_episodes, steps=max_steps)
     base_scenario = check_limits(load_scenario(base, overrides), limits, base)
     alt_scenarios = [
         check_limits(load_scenario(path, overrides), limits, path) for path in alternatives
     ]
-    ensure_folder(out)
+    problems = check_periods(base_scenario, alt_scenarios)
+    if problems and not allow_different_periods:
+        raise SamsimError(
+            f"{ScenarioError(problems)}\nto compare them anyway, add --allow-different-periods "
+            "(the output and the report then say so)"
+        )
+    inputs = [scenario_files(f) for f in (base, *alternatives)]
+    scenarios = [base_scenario, *alt_scenarios]
+    prepare_out(out, [s.name for s in scenarios] + [n for f in inputs for n in input_names(f)])
     n = replications or base_scenario.run.replications
-    total = n * (1 + len(alt_scenarios))
-    workers = jobs or default_jobs()
     try:
-        if quiet:
+        with progress_display(
+            quiet,
+            "compare: replications",
+            n * len(scenarios),
+            f"compare: running {n} replications of {len(scenarios)} scenarios",
+        ) as progress:
             comparison = run_comparison(
                 base_scenario,
                 alt_scenarios,
                 replications=n,
                 seed=seed,
-                jobs=workers,
+                jobs=jobs or default_jobs(),
                 scheduler=scheduler,
+                progress=progress,
+                allow_different_periods=allow_different_periods,
             )
-        else:
-            with click.progressbar(
-                length=total, label="compare: replications", file=sys.stderr
-            ) as bar:
-                comparison = run_comparison(
-                    base_scenario,
-                    alt_scenarios,
-                    replications=n,
-                    seed=seed,
-                    jobs=workers,
-                    scheduler=scheduler,
-                    progress=lambda done, k: bar.update(1),
-                )
     except ExperimentFailed as exc:
         report_failures(exc.failures)
         sys.exit(BUG)
-    click.echo(comparison_table(comparison.table))
-    folder = comparison.write(out, [scenario_files(f) for f in (base, *alternatives)])
+    except KeyboardInterrupt:
+        interrupted("no replication is kept; nothing was written")
+    for problem in problems:
+        click.echo(
+            f"warning: compared over different periods: {problem.message} ({problem.got}); "
+            "the report says so too",
+            err=True,
+        )
+    if not quiet:
+        click.echo(comparison_table(comparison.table))
+    folder = save(lambda: comparison.write(out, inputs, overrides), comparison.base.seed)
     if report:
-        write_report_for(folder, lang)
+        write_report_or_say(folder, lang)
     failures = [f for r in (comparison.base, *comparison.alternatives) for f in r.failures]
     report_failures(failures)
     click.echo(folder)
@@ -224,20 +292,17 @@ def compare(
         sys.exit(BUG)
 
 
-def write_report_for(folder: Path | str, lang: str) -> Path:
-    """Draw the plots and write report.html into a results folder."""
-    # Imported here: matplotlib takes a while to load, and most commands never draw.
-    from simulator.report import write_report
-
-    return write_report(Path(folder), lang=lang)
-
-
 @main.command()
 @click.argument("folders", nargs=-1, required=True, metavar="RESULTS...")
 @lang_option
 @user_errors
 def report(folders: tuple[str, ...], lang: str) -> None:
-    """Redraw the plots and rewrite report.html from saved results folders."""
+    """Redraw the plots and rewrite report.html from saved results folders.
+
+    A folder that is not whole (a staging folder, a manifest that does not
+    parse, a table missing, cut short or changed since it was written) is
+    refused with exit code 2, and its report is left as it was.
+    """
     for folder in folders:
         path = Path(folder)
         if (path / "sweep.json").is_file() or _kind(path) == "sizing":
@@ -245,12 +310,19 @@ def report(folders: tuple[str, ...], lang: str) -> None:
                 f"{folder}: a sweep or sizing folder; its plots are already in {folder}/plots "
                 "(samsim report draws run and compare folders)"
             )
-        if not (path / "manifest.json").is_file():
+        check_folder(path)
+        # Imported here: matplotlib takes a while to load, and most commands never draw.
+        from simulator.report import write_report
+
+        try:
+            click.echo(write_report(path, lang=lang))
+        except KeyboardInterrupt:
+            interrupted(f"the report in {folder} was left as it was")
+        except OSError as exc:
             raise SamsimError(
-                f"{folder}: not a samsim results folder (no manifest.json); name a folder "
-                "that `samsim run` or `samsim compare` printed"
-            )
-        click.echo(write_report_for(path, lang))
+                f"{folder}: cannot write the report ({exc.strerror or exc}); the report "
+                "there was left as it was"
+            ) from None
 
 
 def _kind(folder: Path) -> str | None:

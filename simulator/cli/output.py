@@ -136,15 +136,15 @@ def progress_display(
     length
         The bar's length.
     plan
-        Written after the label, as one line, where standard error is not a
-        terminal, e.g. ``running 20 replications``.
+        Written instead, as one line, where standard error is not a terminal,
+        e.g. ``baseline: running 20 replications``.
     follow_total
         The callback's total replaces the bar's length (it grows as work is added).
     """
     if quiet:
         yield None
     elif not _stderr_is_terminal():
-        click.echo(f"{label}: {plan}", err=True)
+        click.echo(plan, err=True)
         yield None
     else:
         with click.progressbar(length=length, label=label, file=sys.stderr) as bar:

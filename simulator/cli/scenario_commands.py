@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -37,17 +38,23 @@ def overview(scenario: Scenario) -> str:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
+@set_option
 @scenario_limits_options
-def validate(files: tuple[str, ...], max_episodes: float, max_steps: float) -> None:
-    """Check scenario files (and sweep files, point by point) without running them."""
+def validate(
+    files: tuple[str, ...], overrides: tuple[str, ...], max_episodes: float, max_steps: float
+) -> None:
+    """Check scenario files (and sweep files, point by point) without running them.
+
+    --set changes every file's scenario as it would change a run of it.
+    """
     limits = Limits(episodes=max_episodes, steps=max_steps)
     failed = 0
     for path in files:
         if is_sweep_file(path):
-            failed += validate_sweep(path)
+            failed += validate_sweep(path, overrides)
             continue
         try:
-            loaded = read_scenario(path)
+            loaded = read_scenario(path, overrides)
             scenario = check_limits(loaded.scenario, limits, path)
         except SamsimError as exc:
             failed += 1
@@ -61,12 +68,12 @@ def validate(files: tuple[str, ...], max_episodes: float, max_steps: float) -> N
         sys.exit(INPUT_ERROR)
 
 
-def validate_sweep(path: str) -> int:
+def validate_sweep(path: str, overrides: Sequence[str] = ()) -> int:
     """Check a sweep file and every point's scenario; 1 if it cannot run, else 0."""
     from simulator.sweeps.runner import load_sweep, prepare_points
 
     try:
-        sweep = load_sweep(path)
+        sweep = load_sweep(path, overrides)
     except SamsimError as exc:
         click.echo(f"invalid {path}", err=False)
         click.echo(str(exc), err=True)
