@@ -65,7 +65,7 @@ def distributions(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "empirical":
         values = draw(
             st.lists(st.floats(min_value=0.0, max_value=15.0), min_size=1, max_size=5).filter(
-                lambda v: sum(v) > 0
+                lambda v: sum(v) / len(v) >= 0.001  # a mean stay of at least a minute
             )
         )
         return {"dist": "empirical", "values": values}
