@@ -34,7 +34,7 @@ from simulator.analysis.warmup import warmup_table
 from simulator.experiment.executors import run_replications
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress, ReplicationOutcome, replicate
-from simulator.measures.kpis import WAIT_QUANTILES
+from simulator.measures.kpis import WAIT_QUANTILES, unresolved_wait_warnings
 from simulator.scenario.schema import Scenario
 from simulator.store.manifest import build_manifest, failure_rows
 from simulator.store.results import write_results, write_run_files
@@ -107,6 +107,7 @@ class Results:
                 f"replications; {worst.kpi} needs about {int(worst.needed)} "
                 "(use --replications or --precision)"
             )
+        found += unresolved_wait_warnings(self.replications, self.scenario.run.days)
         found += [f"replication failed: {f}" for f in self.failures]
         return found
 

@@ -11,9 +11,12 @@ Definitions that the format leaves open (see ``docs/model.md``):
 * a *diversion* is counted at a patient's first candidate facility when it
   was full and the patient was placed elsewhere (another candidate, a
   ``divert_to`` step, or out of the model);
-* waits are per admission (zero when a bed was free), counted in the period
-  the patient was admitted; patients still waiting at the horizon are not in
-  the wait statistics;
+* waits are per request for a bed (zero when a bed was free), counted for
+  patients who *started* waiting in the period, also when they were admitted
+  after it: the run follows those still queued at the horizon until they are
+  admitted (:mod:`simulator.model.engine`), so the wait statistics are not
+  biased low when queues grow; a patient still waiting when the follow-up
+  ends counts the wait so far (``waits_unresolved`` says how many);
 * a day is above 85 % (100 %) when its time-weighted mean occupancy is above
   85 % (100 %) of its time-weighted mean open beds.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from simulator.measures.costs import cost_kpis
@@ -32,7 +36,15 @@ from simulator.measures.paths import (
     facility_path,
     weighted_quantile,
 )
-from simulator.model.records import Diversion, Episode, Outcome, ReplicationRecord, Stay
+from simulator.model.calendar import wait_extension
+from simulator.model.records import (
+    Diversion,
+    Episode,
+    Outcome,
+    ReplicationRecord,
+    Stay,
+    Waiting,
+)
 from simulator.scenario.schema import Scenario
 
 __all__ = [
@@ -41,6 +53,8 @@ __all__ = [
     "clipped_durations",
     "compute_kpis",
     "facility_path",
+    "period_waits",
+    "unresolved_wait_warnings",
     "wait_quantiles",
 ]
 
@@ -58,15 +72,38 @@ WAIT_QUANTILES = np.linspace(0.0, 1.0, 101)
 """Probabilities at which each group's wait distribution is kept (0, 0.01, ..., 1)."""
 
 
+def period_waits(record: ReplicationRecord) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Facility, group and wait (days) of every request for a bed made in the period.
+
+    Admissions whose wait started in the collection period, then the patients
+    queued at the horizon who had started waiting in it, with the wait the
+    run followed past the horizon (up to ``waits_until`` for those never
+    admitted: a lower bound).
+    """
+    stays, waiting = record.stays, record.waiting
+    start, end = record.warmup, record.horizon
+    requested = stays[:, Stay.REQUESTED]
+    asked_in = (requested >= start) & (requested < end)
+    late = waiting[waiting[:, Waiting.REQUESTED] >= start]
+    until = end if math.isnan(record.waits_until) else record.waits_until
+    late_admitted = np.where(np.isnan(late[:, Waiting.ADMITTED]), until, late[:, Waiting.ADMITTED])
+    facility = np.concatenate([stays[asked_in, Stay.FACILITY], late[:, Waiting.FACILITY]])
+    group = np.concatenate([stays[asked_in, Stay.GROUP], late[:, Waiting.GROUP]])
+    waits = np.concatenate(
+        [
+            stays[asked_in, Stay.ADMITTED] - requested[asked_in],
+            late_admitted - late[:, Waiting.REQUESTED],
+        ]
+    )
+    return facility, group, waits
+
+
 def wait_quantiles(record: ReplicationRecord) -> FloatArray:
-    """Per group, the waits (days) at :data:`WAIT_QUANTILES` over admissions in the period."""
-    stays = record.stays
-    admitted = stays[:, Stay.ADMITTED]
-    admitted_in = (admitted >= record.warmup) & (admitted < record.horizon)
-    waits = admitted - stays[:, Stay.REQUESTED]
+    """Per group, the waits (days) at :data:`WAIT_QUANTILES` of requests made in the period."""
+    _, group, waits = period_waits(record)
     table = np.full((len(record.groups), len(WAIT_QUANTILES)), NAN)
     for code in range(len(record.groups)):
-        mine = waits[admitted_in & (stays[:, Stay.GROUP] == code)]
+        mine = waits[group == code]
         if len(mine):
             table[code] = np.quantile(mine, WAIT_QUANTILES)
     return table
@@ -108,7 +145,7 @@ def compute_kpis(
     municipality = stays[:, Stay.MUNICIPALITY]
     admitted, left = stays[:, Stay.ADMITTED], stays[:, Stay.LEFT]
     admitted_in = (admitted >= start) & (admitted < end)
-    waits = admitted - stays[:, Stay.REQUESTED]
+    wait_facility, wait_group, waits = period_waits(record)
     stay_days = clipped_durations(admitted, left, start, end)
     arrival, ended = episodes[:, Episode.ARRIVAL], episodes[:, Episode.END]
     episodes_in = (arrival >= start) & (arrival < end)
@@ -120,7 +157,14 @@ def compute_kpis(
 
     admissions = _count(facility, admitted_in, n_f)
     diverted = _count(diversions[:, Diversion.FACILITY], diverted_in, n_f)
-    facility_waits = _wait_stats_by(facility[admitted_in], waits[admitted_in], n_f)
+    facility_waits = _wait_stats_by(wait_facility, waits, n_f)
+    waiting = record.waiting
+    still_waiting = _count(waiting[:, Waiting.FACILITY], np.ones(len(waiting), bool), n_f)
+    unresolved = _count(
+        waiting[:, Waiting.FACILITY],
+        (waiting[:, Waiting.REQUESTED] >= start) & np.isnan(waiting[:, Waiting.ADMITTED]),
+        n_f,
+    )
     left_bed = admitted_in & ~np.isnan(left)
     in_bed_count = _count(facility, left_bed, n_f)
     in_bed_time = _total(facility, left_bed, np.nan_to_num(left - admitted), n_f)
@@ -154,13 +198,15 @@ def compute_kpis(
         kpis[f"{prefix}.blocked_days"] = path.blocked_days
         kpis[f"{prefix}.bed_days"] = path.bed_days
         kpis[f"{prefix}.wait_mean"], kpis[f"{prefix}.wait_p90"] = facility_waits[code]
+        kpis[f"{prefix}.still_waiting_at_end"] = int(still_waiting[code])
+        kpis[f"{prefix}.waits_unresolved"] = int(unresolved[code])
 
     municipal = np.array([f.level == "municipal" for f in scenario.facilities.values()])
     stay_municipal = municipal[facility.astype(np.int64)] if len(stays) else np.zeros(0, bool)
     everything = np.ones(len(stays), dtype=bool)
     group_days = _total(group, everything, stay_days, n_g)
     group_municipal_days = _total(group, stay_municipal, stay_days, n_g)
-    group_waits = _wait_stats_by(group[admitted_in], waits[admitted_in], n_g)
+    group_waits = _wait_stats_by(wait_group, waits, n_g)
     episode_group = episodes[:, Episode.GROUP]
     group_episodes = _count(episode_group, episodes_in, n_g)
     died = ended_in & (episodes[:, Episode.OUTCOME] == Outcome.DEATH)
@@ -188,3 +234,28 @@ def compute_kpis(
     episodes_total = int(episodes_in.sum())
     kpis["cost.per_episode"] = kpis["cost.total"] / episodes_total if episodes_total else NAN
     return kpis, paths
+
+
+def unresolved_wait_warnings(replications: pd.DataFrame, days: float) -> list[str]:
+    """Warnings for facilities where patients who started waiting in the period were
+    still waiting when the follow-up ended (``waits_unresolved``): their waits are
+    counted up to then, so that facility's wait statistics are lower bounds.
+
+    ``replications``: one row per replication, KPI columns; ``days``: ``run.days``.
+    """
+    follow_up = wait_extension(days)
+    found = []
+    for column in replications.columns:
+        if not (column.startswith("facility.") and column.endswith(".waits_unresolved")):
+            continue
+        counts = replications[column].fillna(0).to_numpy(dtype=float)
+        if counts.sum() > 0:
+            fid = column.removeprefix("facility.").removesuffix(".waits_unresolved")
+            found.append(
+                f"facility {fid}: {int(counts.sum())} patient(s) in "
+                f"{int((counts > 0).sum())} of {len(counts)} replication(s) started waiting "
+                f"for a bed in the collection period and were still waiting {follow_up:g} days "
+                "after it ended; their waits count up to then, so its wait_mean and wait_p90 "
+                "are lower bounds (the queue does not clear: too few beds for the demand)"
+            )
+    return found

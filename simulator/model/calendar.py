@@ -23,12 +23,23 @@ from numpy.typing import NDArray
 
 from simulator.scenario.schema import Scenario
 
-__all__ = ["DAYS_PER_CALENDAR_YEAR", "Calendar"]
+__all__ = ["DAYS_PER_CALENDAR_YEAR", "Calendar", "wait_extension"]
 
 DAYS_PER_CALENDAR_YEAR = 365.25
 """Days in a calendar year for fractional years (population growth)."""
 
 FloatArray = NDArray[np.float64]
+
+
+def wait_extension(days: float) -> float:
+    """How long a run may continue past its horizon to see queued patients admitted.
+
+    The length of the collection period, and at least a year: a patient who
+    starts waiting in the period and is not admitted within that time is in
+    a system that does not clear, which the results say (a warning) instead
+    of simulating on.
+    """
+    return max(float(days), 365.0)
 
 
 @dataclass(frozen=True)
@@ -43,17 +54,23 @@ class Calendar:
         Simulated days before ``start_date`` (may be fractional).
     horizon
         Simulated days in all: ``warmup_days + days``.
+    extension
+        Simulated days after the horizon that the calendar also covers: a run
+        continues past its horizon, for at most this long, only to follow the
+        waits of patients still queued (see :mod:`simulator.model.engine`).
     """
 
     start_date: dt.date
     warmup_days: float
     horizon: float
+    extension: float = 0.0
 
     @classmethod
     def of(cls, scenario: Scenario) -> Calendar:
-        """The calendar of a scenario's run."""
+        """The calendar of a scenario's run, with :func:`wait_extension` after it."""
         run = scenario.run
-        return cls(run.start_date, run.warmup_days, run.warmup_days + run.days)
+        horizon = run.warmup_days + run.days
+        return cls(run.start_date, run.warmup_days, horizon, wait_extension(run.days))
 
     @property
     def sim_start(self) -> dt.date:
@@ -87,7 +104,7 @@ class Calendar:
     @functools.cached_property
     def day_table(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Day of year (1-based) and weekday (Monday 0) of each calendar day from sim_start."""
-        n = math.ceil(self.horizon + self.offset) + 1
+        n = math.ceil(self.horizon + self.extension + self.offset) + 1
         days = np.datetime64(self.sim_start, "D") + np.arange(n)
         doy = (days - days.astype("datetime64[Y]")).astype(np.int64) + 1
         weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday

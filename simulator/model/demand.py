@@ -89,24 +89,30 @@ class DemandStream:
         season = 1.0 + self.amplitude * np.cos(2 * np.pi * (doy - self.peak) / 365.25)
         return self.population_rate(t) * season * self.weekday[self.dow[day]]
 
-    def max_rate(self) -> float:
-        """An upper bound of :meth:`rate` over the horizon, tight for monotone growth."""
-        points = [0.0, self.calendar.horizon]
+    def max_rate(self, t0: float = 0.0, t1: float | None = None) -> float:
+        """An upper bound of :meth:`rate` over [t0, t1) (default: the horizon).
+
+        Tight for monotone growth between projection knots.
+        """
+        t1 = self.calendar.horizon if t1 is None else t1
+        points = [t0, t1]
         for year in self.pop_knots_years:
             t = (year - self.base_year) * DAYS_PER_CALENDAR_YEAR
-            if 0 < t < self.calendar.horizon:
+            if t0 < t < t1:
                 points.append(float(t))
         peak_pop = float(np.max(self.population_rate(np.array(points))))
         return peak_pop * (1.0 + self.amplitude) * float(self.weekday.max())
 
-    def sample(self, rng: np.random.Generator) -> FloatArray:
-        """Arrival times in [0, horizon), sorted, by thinning."""
-        horizon = self.calendar.horizon
-        top = self.max_rate()
+    def sample(
+        self, rng: np.random.Generator, t0: float = 0.0, t1: float | None = None
+    ) -> FloatArray:
+        """Arrival times in [t0, t1) (default: [0, horizon)), sorted, by thinning."""
+        t1 = self.calendar.horizon if t1 is None else t1
+        top = self.max_rate(t0, t1)
         if top <= 0:
             return np.empty(0)
-        n = rng.poisson(top * horizon)
-        times = np.sort(rng.uniform(0.0, horizon, n))
+        n = rng.poisson(top * (t1 - t0))
+        times = np.sort(rng.uniform(t0, t1, n))
         keep = rng.uniform(0.0, top, n) < self.rate(times)
         return times[keep]
 
@@ -161,9 +167,9 @@ def _stream(
     )
 
 
-def demand_streams(scenario: Scenario) -> list[DemandStream]:
+def demand_streams(scenario: Scenario, calendar: Calendar | None = None) -> list[DemandStream]:
     """Every (municipality, group) stream, municipalities outer, in file order."""
-    cal = Calendar.of(scenario)
+    cal = Calendar.of(scenario) if calendar is None else calendar
     return [
         _stream(scenario, mid, m, gid, g, cal)
         for mid, m in scenario.municipalities.items()

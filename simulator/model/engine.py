@@ -9,6 +9,14 @@ candidate: queue (at home, or in the bed held when ``wait_in:
 previous_bed`` -- the utskrivningsklar case), overflow above capacity, divert
 to another step, or divert out of the modelled system.
 
+The record is the state at the horizon. When patients who started waiting
+in the collection period are still queued then, the run goes on -- with new
+arrivals drawn from their own ``extension`` streams, so nothing before the
+horizon changes -- only until they have all been admitted, or for
+:func:`~simulator.model.calendar.wait_extension` days at most: their waits
+are then known instead of dropped, which biased mean waits low under
+overload. Nothing else that happens after the horizon is recorded.
+
 The model knows nothing of files, plots or the command line: it takes a
 validated :class:`~simulator.scenario.schema.Scenario` and returns a
 :class:`~simulator.model.records.ReplicationRecord`.
@@ -17,6 +25,7 @@ validated :class:`~simulator.scenario.schema.Scenario` and returns a
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import gc
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -38,6 +47,7 @@ from simulator.model.records import (
     Outcome,
     ReplicationRecord,
     Stay,
+    Waiting,
     as_table,
 )
 from simulator.model.streams import stream
@@ -53,6 +63,10 @@ HOME, DEATH = -1, -2
 _END, _OUTCOME = int(Episode.END), int(Episode.OUTCOME)
 _FACILITY, _LEFT = int(Stay.FACILITY), int(Stay.LEFT)
 _BLOCK_END = int(Block.END)
+_W_REQUESTED, _W_ADMITTED = int(Waiting.REQUESTED), int(Waiting.ADMITTED)
+
+EXTENSION_CHUNK = 28.0
+"""Days of arrivals drawn at a time after the horizon (the run usually stops within one)."""
 
 
 class Router:
@@ -145,6 +159,13 @@ class Model:
         self.stays: list[list[float]] = []
         self.diversions: list[tuple[float, ...]] = []
         self.blocks: list[list[float]] = []
+        # Patients queued for a bed now, by episode: their Waiting row.
+        self.queued: dict[int, list[float]] = {}
+        # After the horizon: the rows of patients queued at the horizon, until admitted.
+        self.followed: dict[int, list[float]] = {}
+        self._pending = 0  # of them, those who started waiting in the collection period
+        self._all_admitted: simpy.Event | None = None
+        self.streams = demand_streams(scenario, self.calendar)
 
     # --- building -------------------------------------------------------------
 
@@ -226,16 +247,33 @@ class Model:
 
     # --- running --------------------------------------------------------------
 
-    def arrivals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """All arrivals of the replication, by time: (time, municipality, group, entry step)."""
+    def arrivals(
+        self,
+        generators: list[tuple[np.random.Generator, np.random.Generator]] | None = None,
+        t0: float = 0.0,
+        t1: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Arrivals in [t0, t1), by time: (time, municipality, group, entry step).
+
+        ``generators``: per demand stream, the (arrival, entry) generators; by
+        default the replication's own, for the whole horizon.
+        """
+        if generators is None:
+            generators = [
+                (
+                    stream(self.seed, self.replication, "arrivals", s.municipality, s.group),
+                    stream(self.seed, self.replication, "entry", s.municipality, s.group),
+                )
+                for s in self.streams
+            ]
         times, mcodes, gcodes, entries = [], [], [], []
-        for s in demand_streams(self.scenario):
-            t = s.sample(stream(self.seed, self.replication, "arrivals", s.municipality, s.group))
+        for s, (arrival_rng, entry_rng) in zip(self.streams, generators, strict=True):
+            t = s.sample(arrival_rng, t0, t1)
             group = self.scenario.groups[s.group]
             sids = list(group.steps)
             probs = np.array(list(group.entry.values()), dtype=float)
             cumulative = np.cumsum(probs / probs.sum())
-            u = stream(self.seed, self.replication, "entry", s.municipality, s.group).random(len(t))
+            u = entry_rng.random(len(t))
             chosen = np.minimum(np.searchsorted(cumulative, u, side="right"), len(probs) - 1)
             entry_codes = np.array([sids.index(k) for k in group.entry])[chosen]
             times.append(t)
@@ -256,14 +294,46 @@ class Model:
 
     def source(self) -> Generator[simpy.Event, Any, None]:
         """Start every episode at its arrival time."""
+        yield from self._start(*self.arrivals())
+
+    def _start(
+        self, times: np.ndarray, mcodes: np.ndarray, gcodes: np.ndarray, entries: np.ndarray
+    ) -> Generator[simpy.Event, Any, None]:
         env = self.env
-        times, mcodes, gcodes, entries = self.arrivals()
         for t, m, g, e in zip(
             times.tolist(), mcodes.tolist(), gcodes.tolist(), entries.tolist(), strict=True
         ):
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(self.episode(m, g, e))
+
+    def extension_source(self, end: float) -> Generator[simpy.Event, Any, None]:
+        """Arrivals after the horizon, up to ``end``, from the ``extension`` streams.
+
+        Drawn a chunk at a time (:data:`EXTENSION_CHUNK` days) by thinning, each
+        stream from its own generators, so the arrivals do not depend on when
+        the run stops.
+        """
+        seed, replication = self.seed, self.replication
+        generators = [
+            (
+                stream(seed, replication, "extension", "arrivals", s.municipality, s.group),
+                stream(seed, replication, "extension", "entry", s.municipality, s.group),
+            )
+            for s in self.streams
+        ]
+        t = self.calendar.horizon
+        while t < end:
+            upto = min(t + EXTENSION_CHUNK, end)
+            yield from self._start(*self.arrivals(generators, t, upto))
+            t = upto
+
+    def _deadline(self, end: float) -> Generator[simpy.Event, Any, None]:
+        """Stop following waits at ``end``."""
+        yield self.env.timeout(end - self.env.now)
+        assert self._all_admitted is not None
+        if not self._all_admitted.triggered:
+            self._all_admitted.succeed()
 
     def schedule(self, code: int) -> Generator[simpy.Event, Any, None]:
         """Open and close beds of one facility on the scheduled dates."""
@@ -302,6 +372,8 @@ class Model:
             if patient.held is not None:
                 self._leave(patient)  # moved on: the previous bed frees as the new one is taken
             code, travel, overflow = placed
+            if self.followed and patient.episode in self.followed:
+                self._admitted_after_horizon(patient.episode)
             stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow]
             self.stays.append(stay)
             patient.held = stay
@@ -325,6 +397,7 @@ class Model:
         """
         env = self.env
         candidates = step.candidates[patient.m]
+        requested = env.now
         while True:
             own = next((c for c in candidates if c[1].capacity > 0), candidates[0])
             for code, pool, travel in candidates:
@@ -342,6 +415,14 @@ class Model:
                 self.diversions.append((env.now, code, patient.g, patient.m))
                 return None
             granted = pool.request(patient.priority)
+            self.queued[patient.episode] = [
+                patient.episode,
+                code,
+                patient.g,
+                patient.m,
+                requested,
+                np.nan,
+            ]
             if step.wait_in_bed and patient.held is not None:
                 # Utskrivningsklar: done here, but keeps this bed until the next one frees.
                 holding = self.pools[int(patient.held[_FACILITY])]
@@ -355,6 +436,7 @@ class Model:
                 if patient.held is not None:
                     self._leave(patient)
                 got_bed = yield granted
+            del self.queued[patient.episode]
             if got_bed:
                 return code, travel, 0.0
             # The facility closed (0 beds) while the patient waited: look again.
@@ -367,8 +449,37 @@ class Model:
         self.pools[int(stay[_FACILITY])].release()
         patient.held = None
 
+    def _admitted_after_horizon(self, episode: int) -> None:
+        """A patient queued at the horizon got a bed: their wait is known."""
+        row = self.followed.pop(episode)
+        row[_W_ADMITTED] = self.env.now
+        if row[_W_REQUESTED] >= self.calendar.warmup_days:
+            self._pending -= 1
+            if self._pending == 0 and self._all_admitted is not None:
+                self._all_admitted.succeed()
+
+    def follow_waits(self) -> tuple[list[list[float]], float]:
+        """Run on past the horizon until the patients queued there who started waiting in
+        the collection period are admitted (at most :attr:`Calendar.extension` days).
+
+        Returns the Waiting rows of everyone queued at the horizon, and the time
+        the run stopped.
+        """
+        env = self.env
+        rows = [list(row) for row in self.queued.values()]
+        self.followed = {int(row[0]): row for row in rows}
+        self._pending = sum(row[_W_REQUESTED] >= self.calendar.warmup_days for row in rows)
+        if self._pending == 0:
+            return rows, self.calendar.horizon
+        end = self.calendar.horizon + self.calendar.extension
+        self._all_admitted = env.event()
+        env.process(self.extension_source(end))
+        env.process(self._deadline(end))
+        env.run(until=self._all_admitted)
+        return rows, float(env.now)
+
     def run(self) -> ReplicationRecord:
-        """Run to the horizon and return what happened."""
+        """Run to the horizon and return what happened (waits followed past it)."""
         self.env.process(self.source())
         for code in range(len(self.fids)):
             if self.scenario.facilities[self.fids[code]].schedule:
@@ -381,9 +492,20 @@ class Model:
         gc.disable()
         try:
             self.env.run(until=horizon)
+            record = self._record()
+            waiting, waits_until = self.follow_waits()
         finally:
             if collecting:
                 gc.enable()
+        return dataclasses.replace(
+            record,
+            waiting=as_table(waiting, len(Waiting)),
+            waits_until=waits_until,
+        )
+
+    def _record(self) -> ReplicationRecord:
+        """The record of everything up to the horizon (copies: the run may go on)."""
+        horizon = self.calendar.horizon
         return ReplicationRecord(
             replication=self.replication,
             seed=self.seed,

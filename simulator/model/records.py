@@ -11,7 +11,8 @@ from the simulation's start (``warmup_days`` before ``run.start_date``);
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -28,6 +29,8 @@ __all__ = [
     "Outcome",
     "ReplicationRecord",
     "Stay",
+    "WAITING_COLUMNS",
+    "Waiting",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -85,6 +88,17 @@ class Block(IntEnum):
     END = 4  # nan: still waiting at the horizon
 
 
+class Waiting(IntEnum):
+    """Columns of :attr:`ReplicationRecord.waiting`: one row per patient queued at the horizon."""
+
+    EPISODE = 0
+    FACILITY = 1  # where the patient queued (where they were admitted, if they were)
+    GROUP = 2
+    MUNICIPALITY = 3
+    REQUESTED = 4  # when the wait started
+    ADMITTED = 5  # after the horizon; nan: not admitted by ``waits_until``
+
+
 class Occupancy(IntEnum):
     """Columns of each facility's log in :attr:`ReplicationRecord.occupancy`."""
 
@@ -107,6 +121,9 @@ STAY_COLUMNS = _names(Stay)
 
 BLOCK_COLUMNS = _names(Block)
 """Column names of :attr:`ReplicationRecord.blocks`, in order."""
+
+WAITING_COLUMNS = _names(Waiting)
+"""Column names of :attr:`ReplicationRecord.waiting`, in order."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +151,15 @@ class ReplicationRecord:
         Per facility, columns :class:`Occupancy`, a row after every change;
         corridor counts overflow admissions not yet in a bed.
     events
-        SimPy events processed (for benchmarks).
+        SimPy events processed up to the horizon (for benchmarks).
+    waiting
+        Columns :class:`Waiting`: the patients queued for a bed at the horizon
+        and when they got it. Every other table is the state at the horizon;
+        the run continues past it only to follow these waits (see
+        :mod:`simulator.model.engine`).
+    waits_until
+        Simulated time the run continued to (the horizon when nobody who
+        started waiting in the collection period was still waiting).
     """
 
     replication: int
@@ -150,6 +175,8 @@ class ReplicationRecord:
     blocks: FloatArray
     occupancy: tuple[FloatArray, ...]
     events: int
+    waiting: FloatArray = field(default_factory=lambda: np.empty((0, len(Waiting))))
+    waits_until: float = math.nan
 
 
 def as_table(rows: list[list[float]] | list[tuple[float, ...]], width: int) -> FloatArray:

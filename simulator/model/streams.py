@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = ["STREAM_KINDS", "stream"]
 
-STREAM_KINDS = ("arrivals", "entry", "routing", "los", "delay")
+STREAM_KINDS = ("arrivals", "entry", "routing", "los", "delay", "extension")
 """Append-only: a stream's kind is its index here."""
 
 

@@ -59,6 +59,14 @@ _KPI: _L = {
     "bed_days": ("bed-days", "liggedøgn"),
     "wait_mean": ("mean wait (days)", "ventetid, snitt (dager)"),
     "wait_p90": ("wait, 90th percentile (days)", "ventetid, 90-persentil (dager)"),
+    "still_waiting_at_end": (
+        "patients waiting for a bed at the end",
+        "pasienter som venter på seng ved periodens slutt",
+    ),
+    "waits_unresolved": (
+        "still waiting after the follow-up",
+        "venter fortsatt etter oppfølgingen",
+    ),
     "episodes": ("episodes", "forløp"),
     "municipal_share": ("share of bed-days at municipal level", "andel liggedøgn i kommunen"),
     "deaths": ("deaths", "dødsfall"),
@@ -662,6 +670,8 @@ UNITS: dict[str, str] = {
     "bed_days": "bed_days",
     "wait_mean": "days",
     "wait_p90": "days",
+    "still_waiting_at_end": "patients",
+    "waits_unresolved": "patients",
     "episodes": "episodes",
     "municipal_share": "share",
     "deaths": "patients",
