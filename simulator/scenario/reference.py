@@ -4,8 +4,9 @@
 scenario (``facilities.<id>.beds``), its type and bounds, its meaning (the
 field descriptions of :mod:`simulator.scenario.schema`), its default and whether it is
 required, with hand-written sections on distributions, overlays and editor
-support around it. :func:`editor_schema` is the JSON Schema that ``samsim
-schema`` prints for editors such as VS Code.
+support around it (:mod:`simulator.scenario.reference_prose`).
+:func:`editor_schema` is the JSON Schema that ``samsim schema`` prints for
+editors such as VS Code.
 
 Both are derived from the pydantic models, so the documentation cannot drift
 from the code: a test compares the stored Markdown file with :func:`render`.
@@ -27,11 +28,19 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from simulator.scenario.schema import TERMINALS, Distribution, Scenario
+from simulator.scenario.reference_prose import (
+    DISTRIBUTION_NOTES,
+    DISTRIBUTIONS,
+    EDITOR,
+    INTRO,
+    OVERLAYS,
+    REGENERATE,
+    SECTION_INTRO,
+    WHEN_FULL,
+)
+from simulator.scenario.schema import Distribution, Scenario
 
-__all__ = ["DERIVED_DEFAULTS", "editor_schema", "main", "render"]
-
-REGENERATE = ".venv/bin/python -m simulator.scenario.reference > docs/scenario-reference.md"
+__all__ = ["DERIVED_DEFAULTS", "REGENERATE", "editor_schema", "main", "render"]
 
 DERIVED_DEFAULTS: dict[tuple[str, str], str] = {
     ("Scenario", "title"): "= `name`",
@@ -63,18 +72,6 @@ PLACEHOLDERS = {
     "projection[]": "<band>",
 }
 """How a map's keys are written in a key path, by the name of the map."""
-
-SECTION_INTRO = {
-    "run": "How long, how often and from which seed the scenario is simulated.",
-    "municipalities": "Where patients live. Each key is a municipality id.",
-    "facilities": "Pools of beds. Each key is a facility id; pathways ask for a *service*, "
-    "and the catchment (`serves`) and travel time decide which facility of that service "
-    "a patient gets.",
-    "groups": "Diagnosis groups: their demand and their pathway of steps. Each key is a "
-    "group id; each key under `steps` is a step id, unique within the group.",
-    "costs": "Costs that belong to no single facility.",
-}
-
 
 # --- reading the models ------------------------------------------------------
 
@@ -273,159 +270,6 @@ def _distribution_table() -> list[str]:
         doc = (model.__doc__ or "").strip().splitlines()[0]
         lines.append(f"| `{dist}` | {', '.join(keys)} | {doc} |")
     return lines
-
-
-# --- the document ---------------------------------------------------------------
-
-INTRO = f"""\
-# Scenario reference
-
-<!-- Generated from simulator/scenario/schema.py by simulator/scenario/reference.py;
-     do not edit by hand.
-     Regenerate with: {REGENERATE} -->
-
-A scenario is one YAML file that describes a region and one alternative for
-it: the municipalities and their population, the facilities and their beds,
-the diagnosis groups with their demand and pathways, and the costs. This page
-lists every key the format knows. It is generated from the schema the
-simulator validates against, so it is always the same as the code.
-
-Conventions:
-
-- Time is in **days** (decimals allowed). Dates are ISO: `2028-01-01`.
-- Money is **NOK**. Rates are **per 1 000 inhabitants per year**. Travel is in **minutes**.
-- Ids (scenario `name`, municipality, facility, group and step ids, services)
-  use letters, digits, `-` and `_`.
-- In a key path, `<id>`, `<step>`, `<facility>`, `<year>` and `<band>` stand
-  for a key you choose; `[]` stands for each item of a list.
-- *required* means required wherever its parent is given: `seasonality` is
-  optional, but a `seasonality` map needs its `amplitude`.
-- Unknown keys are errors (with the nearest known key as a hint), so a typo
-  never silently falls back to a default.
-- `next` and `entry` probabilities must sum to 1. The terminal targets of
-  `next` are {", ".join(f"`{t}`" for t in TERMINALS)}.
-
-Check a file with `samsim validate FILE`; see the resolved scenario with
-`samsim show FILE`.
-"""
-
-DISTRIBUTIONS = """\
-## Distributions
-
-Lengths of stay (`los`) and delays (`delay`) are distributions, written as a
-map with `dist` and the keys of that distribution, for example
-`{dist: lognormal, mean: 5.5, cv: 0.8}`. They are given the way planners
-think of them: by mean and coefficient of variation (cv = standard deviation
-/ mean), never by the parameters of an underlying normal.
-"""
-
-DISTRIBUTION_NOTES = """\
-The samplers convert as follows: lognormal with mean *m* and cv *c* has
-σ² = ln(1 + c²) and μ = ln *m* − σ²/2; gamma has shape *k* = 1/c² and scale
-*m*/*k*. A cv of 1 in a gamma is the exponential distribution; lognormal and
-gamma with the same mean and cv differ mostly in the tail (the lognormal has
-the longer one).
-"""
-
-WHEN_FULL = """\
-## When a facility is full
-
-How a step finds a bed: the candidate facilities are the one it names
-(`facility`), or every facility of its `service` that serves the patient's
-municipality, nearest first (travel minutes, then file order). The patient
-takes a free bed in the first candidate that has one. If none has, the step's
-`when_full` (or the first candidate's) decides:
-
-{when_full_table}
-
-A chain of `divert_to` must end in a step that queues, overflows or diverts
-out; validation rejects a loop.
-"""
-
-WHEN_FULL_CHOICES = (
-    (
-        "`queue`",
-        "wait for a bed in the first candidate: at home, or in the bed the patient holds "
-        "when the step says `wait_in: previous_bed` (utskrivningsklar days)",
-    ),
-    ("`overflow`", "admitted above capacity to the first candidate; counted as corridor days"),
-    ("`divert`", "the patient leaves the modelled system (treated elsewhere); a diversion"),
-    ("`{divert_to: step}`", "the patient moves to another step of the same pathway; a diversion"),
-)
-WHEN_FULL = WHEN_FULL.format(
-    when_full_table="\n".join(
-        ["| `when_full` | what happens |", "| --- | --- |"]
-        + [f"| {choice} | {meaning} |" for choice, meaning in WHEN_FULL_CHOICES]
-    )
-)
-
-OVERLAYS = """\
-## Overlays and `--set`
-
-An alternative is best written as an overlay: a small file that names a base
-scenario with `extends` and gives only what differs.
-
-```yaml
-extends: baseline.yaml          # path relative to this file
-name: close-dps-2028
-title: DPS beds close in 2028
-facilities:
-  dps-silsand:
-    schedule: [{date: 2028-01-01, beds: 0}]
-```
-
-The rules of the merge:
-
-- **maps merge** key by key, at every depth;
-- **lists and scalars replace** the base's value whole (a `schedule` or a
-  `serves` list is not appended to);
-- **`null` removes** a key, so the default applies again (`growth_per_year: null`);
-- `extends` is followed relative to the file that says it, may be chained
-  (an overlay of an overlay), and a cycle is an error.
-
-On the command line, `--set dotted.path=value` does the same for one value,
-after the overlays; the value is read as YAML, so `--set run.replications=5`
-is a number, `--set facilities.x.serves=[a, b]` a list and `--set
-municipalities.y.growth_per_year=null` removes the key. `samsim show FILE
---set ...` prints the resolved scenario.
-"""
-
-EDITOR = """\
-## Editor support (VS Code)
-
-`samsim schema` prints the format as a JSON Schema. With Red Hat's YAML
-extension (`redhat.vscode-yaml`), an editor then completes keys, shows the
-meanings above on hover, and underlines unknown keys and wrong types while
-you type.
-
-1. Write the schema into the project (again after upgrading samsim):
-
-   ```sh
-   samsim schema > samsim.schema.json
-   ```
-
-2. Either map scenario files to it in `.vscode/settings.json`:
-
-   ```json
-   {
-     "yaml.schemas": {
-       "./samsim.schema.json": ["scenarios/**/*.yaml"]
-     }
-   }
-   ```
-
-   or put a comment on the first line of one file, with a path relative to that file:
-
-   ```yaml
-   # yaml-language-server: $schema=../../samsim.schema.json
-   ```
-
-The editor checks types and keys only. Probabilities that must sum to 1,
-references between ids and the other rules that span several keys are checked
-by `samsim validate`. An overlay is a partial scenario, so the editor reports
-the keys it inherits from its base as missing; use the comment line only in
-full scenario files if that is a nuisance.
-"""
 
 
 def render() -> str:
