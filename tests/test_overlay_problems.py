@@ -108,7 +108,8 @@ def test_unknown_facility_in_an_overlay(base: Path) -> None:
             "",
             "facilities.hospitl",
             "no facility with this id",
-            "did you mean 'hospital'?; to add a new facility, give all its required keys",
+            "did you mean 'hospital'?; to add a new facility, give all its required keys "
+            "(missing: service, level, costs)",
         ),
     )
     assert "required key is missing" not in result.output
@@ -209,3 +210,21 @@ def test_a_sum_wrong_in_one_file_is_not_called_a_merge(base: Path) -> None:
     (problem,) = info.value.problems
     assert problem.source == str(alt)
     assert "after merging" not in problem.message
+
+
+def test_a_key_left_over_from_the_base_names_the_overlay(base: Path) -> None:
+    """The base's ``mean`` stays beside the overlay's empirical ``values``."""
+    empirical = {"dist": "empirical", "values": [2, 3]}
+    steps = {"readmission": {"delay": empirical}}
+    alt = overlay(base, {"groups": {"kols": {"steps": steps}}})
+    path = "groups.kols.steps.readmission.delay.mean"
+    result = invoke("validate", str(alt))
+    line = problem_line(
+        result.output, str(alt), path, f"unknown key, left over from {base} beside the keys"
+    )
+    assert f"remove it in {alt} with {path}: null" in line
+    result = invoke(
+        "show", str(base), "--set", f"{path[: -len('.mean')]}={{dist: empirical, values: [2]}}"
+    )
+    line = problem_line(result.output, "--set", path, f"left over from {base}")
+    assert f"remove it with {path}=null" in line

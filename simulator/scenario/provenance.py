@@ -126,7 +126,8 @@ class Introduced:
     def path(self) -> str:
         return ".".join((*self.section, self.id))
 
-    def problem(self) -> Problem:
+    def problem(self, missing: Sequence[str] = ()) -> Problem:
+        """The problem to report; ``missing``: the required keys the entry lacks."""
         kind = "step" if self.section[-1] == "steps" else _KINDS[self.section[0]]
         where = " of this group" if kind == "step" else ""
         hint = suggest(self.id, self.known, known=f"known {kind} ids")
@@ -138,7 +139,8 @@ class Introduced:
             show_value(self.id),
             f"{hint}; to add a new {kind}, give the whole entry: {self.path}={example}"
             if self.source == SET
-            else f"{hint}; to add a new {kind}, give all its required keys",
+            else f"{hint}; to add a new {kind}, give all its required keys"
+            + (f" (missing: {', '.join(missing)})" if missing else ""),
         )
 
 
@@ -189,11 +191,13 @@ def _collapse(problems: list[Problem], intros: Sequence[Introduced]) -> list[Pro
     result = list(problems)
     for intro in intros:
         inside = [p for p in result if _under(p.path, intro.path)]
-        missing = any(p.message == "required key is missing" for p in inside)
+        missing = [
+            p.path[len(intro.path) + 1 :] for p in inside if p.message == "required key is missing"
+        ]
         if intro.through or missing:
             first = result.index(inside[0]) if inside else len(result)
             result = [p for p in result if p not in inside]
-            result.insert(first, intro.problem())
+            result.insert(first, intro.problem(missing))
     return result
 
 
@@ -232,6 +236,34 @@ def _still_named(problem: Problem, removed: Mapping[tuple[str, str], str]) -> Pr
             f"{fix} in {remover} too, or keep the {kind}",
         )
     return problem
+
+
+def _left_over(problem: Problem, origins: Origins) -> Problem:
+    """A key an earlier layer gave, unknown beside the keys a later layer gave the same map.
+
+    ``delay: {dist: empirical, values: [...]}`` in an overlay keeps the base
+    file's ``mean``: the overlay is the file to fix, with ``mean: null``.
+    """
+    if problem.message != "unknown key" or "[" in problem.path:
+        return problem
+    keys = tuple(problem.path.split("."))
+    given = origins.get(keys)
+    if given is None:
+        return problem
+    later = [
+        v for k, v in origins.items() if k[: len(keys) - 1] == keys[:-1] and k != keys and v > given
+    ]
+    if not later:
+        return problem
+    changer = max(later)[1]
+    return dataclasses.replace(
+        problem,
+        source=changer,
+        message=f"unknown key, left over from {given[1]} beside the keys {changer} gives",
+        hint=f"remove it with {problem.path}=null"
+        if changer == SET
+        else f"remove it in {changer} with {problem.path}: null",
+    )
 
 
 # --- sums broken by merging ------------------------------------------------------------
@@ -281,5 +313,8 @@ def explain(
     origins = origins_of(layers)
     result = _collapse(problems, introduced(layers))
     removed = _removed(layers)
-    result = [_sum_from_layers(_still_named(p, removed), data, origins) for p in result]
+    result = [
+        _left_over(_sum_from_layers(_still_named(p, removed), data, origins), origins)
+        for p in result
+    ]
     return list(dict.fromkeys(result))

@@ -108,10 +108,7 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
         known = _known_keys(loc[:-1])
         hint = suggest(str(loc[-1]), known, known="known keys")
         if str(loc[-1]) in known:  # a key of another kind, e.g. mean: left over beside empirical
-            hint = (
-                f"'{loc[-1]}' does not go with the other keys here; if it comes from the "
-                f"file this one changes, remove it with {loc[-1]}: null"
-            )
+            hint = f"'{loc[-1]}' does not go with the other keys of this map; remove it"
         return Problem(source, path, "unknown key", hint=hint)
     if kind == "missing":
         return Problem(source, path, "required key is missing", hint=f"add '{loc[-1]}:'")
