@@ -295,3 +295,21 @@ def test_report_redraws_a_whole_folder(run_folder: Path) -> None:
     assert_exit(result, 0)
     assert Path(last_line(result.stdout)) == run_folder / "report.html"
     assert 'lang="nb"' in (run_folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_size_and_sweep_quiet_print_only_their_folder(tmp_path: Path) -> None:
+    file = scenario(tmp_path)
+    size = invoke(
+        "size", str(file), "-f", "kohd-north", "-t", "diversion_share<0.5", "--range", "1:2",
+        "-r", "2", "-j", "1", "--out", str(tmp_path), "-q",
+    )  # fmt: skip
+    assert_exit(size, 0)
+    assert size.stdout.splitlines() == [last_line(size.stdout)] and only_warnings(size.stderr)
+    assert Path(last_line(size.stdout)).is_dir()
+    sweep = invoke(
+        "sweep", str(file), "--vary", "facilities.kohd-north.beds=1,2", "-r", "2", "-j", "1",
+        "--out", str(tmp_path), "-q", "--no-plots",
+    )  # fmt: skip
+    assert_exit(sweep, 0)
+    assert sweep.stdout.splitlines() == [last_line(sweep.stdout)] and only_warnings(sweep.stderr)
+    assert (Path(last_line(sweep.stdout)) / "sweep.json").is_file()

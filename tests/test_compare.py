@@ -96,7 +96,6 @@ def test_compare_command_writes_each_scenario_and_the_comparison(tmp_path: Path)
             "1",
             "--out",
             str(out),
-            "--quiet",
             "--jobs",
             "1",
             "--no-report",

@@ -199,7 +199,7 @@ def scenario_file(tmp_path: Path) -> Path:
 
 
 def size(scenario: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["size", str(scenario), "--jobs", "1", "--quiet", *args])
+    return CliRunner().invoke(main, ["size", str(scenario), "--jobs", "1", *args])
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import click
 
 from simulator.cli.base import (
     BUG,
-    ensure_folder,
     jobs_option,
     lang_option,
     main,
     max_range_option,
+    quiet_option,
     replications_type,
     report_failures,
     scenario_limits_options,
@@ -22,6 +22,13 @@ from simulator.cli.base import (
     user_errors,
 )
 from simulator.cli.display import sizing_summary
+from simulator.cli.output import (
+    input_names,
+    interrupted,
+    not_written,
+    prepare_out,
+    progress_display,
+)
 from simulator.experiment.executors import default_jobs
 from simulator.experiment.simulate import ExperimentFailed
 from simulator.scenario.limits import Limits, check_limits
@@ -35,6 +42,7 @@ from simulator.sizing.search import (
     parse_target,
     size_facility,
 )
+from simulator.store.folders import ResultsFolderError
 
 
 @main.command()
@@ -85,7 +93,7 @@ from simulator.sizing.search import (
 @jobs_option
 @scheduler_option
 @lang_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @max_range_option
 @scenario_limits_options
 @user_errors
@@ -118,11 +126,17 @@ def size(
     check_facility(scenario, facility)
     target = parse_target(target_text_, scenario, facility)
     counts = parse_range(bed_range, limits) if bed_range else default_range(scenario, facility)
-    ensure_folder(out)
+    inputs = scenario_files(file)
+    prepare_out(out, [f"size-{scenario.name}-{facility}", *input_names(inputs)])
     n = replications or scenario.run.replications
-    workers = jobs or default_jobs()
     try:
-        if quiet:
+        with progress_display(
+            quiet,
+            f"size {facility}: replications",
+            n,
+            f"size {facility}: running {n} replications of each bed count tried",
+            follow_total=True,
+        ) as progress:
             result = size_facility(
                 scenario,
                 facility,
@@ -130,42 +144,30 @@ def size(
                 bed_range=counts,
                 replications=n,
                 seed=seed,
-                jobs=workers,
+                jobs=jobs or default_jobs(),
                 scheduler=scheduler,
+                progress=progress,
                 confidence=confidence,
             )
-        else:
-            with click.progressbar(
-                length=n, label=f"size {facility}: replications", file=sys.stderr
-            ) as bar:
-
-                def progress(done: int, total: int) -> None:
-                    bar.length = total
-                    bar.update(1)
-
-                result = size_facility(
-                    scenario,
-                    facility,
-                    target,
-                    bed_range=counts,
-                    replications=n,
-                    seed=seed,
-                    jobs=workers,
-                    scheduler=scheduler,
-                    progress=progress,
-                    confidence=confidence,
-                )
     except ExperimentFailed as exc:
         report_failures(exc.failures)
         sys.exit(BUG)
-    click.echo(sizing_summary(result, lang))
+    except KeyboardInterrupt:
+        interrupted("no replication is kept; nothing was written")
+    if not quiet:
+        click.echo(sizing_summary(result, lang))
 
     def draw(folder: Path) -> None:
         from simulator.plots.sizing import write_sizing_figures  # matplotlib loads slowly
 
         write_sizing_figures(folder, lang)
 
-    folder = result.write(out, scenario_files(file), draw=draw)
+    try:
+        folder = result.write(out, inputs, draw=draw)
+    except ResultsFolderError as exc:
+        raise not_written(exc, result.seed) from None
+    except KeyboardInterrupt:
+        interrupted("stopped while writing the results and plots; nothing half-written is kept")
     report_failures(result.failures)
     click.echo(folder)
     if result.failures:

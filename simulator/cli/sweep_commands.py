@@ -1,11 +1,11 @@
 """The ``sweep`` command: one scenario at many points of a design, resumable.
 
 Progress goes to standard error, one line per point (``--quiet``: only
-warnings); the per-point table goes to standard output, and the sweep
-folder is its last line. Exit codes: 0 done (invalid points are reported and
-recorded, the others ran), 2 the user's input is wrong, 1 a replication
-failed (a bug), 130 interrupted (Ctrl-C): every finished point is saved, and
-the message says how to resume.
+warnings); the per-point table goes to standard output (not with
+``--quiet``), and the sweep folder is its last line. Exit codes: 0 done
+(invalid points are reported and recorded, the others ran), 2 the user's
+input is wrong, 1 a replication failed (a bug), 130 interrupted (Ctrl-C):
+every finished point is saved, and the message says how to resume.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from simulator.cli.base import (
     set_option,
     user_errors,
 )
+from simulator.cli.output import INTERRUPTED
 from simulator.errors import SamsimError
 from simulator.experiment.executors import default_jobs
 from simulator.scenario.limits import Limits
@@ -51,7 +52,6 @@ from simulator.sweeps.runner import (
 )
 from simulator.sweeps.store import read_sweep
 
-INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
 
 
@@ -98,7 +98,12 @@ TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
     help="Draw the plots into the sweep folder.",
 )
 @lang_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines (warnings still show).")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only the sweep folder (warnings and errors still go to stderr).",
+)
 @max_points_option
 @scenario_limits_options
 @user_errors
@@ -163,7 +168,8 @@ def sweep(
 
         write_sweep_figures(folder, lang)
     result = read_sweep(folder)
-    click.echo(point_table(result.table, [f["name"] for f in result.factors], result.key_kpis))
+    if not quiet:
+        click.echo(point_table(result.table, [f["name"] for f in result.factors], result.key_kpis))
     failed = result.table["problems"].str.contains("replication .* failed", regex=True)
     click.echo(folder)
     if failed.any():
