@@ -313,3 +313,22 @@ def test_size_and_sweep_quiet_print_only_their_folder(tmp_path: Path) -> None:
     assert_exit(sweep, 0)
     assert sweep.stdout.splitlines() == [last_line(sweep.stdout)] and only_warnings(sweep.stderr)
     assert (Path(last_line(sweep.stdout)) / "sweep.json").is_file()
+
+
+def test_report_checks_every_scenario_of_a_comparison(tmp_path: Path) -> None:
+    base, alt = scenario(tmp_path), scenario(tmp_path, "other")
+    result = invoke(
+        "compare", str(base), str(alt), "-r", "2", "-j", "1", "--out", str(tmp_path), "-q",
+        "--set", "facilities.hospital.beds=11",
+    )  # fmt: skip
+    assert_exit(result, 0)
+    folder = Path(last_line(result.stdout))
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "facilities.hospital.beds=11" in report  # the change, for every scenario
+    assert_exit(invoke("report", str(folder)), 0)
+    before = (folder / "report.html").read_bytes()
+    damage_table(folder / "other")
+    assert_exit(invoke("report", str(folder)), 2, "other", "daily_occupancy.csv")
+    assert (folder / "report.html").read_bytes() == before
+    (folder / "comparison.csv").write_text("scenario,kpi\n", encoding="utf-8")
+    assert_exit(invoke("report", str(folder)), 2, "comparison.csv differs from the checksum")
