@@ -24,6 +24,7 @@ from helpers import minimal_scenario, write_yaml
 from test_validation_errors import Case, assert_problem, problem_line
 
 from simulator.cli import main
+from simulator.errors import ScenarioError
 from simulator.scenario.yamlio import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, load_text
 
 MEMORY = 2 * 2**30
@@ -321,3 +322,40 @@ def test_validation_memory_does_not_grow_with_the_bomb(tmp_path: Path) -> None:
         times.append(time.perf_counter() - started)
         assert result.exit_code == 2
     assert max(times) < 2.0, times
+
+
+# --- the fast (libyaml) and the pure-Python parser agree ------------------------------------
+
+PARSER_TEXTS = [
+    "a: 010\n",
+    "a: [2,5, 3,1]\n",
+    "a: {mean: 3,58, cv: 1}\n",
+    "0301: {x: 1}\n",
+    "a: !!binary aGk=\n",
+    "a: 1:30\nb: yes\nc: true\nd: 1e3\ne: 0o17\nf: 2025-01-01\n",
+    "a: &x {b: 1, c: 2}\nd:\n  <<: *x\n  b: 3\n",
+    "a: 1\na: 2\n",
+    "a: &a [*a]\n",
+    "a: " + "[" * 300 + "]" * 300 + "\n",
+    "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 100)),
+    "name: x\nrun: [\n",
+    "a: 2025-02-30\n",
+]
+
+
+@pytest.mark.parametrize("text", PARSER_TEXTS, ids=range(len(PARSER_TEXTS)))
+def test_both_parsers_agree(text: str) -> None:
+    answers = []
+    for parser in ("fast", "python"):
+        try:
+            document = load_text(text, "x.yaml", parser=parser)
+            answers.append((document.data, [str(w) for w in document.warnings]))
+        except ScenarioError as exc:
+            answers.append(("refused", [p.path for p in exc.problems]))
+    assert answers[0] == answers[1]
+
+
+def test_the_bomb_is_refused_by_both_parsers() -> None:
+    for parser in ("fast", "python"):
+        with pytest.raises(ScenarioError, match="aliases"):
+            load_text(laughs() + "\n", "x.yaml", parser=parser)

@@ -23,8 +23,9 @@ from simulator.errors import Problem, ScenarioError
 from simulator.scenario.cautions import scenario_warnings
 from simulator.scenario.provenance import Layer, deep_merge, explain, introduced, origins_of
 from simulator.scenario.schema import Scenario
+from simulator.scenario.textfile import MAX_PATH_CHARS
 from simulator.scenario.validation import Origins, blame, validate
-from simulator.scenario.yamlio import MAX_PATH_CHARS, Document, load_text, read_document
+from simulator.scenario.yamlio import Document, load_text, read_document
 from simulator.text.suggest import nearest
 
 __all__ = [
