@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from helpers import minimal_scenario  # noqa: E402
 
 # Columns of the record tables, by their names in simulator.model.records.
-EPISODE, GROUP, MUNICIPALITY, FACILITY, REQUESTED, ADMITTED, LEFT, TRAVEL, OVERFLOW = Stay
+EPISODE, GROUP, MUNICIPALITY, FACILITY, REQUESTED, ADMITTED, LEFT, TRAVEL, OVERFLOW, LOS = Stay
 E_GROUP, E_MUNICIPALITY, E_ARRIVAL, E_END, E_OUTCOME = Episode
 B_FACILITY, B_AWAITED, B_MUNICIPALITY, B_START, B_END = Block
 

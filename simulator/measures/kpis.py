@@ -18,7 +18,12 @@ Definitions that the format leaves open (see ``docs/model.md``):
   biased low when queues grow; a patient still waiting when the follow-up
   ends counts the wait so far (``waits_unresolved`` says how many);
 * a day is above 85 % (100 %) when its time-weighted mean occupancy is above
-  85 % (100 %) of its time-weighted mean open beds.
+  85 % (100 %) of its time-weighted mean open beds;
+* the offered load is the patients who wanted a bed at the facility per day
+  (admissions + diversions) times the mean length of stay drawn for its
+  admissions in the period: whole stays, so stays that end after the period
+  count in full (a nursing home's 700-day stays are not cut to the few that
+  ended); time blocked in the bed waiting for another facility is not part of it.
 """
 
 from __future__ import annotations
@@ -165,9 +170,9 @@ def compute_kpis(
         (waiting[:, Waiting.REQUESTED] >= start) & np.isnan(waiting[:, Waiting.ADMITTED]),
         n_f,
     )
-    left_bed = admitted_in & ~np.isnan(left)
-    in_bed_count = _count(facility, left_bed, n_f)
-    in_bed_time = _total(facility, left_bed, np.nan_to_num(left - admitted), n_f)
+    # Offered load: whole stays as drawn, so stays that end after the period count in full.
+    stay_count = _count(facility, admitted_in, n_f)
+    stay_length = _total(facility, admitted_in, stays[:, Stay.LOS], n_f)
     tolerance = 1e-9
     for code, fid in enumerate(record.facilities):
         path = paths[code]
@@ -184,8 +189,8 @@ def compute_kpis(
         kpis[f"{prefix}.beds_mean"] = mean_beds
         kpis[f"{prefix}.share_time_full"] = path.full_time / path.length
         kpis[f"{prefix}.offered_load"] = (
-            wanted / path.length * float(in_bed_time[code] / in_bed_count[code])
-            if in_bed_count[code]
+            wanted / path.length * float(stay_length[code] / stay_count[code])
+            if stay_count[code]
             else NAN
         )
         kpis[f"{prefix}.days_above_85pct"] = int(

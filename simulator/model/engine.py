@@ -374,10 +374,11 @@ class Model:
             code, travel, overflow = placed
             if self.followed and patient.episode in self.followed:
                 self._admitted_after_horizon(patient.episode)
-            stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow]
+            los = step.los()
+            stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow, los]
             self.stays.append(stay)
             patient.held = stay
-            yield env.timeout(step.los())
+            yield env.timeout(los)
             nxt = step.route()
             if nxt < 0:
                 self._leave(patient)

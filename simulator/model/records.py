@@ -67,6 +67,7 @@ class Stay(IntEnum):
     LEFT = 6  # nan: still in the bed at the horizon
     TRAVEL_MINUTES = 7
     OVERFLOW = 8  # 1.0 when admitted above capacity, else 0.0
+    LOS = 9  # length of stay drawn at admission (the whole stay, also past the horizon)
 
 
 class Diversion(IntEnum):
