@@ -163,6 +163,15 @@ CASES = [
         "write 1.05",
     ),
     Case(
+        "decimal-commas-make-too-many-items",
+        edited(
+            "rate_per_1000: 5.0", "weekday: [1,1, 1, 1, 1, 1, 0,9, 0,9]\n    rate_per_1000: 5.0"
+        ),
+        "groups.kols.weekday",
+        "line 38: 1,1, 0,9, 0,9 are read as separate numbers, which looks like decimal commas",
+        "write 1.1, 0.9, 0.9",
+    ),
+    Case(
         "percent",
         edited("kohd_stay: 0.4", "kohd_stay: 40%"),
         "groups.kols.entry.kohd_stay",
@@ -202,6 +211,15 @@ CASES = [
 
 def test_case_ids_are_unique() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_decimal_commas_beside_the_problem_they_cause(tmp_path: Path) -> None:
+    (case,) = [c for c in CASES if c.id == "decimal-commas-make-too-many-items"]
+    assert isinstance(case.change, str)
+    path = tmp_path / "weekday.yaml"
+    path.write_text(case.change)
+    result = invoke("validate", str(path))
+    assert_problem(result, str(path), Case("x", "", case.path, "must have at most 7 items, not 10"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -307,7 +307,8 @@ def read_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Loaded:
     try:
         scenario = validate(data, source=str(path), origins=origins)
     except ScenarioError as exc:
-        raise ScenarioError(explain(exc.problems, layers, data)) from None
+        problems = explain(exc.problems, layers, data)
+        raise ScenarioError(problems + _related(problems, layers)) from None
     # A --set through an id the scenario lacks (facilities.x.beds=7) adds a
     # half-written entry; even when that entry happens to be valid, it is a typo.
     unknown = [entry.problem() for entry in introduced(layers) if entry.through]
@@ -318,6 +319,17 @@ def read_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Loaded:
         [Problem(str(path), *finding) for finding in scenario_warnings(scenario)], origins
     )
     return Loaded(scenario, found)
+
+
+def _related(problems: list[Problem], layers: Sequence[Layer]) -> list[Problem]:
+    """Warnings about the same keys as the problems: ``[1,1, 0,9]`` beside "at most 7 items"."""
+    paths = [p.path for p in problems]
+    return [
+        warning
+        for layer in layers
+        for warning in layer.warnings
+        if any(path == warning.path or path.startswith(warning.path + "[") for path in paths)
+    ]
 
 
 def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:

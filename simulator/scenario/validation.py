@@ -161,6 +161,17 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
             show_value(value),
             date_hint(value),
         )
+    if kind in ("too_long", "too_short"):
+        bound = ctx.get("max_length" if kind == "too_long" else "min_length")
+        items = "item" if bound == 1 else "items"
+        word = "at most" if kind == "too_long" else "at least"
+        actual = ctx.get("actual_length")
+        return Problem(
+            source,
+            path,
+            f"must have {word} {bound} {items}, not {actual}",
+            show_value(value) if not _is_map(value) else None,
+        )
     if kind == "model_type" or kind == "dict_type":
         return Problem(source, path, "must be a map of keys", show_value(value))
     if kind == "value_error":
