@@ -282,9 +282,35 @@ def _schedules(s: Scenario) -> Iterator[Finding]:
                 )
 
 
+MAX_GROWTH_FACTOR = 1e6
+"""The most compound growth may change a population between its count and the run."""
+
+
+def _growth(s: Scenario, mid: str, growth: float, counted: int | None) -> Iterator[Finding]:
+    """Growth compounded over the years between the count and the run must stay a number."""
+    if growth == 0:
+        return
+    run = s.run
+    since = counted or run.start_date.year
+    start = run.start_date.year + (run.start_date.timetuple().tm_yday - 1) / 365.25
+    ends = (start - run.warmup_days / 365.25, start + run.days / 365.25)
+    year = max(ends, key=lambda y: abs(math.log1p(growth) * (y - since)))
+    exponent = math.log1p(growth) * (year - since)
+    if abs(exponent) > math.log(MAX_GROWTH_FACTOR):
+        factor = f"{math.exp(exponent):.3g}" if exponent < 700 else "more than 1e300"
+        yield (
+            f"municipalities.{mid}.growth_per_year",
+            f"compounded from {since} to {year:.0f} it multiplies the population by {factor}, "
+            f"more than {MAX_GROWTH_FACTOR:.0e}-fold",
+            show_value(growth),
+            "growth is per year (0.003 is +0.3 %); check it and population_year",
+        )
+
+
 def _demography(s: Scenario) -> Iterator[Finding]:
     for mid, m in s.municipalities.items():
         here = f"municipalities.{mid}"
+        yield from _growth(s, mid, m.growth_per_year, m.population_year)
         if m.projection is not None and m.growth_per_year != 0:
             yield (
                 f"{here}.projection",
