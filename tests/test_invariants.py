@@ -436,6 +436,10 @@ def check_kpis(record: ReplicationRecord, scenario: Scenario, kpis: dict[str, fl
     own[scenario.costs.transport.payer] += kpis["cost.transport"]
     assert close(kpis["cost.payer.municipality"], own["municipality"] + paid)
     assert close(kpis["cost.payer.health_trust"], own["health_trust"] - paid)
+    # Gross: each payer's own costs, never negative, adding up to the total too.
+    assert close(kpis["cost.gross.municipality"], own["municipality"])
+    assert close(kpis["cost.gross.health_trust"], own["health_trust"])
+    assert kpis["cost.gross.municipality"] >= 0 and kpis["cost.gross.health_trust"] >= 0
     assert close(
         paid, sum(kpis[f"municipality.{m}.blocked_payments"] for m in record.municipalities)
     )

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["DEFAULT_PRECISION", "advice", "key_kpis", "replications_needed"]
+__all__ = ["COST_KPIS", "DEFAULT_PRECISION", "advice", "key_kpis", "replications_needed"]
 
 DEFAULT_PRECISION = 0.05
 LIMIT = 100_000
@@ -40,15 +40,17 @@ def replications_needed(values: Iterable[float], precision: float) -> int | None
     return n
 
 
+COST_KPIS = ("cost.total", "cost.gross.municipality", "cost.gross.health_trust")
+"""The costs the advice is about: the total and each payer's own (gross) costs. Not the net
+payer figures: the health trust's is its costs less the blocked-day payments it receives,
+which can be near zero or negative, and a precision relative to such a mean means nothing."""
+
+
 def key_kpis(replications: pd.DataFrame) -> list[str]:
-    """The KPIs the advice is about: total and payer costs, and mean occupancy of facilities
+    """The KPIs the advice is about: :data:`COST_KPIS`, and mean occupancy of facilities
     that use at least one bed on average (smaller ones need hundreds of replications for a
     relative precision that means little in beds)."""
-    chosen = [
-        k
-        for k in ("cost.total", "cost.payer.municipality", "cost.payer.health_trust")
-        if k in replications
-    ]
+    chosen = [k for k in COST_KPIS if k in replications]
     chosen += [
         column
         for column in replications.columns

@@ -12,8 +12,11 @@ Computed from what happened in the collection period:
   municipality to the health trust. It is shown for both payers (+ for the
   municipality, - for the health trust) and left out of ``cost.total``.
 
-``cost.payer.*`` add up to ``cost.total``; so do ``cost.facility.*`` plus
-``cost.transport``, and so do ``municipality.*.cost``: a municipality
+``cost.gross.*`` are each payer's own costs before the blocked-day payments
+(always >= 0, where ``cost.payer.health_trust`` can be near zero or negative).
+
+``cost.payer.*`` add up to ``cost.total``, and so do ``cost.gross.*``,
+``cost.facility.*`` plus ``cost.transport``, and ``municipality.*.cost``: a municipality
 carries the variable costs and transport of its own patients and a share of
 each facility's fixed cost in proportion to its patients' bed-days there (by
 catchment population when the facility had no patients).
@@ -108,6 +111,8 @@ def cost_kpis(
     kpis["cost.total"] = payer_total["municipality"] + payer_total["health_trust"]
     kpis["cost.payer.municipality"] = payer_total["municipality"] + paid
     kpis["cost.payer.health_trust"] = payer_total["health_trust"] - paid
+    kpis["cost.gross.municipality"] = payer_total["municipality"]
+    kpis["cost.gross.health_trust"] = payer_total["health_trust"]
     kpis["cost.blocked_payments"] = paid
     for code, mid in enumerate(mids):
         kpis[f"municipality.{mid}.cost"] = float(by_municipality[code])

@@ -79,6 +79,14 @@ _COST: _L = {
     "total": ("total cost", "total kostnad"),
     "payer.municipality": ("paid by municipalities", "betalt av kommunene"),
     "payer.health_trust": ("paid by the health trust", "betalt av helseforetaket"),
+    "gross.municipality": (
+        "municipalities' own costs (gross)",
+        "kommunenes egne kostnader (brutto)",
+    ),
+    "gross.health_trust": (
+        "health trust's own costs (gross)",
+        "helseforetakets egne kostnader (brutto)",
+    ),
     "transport": ("transport cost", "transportkostnad"),
     "blocked_payments": (
         "blocked-day payments (municipalities → health trust)",
