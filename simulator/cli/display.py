@@ -1,8 +1,9 @@
 """Text a planner reads in the terminal: the main KPIs of a run as a table.
 
-Display labels come from :mod:`simulator.text.labels`, the one mapping shared with
-plots and report, so that code, files and columns keep their stable snake_case
-names.
+Display labels come from :mod:`simulator.text.labels` and numbers from
+:mod:`simulator.text.numbers`, the ones shared with plots and report, so that
+code, files and columns keep their stable snake_case names and a value reads
+the same everywhere.
 """
 
 from __future__ import annotations
@@ -14,23 +15,29 @@ import pandas as pd
 
 from simulator.scenario.schema import Scenario
 from simulator.text.labels import display_names, kpi_label, kpi_unit, label, target_text
+from simulator.text.numbers import (
+    NOT_A_NUMBER,
+    format_difference,
+    format_interval,
+    format_kpi,
+)
 
 if TYPE_CHECKING:
     from simulator.sizing.search import SizingResult
 
 __all__ = ["comparison_table", "main_table", "sizing_summary", "sizing_table"]
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("beds_mean", "beds"),
-    ("admissions", "int"),
-    ("diversion_share", "share"),
-    ("occupancy_mean", "num"),
-    ("utilisation", "share"),
-    ("blocked_days", "int"),
-    ("overflow_days", "int"),
-    ("wait_mean", "num"),
+COLUMNS: tuple[str, ...] = (
+    "beds_mean",
+    "admissions",
+    "diversion_share",
+    "occupancy_mean",
+    "utilisation",
+    "blocked_days",
+    "overflow_days",
+    "wait_mean",
 )
-"""The facility table's columns: KPI suffix and how its numbers are written."""
+"""The facility table's columns: KPI suffixes (numbers written by their unit)."""
 
 COSTS: tuple[tuple[str, str], ...] = (
     ("column.total", "cost.total"),
@@ -41,36 +48,26 @@ COSTS: tuple[tuple[str, str], ...] = (
 """The cost lines: label key and KPI."""
 
 
-def _fmt(value: float, kind: str) -> str:
-    if not math.isfinite(value):
-        return "-"
-    if kind == "share":
-        return f"{100 * value:.1f} %"
-    if kind == "beds":
-        return f"{value:.1f}".removesuffix(".0")
-    if kind == "int":
-        return f"{value:,.0f}".replace(",", " ")
-    return f"{value:.2f}"
-
-
-def _cell(summary: pd.DataFrame, kpi: str, kind: str) -> str:
+def _cell(summary: pd.DataFrame, kpi: str, lang: str) -> str:
+    """The mean of a KPI with the half-width of its 95 % interval (none for the beds)."""
     row = summary.loc[summary["kpi"] == kpi]
     if row.empty:
-        return "-"
+        return NOT_A_NUMBER
     mean, low, high = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
-    text = _fmt(mean, kind)
-    if kind != "beds" and math.isfinite(low) and math.isfinite(high) and high > low:
-        half = (high - low) / 2
-        text += " ±" + _fmt(half, kind).replace(" %", "")
+    unit = kpi_unit(kpi)
+    text = format_kpi(mean, unit, lang)
+    spread = math.isfinite(low) and math.isfinite(high) and high > low
+    if spread and not kpi.endswith(".beds_mean"):
+        text += " ±" + format_kpi((high - low) / 2, unit, lang)
     return text
 
 
 def main_table(scenario: Scenario, summary: pd.DataFrame, lang: str = "en") -> str:
     """Facilities and costs: means with the half-width of their 95 % interval."""
-    header = [label("column.facility", lang)] + [label(f"kpi.{c}", lang) for c, _ in COLUMNS]
+    header = [label("column.facility", lang)] + [label(f"kpi.{c}", lang) for c in COLUMNS]
     rows = [header]
     for fid in scenario.facilities:
-        rows.append([fid] + [_cell(summary, f"facility.{fid}.{c}", kind) for c, kind in COLUMNS])
+        rows.append([fid] + [_cell(summary, f"facility.{fid}.{c}", lang) for c in COLUMNS])
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -83,7 +80,7 @@ def main_table(scenario: Scenario, summary: pd.DataFrame, lang: str = "en") -> s
     lines.append("")
     lines.append(label("heading.period_costs", lang))
     for key, kpi in COSTS:
-        lines.append(f"  {label(key, lang):<32}{_cell(summary, kpi, 'int'):>28}")
+        lines.append(f"  {label(key, lang):<32}{_cell(summary, kpi, lang):>28}")
     return "\n".join(lines)
 
 
@@ -114,42 +111,20 @@ def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
             shown["ci_high"].astype(float),
             strict=True,
         ):
+            unit = kpi_unit(kpi)
+            interval = format_interval(low, high, unit, difference=True)
             lines.append(
-                f"  {kpi:<{width}}  {_num(base):>14} → {_num(alt):>14}   "
-                f"{_num(diff, sign=True):>14} [{_num(low, sign=True)}, {_num(high, sign=True)}]"
+                f"  {kpi:<{width}}  {format_kpi(base, unit):>14} → {format_kpi(alt, unit):>14}   "
+                f"{format_difference(diff, unit):>14} [{interval}]"
             )
         if len(rows) > limit:
             lines.append(f"  … and {len(rows) - limit} more in comparison.csv")
     return "\n".join(lines)
 
 
-def _num(value: float, sign: bool = False) -> str:
-    if not math.isfinite(value):
-        return "-"
-    text = f"{value:+,.3g}" if abs(value) < 100 else f"{value:+,.0f}"
-    text = text.replace(",", " ")
-    return text if sign else text.lstrip("+")
-
-
-def _kpi_value(value: float, unit: str, sign: bool = False) -> str:
-    if not math.isfinite(value):
-        return "-"
-    plus = "+" if sign else ""
-    if unit == "share":
-        decimals = 1 if abs(value) >= 0.01 or value == 0 else 2
-        return f"{100 * value:{plus}.{decimals}f} %".replace("-", "−")
-    text = f"{value:{plus}.2f}" if abs(value) < 100 else f"{value:{plus},.0f}".replace(",", " ")
-    return text.replace("-", "−")
-
-
-def _interval(low: float, high: float, unit: str, sign: bool = False) -> str:
-    """`` [low, high]`` without the unit; a KPI that cannot be negative starts at 0 at least."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return ""
-    if unit != "nok" and not sign:
-        low = max(low, 0.0)
-    ends = [_kpi_value(x, unit, sign).removesuffix(" %") for x in (low, high)]
-    return f" [{ends[0]}, {ends[1]}]"
+def _bracket(interval: str) -> str:
+    """`` [interval]`` after a value, or nothing when there is no interval."""
+    return f" [{interval}]" if interval else ""
 
 
 def sizing_table(
@@ -189,8 +164,10 @@ def sizing_table(
         if runs[i] == 0 and all(p < 5e-4 for p in full if math.isfinite(p)):
             continue  # not run and never full: nothing to read (size.csv keeps the row)
         if runs[i] > 0:
-            cell = _kpi_value(numbers["mean"][i], unit)
-            cell += _interval(numbers["ci_low"][i], numbers["ci_high"][i], unit)
+            cell = format_kpi(numbers["mean"][i], unit, lang)
+            cell += _bracket(
+                format_interval(numbers["ci_low"][i], numbers["ci_high"][i], unit, lang, floor=True)
+            )
             verdict = label("column.yes" if meets[i] else "column.no", lang)
         else:
             cell, verdict = label("column.not_run", lang), ""
@@ -200,8 +177,8 @@ def sizing_table(
                 str(beds),
                 cell,
                 verdict,
-                _kpi_value(numbers["p_full_unconstrained"][i], "share"),
-                _kpi_value(numbers["p_full_theory"][i], "share"),
+                format_kpi(numbers["p_full_unconstrained"][i], "share", lang),
+                format_kpi(numbers["p_full_theory"][i], "share", lang),
                 "← " + label(mark, lang) if mark else "",
             ]
         )
@@ -244,15 +221,25 @@ def sizing_summary(result: SizingResult, lang: str = "en") -> str:
         }
         for c in (result.chosen, result.below):
             if c is not None:
-                value = _kpi_value(at["mean"][c], unit)
-                value += _interval(at["ci_low"][c], at["ci_high"][c], unit)
+                value = format_kpi(at["mean"][c], unit, lang)
+                value += _bracket(
+                    format_interval(at["ci_low"][c], at["ci_high"][c], unit, lang, floor=True)
+                )
                 lines.append("  " + label("text.sizing_at", lang, c=c, value=value))
         if result.below is not None:
             c = result.chosen
-            change = _kpi_value(at["change"][c], unit, sign=True)
-            if unit == "share":
-                change = change.replace(" %", " " + label("unit.pp", lang))
-            change += _interval(at["change_ci_low"][c], at["change_ci_high"][c], unit, True)
+            pp = label("unit.pp", lang)
+            change = format_difference(at["change"][c], unit, lang, points=pp)
+            change += _bracket(
+                format_interval(
+                    at["change_ci_low"][c],
+                    at["change_ci_high"][c],
+                    unit,
+                    lang,
+                    difference=True,
+                    points=pp,
+                )
+            )
             step = label("text.sizing_step", lang, below=result.below, c=c, change=change)
             lines.append("  " + step)
     lines += [f"note: {note}" for note in result.notes]

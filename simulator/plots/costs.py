@@ -24,7 +24,8 @@ from simulator.plots.style import (
     wrap,
 )
 from simulator.store.readers import kpi_interval, period_text
-from simulator.text.labels import display_names, format_number, label, label_or
+from simulator.text.labels import display_names, label, label_or
+from simulator.text.numbers import format_number
 
 __all__ = ["cost_figure"]
 

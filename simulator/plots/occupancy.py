@@ -32,7 +32,8 @@ from simulator.plots.style import (
     wrap,
 )
 from simulator.store.readers import kpi_interval
-from simulator.text.labels import display_names, format_number, format_share, label
+from simulator.text.labels import display_names, label
+from simulator.text.numbers import format_number, format_share
 
 __all__ = [
     "Reference",

@@ -37,15 +37,8 @@ from simulator.plots.style import (
     styled,
     wrap,
 )
-from simulator.text.labels import (
-    display_names,
-    format_number,
-    format_share,
-    kpi_parts,
-    kpi_unit,
-    label,
-    target_text,
-)
+from simulator.text.labels import display_names, kpi_parts, kpi_unit, label, target_text
+from simulator.text.numbers import format_kpi, format_number
 
 __all__ = ["sizing_figure", "write_sizing_figures"]
 
@@ -216,11 +209,7 @@ def _focus(run: pd.DataFrame, value: float, chosen: object) -> float:
 
 def _value(value: float, unit: str, lang: str) -> str:
     """A KPI value for a label; a KPI that cannot be negative is shown at 0 at least."""
-    if unit != "nok":
-        value = max(value, 0.0)
-    if unit == "share":
-        return format_share(value, lang, 1 if abs(value) >= 0.01 or value == 0 else 2)
-    return format_number(value, lang, 2 if abs(value) < 100 else 0)
+    return format_kpi(value, unit, lang, floor=True)
 
 
 def _full_panel(

@@ -22,7 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from simulator.text.labels import format_number, label
+from simulator.text.labels import label
+from simulator.text.numbers import format_number
 
 __all__ = [
     "BLUE",

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.plots.style import BLUE, GREY, message, number_formatter, panel_figure, styled, wrap
-from simulator.text.labels import display_names, format_number, format_share, label
+from simulator.text.labels import display_names, label
+from simulator.text.numbers import format_number, format_share
 
 __all__ = ["wait_figure"]
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from simulator.plots import figure_files, write_figures
 from simulator.report.description import model_section
-from simulator.report.html import esc, format_value, h4, nav, page
+from simulator.report.html import esc, h4, nav, page
 from simulator.report.inputs import yaml_comments
 from simulator.report.sections import (
     FACILITY_COLUMNS,
@@ -54,7 +54,7 @@ from simulator.store.readers import (
 )
 from simulator.text.labels import label
 
-__all__ = ["format_value", "render_comparison", "render_run", "write_report", "yaml_comments"]
+__all__ = ["render_comparison", "render_run", "write_report", "yaml_comments"]
 
 
 def _overrides(changes: Sequence[str], lang: str) -> str:

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from simulator.report.html import esc, format_value, h3, h4, html_table, td
+from simulator.report.html import esc, h3, h4, html_table, td
 from simulator.report.inputs import (
     costs_input,
     facilities_input,
@@ -20,7 +20,8 @@ from simulator.report.inputs import (
     sources_of,
 )
 from simulator.store.readers import RunFolder, period_bounds
-from simulator.text.labels import format_number, format_share, kpi_label, kpi_unit, label
+from simulator.text.labels import kpi_label, kpi_unit, label
+from simulator.text.numbers import format_kpi, format_number, format_share
 
 __all__ = ["model_section"]
 
@@ -113,7 +114,7 @@ def _replications(run: RunFolder, lang: str) -> str:
             rows.append(
                 [
                     td(kpi_label(kpi, run.names, lang)),
-                    td(format_value(float(row["mean"]), kpi_unit(kpi), lang), numeric=True),
+                    td(format_kpi(float(row["mean"]), kpi_unit(kpi), lang), numeric=True),
                     td(format_share(float(row["relative_half_width"]), lang, 1), numeric=True),
                     td(format_number(float(row["replications"]), lang), numeric=True),
                     td(format_number(needed, lang), numeric=True),

@@ -1,8 +1,8 @@
 """HTML building blocks of the report: escaping, numbers, tables, images and the page frame.
 
 Every text that reaches the page goes through :func:`esc`; every KPI value
-through :func:`format_value`, so that a unit is shown the same way in every
-table.
+through :func:`simulator.text.numbers.format_kpi`, so that a unit is shown the
+same way in every table, plot and terminal line.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.store.readers import kpi_interval
-from simulator.text.labels import format_number, format_share, kpi_unit, label
+from simulator.text.labels import kpi_unit, label
+from simulator.text.numbers import format_interval, format_kpi
 
 __all__ = [
     "CSS",
     "esc",
-    "format_value",
     "h3",
     "h4",
     "html_table",
@@ -79,25 +79,6 @@ def esc(value: object) -> str:
 # --- numbers ---------------------------------------------------------------------
 
 
-def _decimals(unit: str, value: float) -> int:
-    if unit in ("beds", "days"):
-        if value == round(value):
-            return 0
-        return 2 if abs(value) < 10 else 1
-    if unit in ("patients", "episodes", "bed_days", "day_count", "count", "minutes"):
-        return 1 if 0 < abs(value) < 10 and value != round(value) else 0
-    return 0
-
-
-def format_value(value: float, unit: str, lang: str, sign: bool = False) -> str:
-    """A KPI value for a table: shares in %, NOK and counts with thousand separators."""
-    if not math.isfinite(value):
-        return "–"
-    if unit == "share":
-        return format_share(value, lang, 1, sign)
-    return format_number(value, lang, _decimals(unit, value), sign)
-
-
 # --- tables ----------------------------------------------------------------------
 
 
@@ -105,9 +86,9 @@ def kpi_cell(summary: pd.DataFrame, kpi: str, lang: str) -> str:
     """A table cell with a KPI's mean and, below it, its 95 % interval; "–" where unknown."""
     mean, low, high = kpi_interval(summary, kpi)
     unit = kpi_unit(kpi)
-    text = esc(format_value(mean, unit, lang))
+    text = esc(format_kpi(mean, unit, lang))
     if math.isfinite(low) and math.isfinite(high) and high > low:
-        interval = f"{format_value(low, unit, lang)} – {format_value(high, unit, lang)}"
+        interval = format_interval(low, high, unit, lang)
         text += f'<span class="ci">{esc(interval)}</span>'
     return f'<td class="num">{text}</td>'
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from simulator.report.html import esc, html_table, td
 from simulator.store.readers import RunFolder
-from simulator.text.labels import format_number, format_share, label, label_or
+from simulator.text.labels import label, label_or
+from simulator.text.numbers import format_number, format_share
 
 __all__ = [
     "costs_input",

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.analysis.significance import significant
-from simulator.report.html import esc, format_value, h3, html_table, image, kpi_cell, td
+from simulator.report.html import esc, h3, html_table, image, kpi_cell, td
 from simulator.store.readers import RunFolder, period_text
-from simulator.text.labels import Names, format_number, kpi_label, kpi_unit, label, label_or
+from simulator.text.labels import Names, kpi_label, kpi_unit, label, label_or
+from simulator.text.numbers import format_difference, format_kpi, format_number
 
 __all__ = [
     "COST_ROWS",
@@ -156,8 +157,8 @@ def _comparison_rows(rows: pd.DataFrame, names: Names, lang: str) -> list[list[s
         p = float(row["p_value"])
         cells = [
             td(kpi_label(kpi, names, lang)),
-            td(format_value(float(row["base_mean"]), unit, lang), numeric=True),
-            td(format_value(float(row["alt_mean"]), unit, lang), numeric=True),
+            td(format_kpi(float(row["base_mean"]), unit, lang), numeric=True),
+            td(format_kpi(float(row["alt_mean"]), unit, lang), numeric=True),
             td(_difference(float(row["difference"]), unit, lang), numeric=True),
             td(interval, numeric=True),
             td(_p_value(p, lang), numeric=True),
@@ -174,9 +175,7 @@ def _p_value(p: float, lang: str) -> str:
 
 def _difference(value: float, unit: str, lang: str) -> str:
     """A signed difference; shares in percentage points."""
-    if unit == "share" and math.isfinite(value):
-        return format_number(100 * value, lang, 1, sign=True) + "\u00a0" + label("unit.pp", lang)
-    return format_value(value, unit, lang, sign=True)
+    return format_difference(value, unit, lang, points=label("unit.pp", lang))
 
 
 def comparison_table(rows: pd.DataFrame, names: Names, lang: str) -> str:

@@ -29,7 +29,8 @@ import pandas as pd
 import yaml
 
 from simulator.store.folders import STAGING_PREFIX, ResultsFolderError, sha256_of
-from simulator.text.labels import Names, display_names, format_number, label
+from simulator.text.labels import Names, display_names, label
+from simulator.text.numbers import format_number
 
 __all__ = [
     "RUN_TABLES",

@@ -9,13 +9,17 @@ reads comes from :data:`LABELS` through :func:`label`. Keys are namespaced:
 ``caption.*``, ``sweep.*`` (sweep plots), ``month.1..12``.
 Facility, group and municipality names are the scenario's ``name`` fields
 (:func:`display_names`), not labels.
+
+Numbers are formatted by :mod:`simulator.text.numbers` (``format_number`` and
+``format_share`` are re-exported here).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, Literal
+
+from simulator.text.numbers import NBSP, format_number, format_share
 
 __all__ = [
     "LABELS",
@@ -755,29 +759,6 @@ def kpi_unit(kpi: str) -> str:
     if kpi.startswith("cost."):
         return "nok"
     return UNITS.get(kpi.rsplit(".", 1)[-1], "count")
-
-
-NBSP = "\u00a0"
-
-
-def format_number(value: float, lang: str = "en", decimals: int = 0, sign: bool = False) -> str:
-    """``12 345.6`` (en) or ``12 345,6`` (nb): a non-breaking space between thousands."""
-    if not math.isfinite(value):
-        return "–"
-    if value == 0:
-        value = 0.0  # no "-0"
-    text = f"{value:{'+' if sign else ''},.{decimals}f}"
-    text = text.replace(",", NBSP)
-    if lang == "nb":
-        text = text.replace(".", ",")
-    return text.replace("-", "−")
-
-
-def format_share(value: float, lang: str = "en", decimals: int = 1, sign: bool = False) -> str:
-    """A share as a percentage: ``27.4 %`` (en) or ``27,4 %`` (nb)."""
-    if not math.isfinite(value):
-        return "–"
-    return format_number(100 * value, lang, decimals, sign) + NBSP + "%"
 
 
 _GLYPHS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
