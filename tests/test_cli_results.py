@@ -153,7 +153,7 @@ def test_validate_takes_set(tmp_path: Path) -> None:
 # --- precision -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "0", "-0.1"])
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-0.1", "1", "1.5"])
 def test_precision_must_be_a_share(tmp_path: Path, value: str) -> None:
     result = invoke("run", str(scenario(tmp_path)), "--precision", value, "--out", str(tmp_path))
     assert_exit(result, 2, "--precision")
@@ -332,3 +332,12 @@ def test_report_checks_every_scenario_of_a_comparison(tmp_path: Path) -> None:
     assert (folder / "report.html").read_bytes() == before
     (folder / "comparison.csv").write_text("scenario,kpi\n", encoding="utf-8")
     assert_exit(invoke("report", str(folder)), 2, "comparison.csv differs from the checksum")
+
+
+def test_simulate_counts_the_first_batch_towards_the_maximum() -> None:
+    from simulator import simulate, validate
+
+    data: dict[str, Any] = minimal_scenario()
+    data["run"].update(days=20, warmup_days=5, replications=20)
+    results = simulate(validate(data), precision=0.0001, max_replications=3)
+    assert len(results.replications) == 3

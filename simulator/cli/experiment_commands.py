@@ -61,7 +61,7 @@ from simulator.store.readers import check_folder
 @scheduler_option
 @click.option(
     "--precision",
-    type=click.FloatRange(min=0, min_open=True, max=1),
+    type=click.FloatRange(min=0, min_open=True, max=1, max_open=True),
     callback=finite_share,
     help="Keep adding replications until every key KPI's 95 % half-width is within this "
     "share of its mean, e.g. 0.05. Starts with --replications (or the scenario's), at "

@@ -160,5 +160,5 @@ def progress_display(
 def finite_share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Refuse nan, which passes every range check, for a share such as ``--precision``."""
     if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"must be a number above 0 and at most 1, got {value}")
+        raise click.BadParameter(f"must be a number above 0 and below 1, got {value}")
     return value

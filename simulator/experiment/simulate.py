@@ -291,6 +291,8 @@ def simulate(
         raise ValueError("replications must be at least 1")
     jobs, progress, scheduler = opts.jobs, opts.progress, opts.scheduler
     precision, max_replications = opts.precision, opts.max_replications
+    if precision is not None:
+        n = min(n, max_replications)  # the first batch counts towards the maximum too
     started = dt.datetime.now(dt.UTC)
     done = run_replications(
         scenario, root, range(n), jobs=jobs, progress=progress, scheduler=scheduler
