@@ -22,6 +22,7 @@ from simulator.scenario.loading import (
     resolve,
 )
 from simulator.scenario.validation import validate
+from simulator.scenario.yamlio import dump
 
 # --- deep_merge ----------------------------------------------------------------------
 
@@ -332,3 +333,25 @@ def test_a_cross_field_mistake_names_the_overlay_that_made_it(tmp_path: Path) ->
     assert [(p.source, p.path) for p in info.value.problems] == [
         (str(overlay), "groups.kols.entry")
     ]
+
+
+# --- written YAML reads back the same in YAML 1.1 and 1.2 --------------------------------
+
+
+def test_show_quotes_text_that_either_yaml_would_read_as_a_number(tmp_path: Path) -> None:
+    data = minimal_scenario()
+    data["title"] = "1e3"  # a number to YAML 1.2, text to YAML 1.1
+    data["description"] = "0o17"
+    data["municipalities"]["north"]["name"] = "yes"  # a yes/no value to YAML 1.1 only
+    data["municipalities"]["south"]["name"] = "010"
+    path = tmp_path / "texts.yaml"
+    path.write_text(dump(data), encoding="utf-8")
+    text = show(str(path))
+    for value in ("1e3", "0o17", "yes", "010"):
+        assert f"'{value}'" in text
+    printed = yaml.safe_load(text)  # a YAML 1.1 reader, as other tools use
+    assert printed["title"] == "1e3" and printed["description"] == "0o17"
+    assert printed["municipalities"]["north"]["name"] == "yes"
+    again = tmp_path / "again.yaml"
+    again.write_text(text, encoding="utf-8")
+    assert load_scenario(again) == load_scenario(path)

@@ -172,6 +172,13 @@ CASES = [
         "write 1.1, 0.9, 0.9",
     ),
     Case(
+        "text-read-as-a-number",
+        edited("name: minimal", "name: minimal\ntitle: 1e3"),
+        "title",
+        "must be a valid string",
+        "put text in quotes; unquoted, YAML reads it as the number 1000.0",
+    ),
+    Case(
         "percent",
         edited("kohd_stay: 0.4", "kohd_stay: 40%"),
         "groups.kols.entry.kohd_stay",

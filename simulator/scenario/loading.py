@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.cautions import scenario_warnings
 from simulator.scenario.provenance import Layer, deep_merge, explain, introduced, origins_of
 from simulator.scenario.schema import Scenario
 from simulator.scenario.textfile import MAX_PATH_CHARS
 from simulator.scenario.validation import Origins, blame, validate
-from simulator.scenario.yamlio import Document, load_text, read_document
+from simulator.scenario.yamlio import Document, dump, load_text, read_document
 from simulator.text.suggest import nearest
 
 __all__ = [
@@ -345,5 +343,4 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
 
 def scenario_yaml(scenario: Scenario) -> str:
     """The resolved scenario as YAML that loads back to an equal scenario."""
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return dump(scenario.model_dump(mode="python", exclude_none=True))

@@ -55,6 +55,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 __all__ = [
     "MAX_DEPTH",
+    "dump",
     "MAX_FILE_BYTES",
     "MAX_NODES",
     "Document",
@@ -260,3 +261,26 @@ def read_document(path: Path, limit: int = MAX_FILE_BYTES) -> Document:
 
 def _at(mark: yaml.Mark | None) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes a string that YAML 1.1 *or* 1.2 would read as something else.
+
+    A file ``samsim`` writes is read back by this module (YAML 1.2) and by
+    other tools (mostly YAML 1.1): ``1e3`` and ``0o17`` are text to one and
+    numbers to the other, so they are quoted, as ``yes`` and ``010`` are.
+    """
+
+    _strict: Any = _Resolver()
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        lenient: Any = super()
+        tag = str(lenient.resolve(kind, value, implicit))
+        if kind is ScalarNode and implicit[0] and tag == TAG + "str":
+            return str(self._strict.resolve(kind, value, implicit))
+        return tag
+
+
+def dump(data: Any) -> str:
+    """``data`` as YAML text that YAML 1.1 and 1.2 readers both read back unchanged."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
