@@ -341,3 +341,18 @@ def test_simulate_counts_the_first_batch_towards_the_maximum() -> None:
     data["run"].update(days=20, warmup_days=5, replications=20)
     results = simulate(validate(data), precision=0.0001, max_replications=3)
     assert len(results.replications) == 3
+
+
+def test_old_staging_folders_of_others_are_mentioned_not_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    old = out / "minimal" / ".incomplete-20250101T000000Z-seed1-99999"
+    young = out / "minimal" / ".incomplete-20250102T000000Z-seed1-99998"
+    old.mkdir(parents=True)
+    young.mkdir()
+    two_days_ago = old.stat().st_mtime - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    result = invoke("run", str(scenario(tmp_path)), "-r", "2", "--out", str(out), "-q")
+    assert_exit(result, 0, "1 unfinished results folder(s) older than a day", str(old))
+    assert only_warnings(result.stderr)
+    assert old.is_dir() and young.is_dir()
+    assert sorted(staging_left(out)) == sorted([old, young])  # nothing of ours left either

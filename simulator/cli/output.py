@@ -60,7 +60,7 @@ def prepare_out(out: str, names: Iterable[str] = ()) -> Path:
     stale = stale_staging(folder)
     if stale:
         click.echo(
-            f"note: {len(stale)} unfinished results folder(s) older than a day under {out}, "
+            f"warning: {len(stale)} unfinished results folder(s) older than a day under {out}, "
             f"left by writes that were killed (oldest: {stale[0]}); they hold no usable "
             "results: remove them (rm -r) once no samsim run writes there",
             err=True,
