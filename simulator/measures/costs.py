@@ -3,7 +3,8 @@
 Computed from what happened in the collection period:
 
 * each facility: ``per_bed_year`` x open bed-years (prorated by its
-  schedule), ``per_bed_day`` x occupied bed-days (blocked and corridor days
+  schedule, a day's open beds counting 1/365 or, in a leap year, 1/366 of a
+  bed-year), ``per_bed_day`` x occupied bed-days (blocked and corridor days
   included), ``per_admission`` x admissions; paid by the facility's payer;
 * transport: ``per_trip + per_minute x travel minutes`` for every admission,
   paid by the transport payer;
@@ -30,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.measures.paths import FacilityPath, clipped_durations
-from simulator.model.demand import DAYS_PER_RATE_YEAR
+from simulator.model.calendar import year_lengths
 from simulator.model.records import Block, ReplicationRecord, Stay
 from simulator.scenario.schema import Scenario
 
@@ -42,6 +43,16 @@ FloatArray = NDArray[np.float64]
 def _population(scenario: Scenario, mid: str) -> float:
     value = scenario.municipalities[mid].population
     return float(sum(value.values()) if isinstance(value, dict) else value)
+
+
+def _fixed_cost(per_bed_year: float, path: FacilityPath, in_leap_year: NDArray[np.bool_]) -> float:
+    """``per_bed_year`` x open bed-years: a day's open beds are 1/365 of a bed-year each, or
+    1/366 in a leap year, so a bed open for a whole calendar year costs ``per_bed_year``."""
+    if not in_leap_year.any():
+        return per_bed_year * path.capacity_days / 365.0
+    leap = float(path.daily_capacity_days[in_leap_year].sum())
+    common = float(path.daily_capacity_days[~in_leap_year].sum())
+    return per_bed_year * (common / 365.0 + leap / 366.0)
 
 
 def cost_kpis(
@@ -63,6 +74,9 @@ def cost_kpis(
     kpis: dict[str, float] = {}
 
     n_f = len(scenario.facilities)
+    # Days of the period in leap years: their open bed-days are 1/366 of a bed-year each.
+    period_days = len(paths[0].daily_capacity_days) if paths else 0
+    in_leap_year = year_lengths(scenario.run.start_date, period_days) == 366
     # (facility, municipality) tables in one pass over the stays.
     cell = facility_code * n_m + municipality_code
     days_table = np.bincount(cell, weights=stay_days, minlength=n_f * n_m).reshape(n_f, n_m)
@@ -72,7 +86,7 @@ def cost_kpis(
         path = paths[code]
         days_by_m = days_table[code]
         adm_by_m = adm_table[code]
-        fixed = c.per_bed_year * path.capacity_days / DAYS_PER_RATE_YEAR
+        fixed = _fixed_cost(c.per_bed_year, path, in_leap_year)
         total = fixed + c.per_bed_day * path.bed_days + c.per_admission * adm_by_m.sum()
         if days_by_m.sum() > 0:
             share = days_by_m / days_by_m.sum()

@@ -28,6 +28,7 @@ class FacilityPath:
 
     daily_occupied: FloatArray  # time-weighted mean occupied beds per collection day
     daily_capacity: FloatArray  # time-weighted mean open beds per collection day
+    daily_capacity_days: FloatArray  # open bed-days in each collection day
     bed_days: float
     capacity_days: float
     blocked_days: float
@@ -59,6 +60,7 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
     return FacilityPath(
         daily_occupied=occ_area / length,
         daily_capacity=cap_area / length,
+        daily_capacity_days=np.asarray(cap_area, dtype=float),
         bed_days=float(occ_area.sum()),
         capacity_days=float(cap_area.sum()),
         blocked_days=float((blocked * dt).sum()),

@@ -23,12 +23,21 @@ from numpy.typing import NDArray
 
 from simulator.scenario.schema import Scenario
 
-__all__ = ["DAYS_PER_CALENDAR_YEAR", "Calendar", "wait_extension"]
+__all__ = ["DAYS_PER_CALENDAR_YEAR", "Calendar", "wait_extension", "year_lengths"]
 
 DAYS_PER_CALENDAR_YEAR = 365.25
 """Days in a calendar year for fractional years (population growth)."""
 
 FloatArray = NDArray[np.float64]
+
+
+def year_lengths(first: dt.date, n: int) -> NDArray[np.int64]:
+    """Days (365 or 366) in the calendar year of each of the ``n`` days from ``first``."""
+    days = np.datetime64(first, "D") + np.arange(n)
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    lengths: NDArray[np.int64] = np.where(leap, 366, 365)
+    return lengths
 
 
 def wait_extension(days: float) -> float:
