@@ -356,3 +356,12 @@ def test_old_staging_folders_of_others_are_mentioned_not_removed(tmp_path: Path)
     assert only_warnings(result.stderr)
     assert old.is_dir() and young.is_dir()
     assert sorted(staging_left(out)) == sorted([old, young])  # nothing of ours left either
+
+
+def test_report_checks_every_folder_before_drawing_any(run_folder: Path, tmp_path: Path) -> None:
+    made = invoke("run", str(scenario(tmp_path, "b")), "-r", "2", "--out", str(tmp_path), "-q")
+    other = Path(last_line(made.stdout))
+    (run_folder / "report.html").unlink()
+    damage_table(other)
+    assert_exit(invoke("report", str(run_folder), str(other)), 2, "daily_occupancy.csv")
+    assert not (run_folder / "report.html").exists()

@@ -301,27 +301,32 @@ def report(folders: tuple[str, ...], lang: str) -> None:
 
     A folder that is not whole (a staging folder, a manifest that does not
     parse, a table missing, cut short or changed since it was written) is
-    refused with exit code 2, and its report is left as it was.
+    refused with exit code 2, and its report is left as it was. Every folder
+    is checked before any report is drawn.
     """
-    for folder in folders:
-        path = Path(folder)
+    paths = [Path(folder) for folder in folders]
+    for path in paths:
         if (path / "sweep.json").is_file() or _kind(path) == "sizing":
             raise SamsimError(
-                f"{folder}: a sweep or sizing folder; its plots are already in {folder}/plots "
+                f"{path}: a sweep or sizing folder; its plots are already in {path}/plots "
                 "(samsim report draws run and compare folders)"
             )
         check_folder(path)
-        # Imported here: matplotlib takes a while to load, and most commands never draw.
-        from simulator.report import write_report
+    # Imported here: matplotlib takes a while to load, and most commands never draw.
+    from simulator.report import write_report
 
+    for path in paths:
         try:
             click.echo(write_report(path, lang=lang))
         except KeyboardInterrupt:
-            interrupted(f"the report in {folder} was left as it was")
+            interrupted(
+                f"report.html in {path} is whole, the old one or the new (it is replaced in "
+                f"one step); draw it again with: samsim report {path}"
+            )
         except OSError as exc:
             raise SamsimError(
-                f"{folder}: cannot write the report ({exc.strerror or exc}); the report "
-                "there was left as it was"
+                f"{path}: cannot write the report ({exc.strerror or exc}); report.html there "
+                "is the old one, whole; free some space and run samsim report again"
             ) from None
 
 
