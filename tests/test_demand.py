@@ -22,6 +22,7 @@ from scipy import stats
 from simulator import validate
 from simulator.model.demand import DemandStream, demand_streams, expected_episodes
 from simulator.model.engine import run_replication
+from simulator.model.records import Episode
 from simulator.scenario.schema import Scenario
 
 Z = 4.0  # standard errors allowed: P(|N(0,1)| > 4) = 6e-5
@@ -156,10 +157,13 @@ def test_model_arrivals_match_expected_counts_per_stream() -> None:
     for r in range(3):
         rec = run_replication(s, 99, r)
         ep = rec.episodes
-        inside = (ep[:, 2] >= warm) & (ep[:, 2] < horizon)
+        arrival = ep[:, Episode.ARRIVAL]
+        inside = (arrival >= warm) & (arrival < horizon)
         for (mid, gid), _ in expected.items():
             m, g = rec.municipalities.index(mid), rec.groups.index(gid)
-            observed[(mid, gid)] += int((inside & (ep[:, 1] == m) & (ep[:, 0] == g)).sum())
+            observed[(mid, gid)] += int(
+                (inside & (ep[:, Episode.MUNICIPALITY] == m) & (ep[:, Episode.GROUP] == g)).sum()
+            )
     keys = list(expected)
     obs = np.array([observed[k] for k in keys], float)
     exp = np.array([3 * expected[k] for k in keys])

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from simulator.measures.kpis import clipped_durations, compute_kpis
 from simulator.model.engine import run_replication
-from simulator.model.records import Block, Episode, Outcome, ReplicationRecord, Stay
+from simulator.model.records import Block, Diversion, Episode, Outcome, ReplicationRecord, Stay
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
@@ -360,7 +360,7 @@ def check_episodes(record: ReplicationRecord) -> None:
     # A diverted episode left no later than it was diverted, and was counted as a diversion.
     diverted = np.flatnonzero(outcome == Outcome.DIVERTED)
     assert np.all(~(last_left[diverted] > episodes[diverted, E_END]))
-    diversion_times = set(record.diversions[:, 0].tolist())
+    diversion_times = set(record.diversions[:, Diversion.TIME].tolist())
     assert all(episodes[i, E_END] in diversion_times for i in diverted)
 
     blocks = record.blocks
@@ -375,7 +375,8 @@ def check_kpis(record: ReplicationRecord, scenario: Scenario, kpis: dict[str, fl
     stays, episodes, diversions = record.stays, record.episodes, record.diversions
     stay_days = clipped_durations(stays[:, ADMITTED], stays[:, LEFT], start, end)
     admitted_in = (stays[:, ADMITTED] >= start) & (stays[:, ADMITTED] < end)
-    diverted_in = (diversions[:, 0] >= start) & (diversions[:, 0] < end)
+    diverted_at = diversions[:, Diversion.TIME]
+    diverted_in = (diverted_at >= start) & (diverted_at < end)
 
     for code, fid in enumerate(record.facilities):
         p = f"facility.{fid}"
@@ -385,7 +386,7 @@ def check_kpis(record: ReplicationRecord, scenario: Scenario, kpis: dict[str, fl
             f"{p}.bed_days {kpis[f'{p}.bed_days']} != stays {expected_days}"
         )
         assert kpis[f"{p}.admissions"] == int((here & admitted_in).sum())
-        diverted = int((diverted_in & (diversions[:, 1] == code)).sum())
+        diverted = int((diverted_in & (diversions[:, Diversion.FACILITY] == code)).sum())
         assert kpis[f"{p}.diversions"] == diverted
         total = kpis[f"{p}.admissions"] + kpis[f"{p}.diversions"]
         share = kpis[f"{p}.diversion_share"]

@@ -35,7 +35,13 @@ from scipy import stats
 from simulator import simulate, validate
 from simulator.measures.kpis import clipped_durations, compute_kpis, facility_path
 from simulator.model.engine import run_replication
-from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, Outcome, ReplicationRecord
+from simulator.model.records import (
+    BLOCK_COLUMNS,
+    STAY_COLUMNS,
+    Episode,
+    Outcome,
+    ReplicationRecord,
+)
 from simulator.scenario.schema import Scenario
 
 Z = 4.0  # standard errors allowed
@@ -376,7 +382,7 @@ def check_record_accounting(record: ReplicationRecord, kpis: dict[str, float]) -
     days = end - start
     st, ep, bl = record.stays, record.episodes, record.blocks
     # An episode that ended holds no bed: each of its stays has a time it left.
-    ended = ep[:, 4] != Outcome.OPEN
+    ended = ep[:, Episode.OUTCOME] != Outcome.OPEN
     ended_stays = ended[st[:, S["episode"]].astype(int)]
     assert not np.isnan(st[ended_stays, S["left"]]).any(), "a finished episode still holds a bed"
     # At most one open stay per episode (a patient is in one bed at a time).
@@ -637,7 +643,10 @@ def test_capacity_cut_never_evicts_and_reopening_admits_the_queue(seed: int) -> 
     assert others.sum() < 3
     # Reopening: the queue is let in at once, as far as the 10 beds go.
     queued = int(((st[:, S["requested"]] < reopen) & (admitted >= reopen)).sum())
-    queued += int((record.episodes[:, 2] < reopen).sum() - (st[:, S["requested"]] < reopen).sum())
+    queued += int(
+        (record.episodes[:, Episode.ARRIVAL] < reopen).sum()
+        - (st[:, S["requested"]] < reopen).sum()
+    )
     free = 10 - in_bed_after(st, np.array([reopen - 1e-9]))[0]
     at_reopen = int((admitted == reopen).sum())
     assert queued > 0

@@ -30,7 +30,7 @@ from simulator import simulate, validate
 from simulator.measures.kpis import compute_kpis, period_waits
 from simulator.model.calendar import wait_extension
 from simulator.model.engine import run_replication
-from simulator.model.records import Episode, ReplicationRecord, Stay, Waiting
+from simulator.model.records import Episode, Occupancy, ReplicationRecord, Stay, Waiting
 from simulator.scenario.schema import Scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -210,7 +210,7 @@ def test_still_waiting_at_end_counts_the_queue_at_the_horizon() -> None:
         assert record.waits_until == waiting[:, Waiting.ADMITTED].max()
         # Nothing after the horizon is in the other tables.
         assert np.all(stays[:, Stay.ADMITTED] < record.horizon)
-        assert np.all(record.occupancy[0][:, 0] < record.horizon)
+        assert np.all(record.occupancy[0][:, Occupancy.TIME] < record.horizon)
 
 
 def test_nothing_waiting_means_no_follow_up() -> None:
@@ -244,7 +244,9 @@ def test_patients_never_admitted_count_up_to_the_follow_up_and_are_warned_about(
     assert kpis["facility.unit.waits_unresolved"] == int(in_period.sum()) > 0
     _, _, waits = period_waits(record)
     # Their waits run to the end of the follow-up, so the mean is at least that share of it.
-    assert waits.max() == pytest.approx(record.waits_until - waiting[in_period, 4].min())
+    assert waits.max() == pytest.approx(
+        record.waits_until - waiting[in_period, Waiting.REQUESTED].min()
+    )
     assert kpis["facility.unit.wait_mean"] >= follow_up * in_period.sum() / len(waits)
     results = simulate(scenario, replications=2, seed=3)
     (warning,) = [w for w in results.warnings if "still waiting" in w]
