@@ -125,7 +125,8 @@ _TEXT: _L = {
         "facility's rule applies: queue (wait at home, or in the bed already held — the "
         "utskrivningsklar case), divert (to another step or out of the model) or overflow "
         "(corridor). Lowering capacity never evicts a patient. Statistics are collected "
-        "after the warm-up only.",
+        "after the warm-up only; patients still waiting for a bed at the end are followed "
+        "until they get one, so their waits count.",
         "En hendelsesstyrt simulering (SimPy). Pasienter kommer fra hver kommune og "
         "pasientgruppe som en ikke-homogen Poisson-prosess (innbyggere × rate per 1 000 × "
         "vekst × sesong × ukedag), trukket eksakt ved tynning. Hvert forløp følger gruppens "
@@ -133,7 +134,8 @@ _TEXT: _L = {
         "tjeneste som dekker kommunen. Er alle fulle, gjelder enhetens regel: kø (vente "
         "hjemme, eller i sengen pasienten har — utskrivningsklar), avvisning (til et annet "
         "steg eller ut av modellen) eller overbelegg (korridor). Færre senger kaster aldri ut "
-        "en pasient. Tall samles bare inn etter innsvingningen.",
+        "en pasient. Tall samles bare inn etter innsvingningen; pasienter som fortsatt venter "
+        "på seng ved slutten følges til de får plass, så ventetiden deres telles med.",
     ),
     "sources": (
         "Sources are the comments in the scenario file. Where a number has no comment "
