@@ -359,3 +359,38 @@ def test_the_bomb_is_refused_by_both_parsers() -> None:
     for parser in ("fast", "python"):
         with pytest.raises(ScenarioError, match="aliases"):
             load_text(laughs() + "\n", "x.yaml", parser=parser)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!int abc\n",
+        "a: !!float x\n",
+        "a: !!timestamp x\n",
+        "a: !!bool maybe\n",
+        "a: !!null x\n",
+        "a: !!map [1]\n",
+        "a: !!str [1]\n",
+        "a: !!set {b}\n",
+        "a: !!omap [{b: 1}]\n",
+        "a: !!int 010\n",
+    ],
+)
+def test_a_written_tag_is_refused_with_its_line(text: str) -> None:
+    for parser in ("fast", "python"):
+        with pytest.raises(ScenarioError) as info:
+            load_text(text, "x.yaml", parser=parser)
+        (problem,) = info.value.problems
+        assert problem.path == "a"
+        assert problem.message.startswith("line 1, column 4: the tag !!")
+        assert "is not allowed in a scenario" in problem.message
+
+
+def test_tags_that_change_nothing_are_allowed() -> None:
+    text = "a: !!str 0301\nb: !!int 12\nc: !!seq [1]\nd: !!map {e: 1}\n"
+    assert load_text(text, "x.yaml").data == {"a": "0301", "b": 12, "c": [1], "d": {"e": 1}}
+
+
+def test_a_number_of_thousands_of_digits() -> None:
+    with pytest.raises(ScenarioError, match="a number of 5000 digits"):
+        load_text("a: " + "9" * 5000 + "\n", "x.yaml")

@@ -10,6 +10,8 @@ the key path and the line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -41,11 +43,12 @@ class Refused(yaml.YAMLError):
         self.path = path
 
 
-def inspect(root: Node, source: str, aliases: int) -> list[Problem]:
+def inspect(root: Node, source: str, aliases: int, implicit: Callable[[str], str]) -> list[Problem]:
     """Refuse what the graph must not hold; return warnings about doubtful values.
 
     Raises :class:`Refused`. ``aliases``: how many the composer met, to tell
-    an alias bomb from a file that is merely huge.
+    an alias bomb from a file that is merely huge; ``implicit``: the tag the
+    resolver gives a plain scalar, to tell a tag written in the file.
     """
     _bound_expansion(root, aliases)
     warnings: list[Problem] = []
@@ -56,7 +59,7 @@ def inspect(root: Node, source: str, aliases: int) -> list[Problem]:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        _check_tag(node, path)
+        _check_tag(node, path, implicit)
         if isinstance(node, ScalarNode):
             if node.tag == LEADING_ZERO:
                 raise _leading_zero(node, path)
@@ -69,7 +72,7 @@ def inspect(root: Node, source: str, aliases: int) -> list[Problem]:
                 if isinstance(key, ScalarNode):
                     if key.tag == LEADING_ZERO:
                         raise _leading_zero(key, _join(path, str(key.value)), as_key=True)
-                    _check_tag(key, path)
+                    _check_tag(key, path, implicit)
                     inner = path if key.tag == TAG + "merge" else _join(path, key.value)
                 else:
                     inner = path
@@ -129,9 +132,15 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _check_tag(node: Node, path: str) -> None:
-    if node.tag in ALLOWED_TAGS:
-        return
+def _check_tag(node: Node, path: str, implicit: Callable[[str], str]) -> None:
+    """Refuse a tag written in the file, except ``!!str`` (a way to quote)."""
+    if isinstance(node, SequenceNode | MappingNode):
+        if node.tag == TAG + ("seq" if isinstance(node, SequenceNode) else "map"):
+            return
+    elif isinstance(node, ScalarNode) and node.tag in ALLOWED_TAGS:
+        plain = not node.style  # None from PyYAML's parser, "" from libyaml's
+        if node.tag == TAG + "str" or node.tag == (implicit(node.value) if plain else TAG + "str"):
+            return
     tag = node.tag.replace(TAG, "!!")
     raise Refused(
         f"the tag {tag} is not allowed in a scenario",
