@@ -130,7 +130,11 @@ class Introduced:
         """The problem to report; ``missing``: the required keys the entry lacks."""
         kind = "step" if self.section[-1] == "steps" else _KINDS[self.section[0]]
         where = " of this group" if kind == "step" else ""
-        hint = suggest(self.id, self.known, known=f"known {kind} ids")
+        hint = (
+            suggest(self.id, self.known, known=f"known {kind} ids")
+            if self.known
+            else f"the scenario has no {kind} yet"
+        )
         example = _EXAMPLES[self.section[-1]]
         return Problem(
             self.source,
