@@ -174,7 +174,7 @@ def test_names_longer_than_the_file_system_allows_are_refused(tmp_path: Path) ->
         check_names(["a" * 256])
     with pytest.raises(ResultsFolderError, match="256 bytes"):
         check_names(["æ" * 128])  # two bytes each in UTF-8
-    with pytest.raises(ResultsFolderError, match="name: key"):
+    with pytest.raises(ResultsFolderError, match="name: key, or the file"):
         check_writable(tmp_path, ["x" * 300])
 
 

@@ -83,7 +83,8 @@ def check_names(names: Iterable[str], limit: int = NAME_MAX) -> None:
                 shown = part if len(part) <= 60 else part[:57] + "..."
                 raise ResultsFolderError(
                     f"the name {shown!r} is {size} bytes long, but a folder or file name may "
-                    f"have at most {limit} bytes here; shorten it (for a scenario, its name: key)"
+                    f"have at most {limit} bytes here; shorten it (a scenario's name: key, "
+                    "or the file's name)"
                 )
 
 
