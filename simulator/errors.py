@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "SamsimError", "ScenarioError"]
+__all__ = ["OptionError", "Problem", "SamsimError", "ScenarioError"]
 
 
 def show_value(value: object, limit: int = 60) -> str:
@@ -45,6 +45,39 @@ class Problem:
 
 class SamsimError(Exception):
     """Root of every error caused by the user's input rather than by a bug."""
+
+
+class OptionError(SamsimError):
+    """A bad value for one parameter of a library call, such as ``facility`` or ``scheduler``.
+
+    The message names the parameter as the library knows it
+    (``facility unitt: no such facility ...``). Library messages never name
+    command-line flags: the command line maps :attr:`option` to its flag and
+    writes ``--facility unitt: no such facility ...``.
+
+    Attributes
+    ----------
+    option
+        The parameter's name in the library (``facility``, ``target``,
+        ``bed_range``, ``confidence``, ``scheduler``).
+    value
+        The value as given, as it is shown after the option.
+    message
+        What is wrong and how to fix it, without the option and value.
+    overrides
+        Scenario overrides (``path=value``, as :func:`simulator.load_scenario`
+        takes them) that would fix it, if any; the command line shows them as
+        ``--set``.
+    """
+
+    def __init__(
+        self, option: str, value: str, message: str, overrides: tuple[str, ...] = ()
+    ) -> None:
+        self.option = option
+        self.value = value
+        self.message = message
+        self.overrides = overrides
+        super().__init__(f"{option} {value}: {message}")
 
 
 class ScenarioError(SamsimError):

@@ -27,6 +27,7 @@ from simulator.sizing.search import (
     SizingError,
     Target,
     _choose,
+    check_facility,
     facility_rule,
     kpi_names,
     parse_range,
@@ -271,3 +272,19 @@ def test_the_folder_holds_table_plot_and_manifest(scenario_file: Path, tmp_path:
     second = size(scenario_file, *args, "--out", str(out))
     assert second.exit_code == 0
     assert Path(second.stdout.rstrip("\n").splitlines()[-1]) != folder  # never overwritten
+
+
+def test_library_errors_name_parameters_and_the_cli_names_flags(tmp_path: Path) -> None:
+    """The library speaks of its parameters; only the command line names --flags."""
+    with pytest.raises(SizingError) as caught:
+        parse_range("5-11")
+    assert caught.value.option == "bed_range" and caught.value.value == "5-11"
+    assert str(caught.value).startswith("bed_range 5-11: must look like FROM:TO")
+    assert "--" not in str(caught.value)
+    with pytest.raises(SizingError, match=r"^facility unitt: no such facility") as caught:
+        check_facility(unit("divert"), "unitt")
+    assert "--" not in str(caught.value)
+    path = write_yaml(tmp_path / "s.yaml", single_unit_dict(5, A, EXPONENTIAL, "divert", 120, 10))
+    result = size(path, "--facility", "unitt", "-t", "diversion_share<0.05")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--facility unitt: no such facility")

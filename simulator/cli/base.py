@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from simulator.errors import SamsimError
+from simulator.errors import OptionError, SamsimError
 from simulator.experiment.executors import Failure
 from simulator.scenario.limits import MAX_REPLICATIONS, Limits
 
@@ -24,6 +24,32 @@ INPUT_ERROR = 2
 BUG = 1
 
 
+OPTION_FLAGS = {
+    "facility": "--facility",
+    "target": "--target",
+    "bed_range": "--range",
+    "confidence": "--confidence",
+    "scheduler": "--scheduler",
+}
+"""The command-line option of each library parameter an :class:`OptionError` names."""
+
+
+def error_text(exc: SamsimError) -> str:
+    """A user error's message; where it names a library parameter, the option instead.
+
+    The library says ``scheduler tcp://x:8786: cannot reach ...``; the command
+    line says ``--scheduler tcp://x:8786: cannot reach ...``.
+    """
+    if not isinstance(exc, OptionError):
+        return str(exc)
+    text = str(exc)
+    if exc.option in OPTION_FLAGS:
+        text = f"{OPTION_FLAGS[exc.option]} {exc.value}: {exc.message}"
+    if exc.overrides:
+        text += "\non the command line: " + " ".join(f"--set {o}" for o in exc.overrides)
+    return text
+
+
 def user_errors(func: F) -> F:
     """Turn a :class:`SamsimError` into its message on stderr and exit code 2."""
 
@@ -32,7 +58,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SamsimError as exc:
-            click.echo(str(exc) + limit_hint(exc), err=True)
+            click.echo(error_text(exc) + limit_hint(exc), err=True)
             sys.exit(INPUT_ERROR)
 
     return wrapper  # type: ignore[return-value]

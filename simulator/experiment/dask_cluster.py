@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from simulator.errors import SamsimError
+from simulator.errors import OptionError, SamsimError
 from simulator.experiment.replication import Progress, Task, attempt, lost_task
 from simulator.scenario.schema import Scenario
 from simulator.version import samsim_version
@@ -87,27 +87,32 @@ def _connect(scheduler: str, timeout: float | None = None) -> Client:
     try:
         from distributed import Client  # noqa: F811 - the run-time import of the type above
     except ImportError:
-        raise SamsimError(
-            f"--scheduler {scheduler}: Dask is not installed; install samsim with its "
-            "Dask extra (pip install 'samsim[dask]') or leave out --scheduler"
+        raise OptionError(
+            "scheduler",
+            scheduler,
+            "Dask is not installed; install samsim with its Dask extra "
+            "(pip install 'samsim[dask]') or run without a scheduler",
         ) from None
     seconds = _dask_timeout(timeout)
     how = (
-        "start one with `dask scheduler` and workers with `dask worker ADDRESS`, or leave "
-        "out --scheduler to run on this machine"
+        "start one with `dask scheduler` and workers with `dask worker ADDRESS`, or run "
+        "without a scheduler, on this machine"
     )
     try:
         _knock(scheduler, seconds)
         client = Client(scheduler, timeout=f"{seconds}s")  # type: ignore[no-untyped-call]
     except TimeoutError:
-        raise SamsimError(
-            f"--scheduler {scheduler}: something answers there, but not as a Dask scheduler "
-            f"(the scheduler's port is 8786; 8787 is its dashboard); {how}"
+        raise OptionError(
+            "scheduler",
+            scheduler,
+            "something answers there, but not as a Dask scheduler "
+            f"(the scheduler's port is 8786; 8787 is its dashboard); {how}",
         ) from None
     except Exception as exc:  # noqa: BLE001 - refused, unresolvable, garbage: all a user error
-        raise SamsimError(
-            f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
-            f"({type(exc).__name__}: {exc}); {how}"
+        raise OptionError(
+            "scheduler",
+            scheduler,
+            f"cannot reach a Dask scheduler there ({type(exc).__name__}: {exc}); {how}",
         ) from None
     try:
         client.wait_for_workers(1, timeout=seconds)
@@ -116,28 +121,36 @@ def _connect(scheduler: str, timeout: float | None = None) -> Client:
         lost = _scheduler_lost(client, exc)
         _close_quietly(client)
         if lost:
-            raise SamsimError(
-                f"--scheduler {scheduler}: lost the connection to the Dask scheduler "
-                f"({type(exc).__name__}: {exc}); start it again and re-run"
+            raise OptionError(
+                "scheduler",
+                scheduler,
+                "lost the connection to the Dask scheduler "
+                f"({type(exc).__name__}: {exc}); start it again and re-run",
             ) from None
         if isinstance(exc, TimeoutError):
-            raise SamsimError(
-                f"--scheduler {scheduler}: the scheduler has no workers after {seconds:g} s; "
+            raise OptionError(
+                "scheduler",
+                scheduler,
+                f"the scheduler has no workers after {seconds:g} s; "
                 f"start some with `dask worker {scheduler} --nthreads 1` (or wait longer: "
-                "SAMSIM_DASK_TIMEOUT=seconds)"
+                "SAMSIM_DASK_TIMEOUT=seconds)",
             ) from None
-        raise SamsimError(
-            f"--scheduler {scheduler}: the Dask workers cannot run samsim "
-            f"({type(exc).__name__}: {exc}); install samsim[dask] on every worker machine"
+        raise OptionError(
+            "scheduler",
+            scheduler,
+            f"the Dask workers cannot run samsim ({type(exc).__name__}: {exc}); "
+            "install samsim[dask] on every worker machine",
         ) from None
     ours = samsim_version()
     wrong = sorted(f"{worker} has {v}" for worker, v in theirs.items() if v != ours)
     if wrong:
         client.close()  # type: ignore[no-untyped-call]
-        raise SamsimError(
-            f"--scheduler {scheduler}: this machine has samsim {ours} but "
+        raise OptionError(
+            "scheduler",
+            scheduler,
+            f"this machine has samsim {ours} but "
             + ", ".join(wrong)
-            + "; install the same samsim version on every machine, or results would differ"
+            + "; install the same samsim version on every machine, or results would differ",
         )
     return client
 
@@ -175,12 +188,14 @@ def _scheduler_lost(client: Client, exc: BaseException) -> bool:
     )
 
 
-def _lost(scheduler: str, done: int, total: int, exc: BaseException) -> SamsimError:
+def _lost(scheduler: str, done: int, total: int, exc: BaseException) -> OptionError:
     """The user error for a scheduler that went away during a run."""
-    return SamsimError(
-        f"--scheduler {scheduler}: lost the connection to the Dask scheduler after {done} of "
-        f"{total} replications ({type(exc).__name__}); a scheduler keeps no results once it "
-        "is gone: start it again and re-run"
+    return OptionError(
+        "scheduler",
+        scheduler,
+        f"lost the connection to the Dask scheduler after {done} of {total} replications "
+        f"({type(exc).__name__}); a scheduler keeps no results once it is gone: start it "
+        "again and re-run",
     )
 
 

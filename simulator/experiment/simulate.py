@@ -105,7 +105,7 @@ class Results:
                 f"{len(short)} key KPI(s) have a 95 % half-width above "
                 f"{100 * self.precision:g} % of the mean with {int(worst.replications)} "
                 f"replications; {worst.kpi} needs about {int(worst.needed)} "
-                "(use --replications or --precision)"
+                "(run more replications, or give a precision to add them until it is reached)"
             )
         found += unresolved_wait_warnings(self.replications, self.scenario.run.days)
         found += [f"replication failed: {f}" for f in self.failures]

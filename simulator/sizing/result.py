@@ -222,7 +222,7 @@ def sizing_notes(
                 "every larger count meets the target (is it a target that more beds make easier?)"
             )
         else:
-            notes.append(f"no bed count in {lo}–{hi} meets the target: widen --range")
+            notes.append(f"no bed count in {lo}–{hi} meets the target: widen the bed range")
         return notes, False
 
     def sure(c: int) -> bool | None:
@@ -236,25 +236,25 @@ def sizing_notes(
     if chosen == lo and lo > 0:
         notes.append(
             f"the lower end of the range, {lo} beds, already meets the target: "
-            "fewer beds may too (start --range lower)"
+            "fewer beds may too (start the bed range lower)"
         )
     early = sorted(c for c, ok in meets.items() if ok and c < chosen)
     if early:
         notes.append(
             f"the target was also met at {_list(early)} beds but not at {chosen - 1}: the KPI "
             "is not monotone in beds at this number of replications; the answer is the count "
-            "from which every larger count meets it (more --replications would settle it)"
+            "from which every larger count meets it (more replications would settle it)"
         )
     at_chosen, at_below = sure(chosen), sure(below) if below is not None else None
     if at_chosen is not True:
         notes.append(
             f"at {chosen} beds the 95 % interval contains the target value: {chosen} beds may "
-            "not be enough (more --replications would settle it)"
+            "not be enough (more replications would settle it)"
         )
     if below is not None and at_below is not False:
         notes.append(
             f"at {below} beds the 95 % interval contains the target value: {below} beds may "
-            "be enough (more --replications would settle it)"
+            "be enough (more replications would settle it)"
         )
     return notes, at_chosen is True and below is not None and at_below is False
 

@@ -139,13 +139,13 @@ def size_facility(
         bed_range = parse_range(bed_range)
     lo, hi = bed_range or default_range(scenario, facility)
     if confidence not in CONFIDENCES:
-        raise SizingError(f"--confidence {confidence}: must be one of {', '.join(CONFIDENCES)}")
+        raise SizingError("confidence", confidence, f"must be one of {', '.join(CONFIDENCES)}")
     opts = (options or RunOptions()).merged(
         replications=replications, seed=seed, jobs=jobs, scheduler=scheduler, progress=progress
     )
     n, root, progress = opts.replications_for(scenario), opts.seed_for(scenario), opts.progress
     if confidence == "interval" and n < 2:
-        raise SizingError("--confidence interval needs at least 2 replications")
+        raise SizingError("confidence", confidence, "needs at least 2 replications")
     started = dt.datetime.now(dt.UTC)
     counts = hi - lo + 1
     method = "scan" if counts <= SCAN_LIMIT else "bisection"

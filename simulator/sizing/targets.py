@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.errors import Problem, SamsimError
+from simulator.errors import OptionError, Problem
 from simulator.measures.kpis import compute_kpis
 from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, ReplicationRecord
 from simulator.scenario.limits import LimitError, Limits
@@ -52,8 +52,12 @@ _SECTIONS = ("facility", "group", "municipality", "cost")
 _TARGET = re.compile(r"^\s*(?P<kpi>[^<>=!\s]+)\s*(?P<op>[<>=!]+)\s*(?P<value>.*?)\s*$")
 
 
-class SizingError(SamsimError):
-    """A sizing request that cannot be run as given: bad target, range or facility."""
+class SizingError(OptionError):
+    """A sizing request that cannot be run as given: bad target, range, facility or confidence.
+
+    ``option`` is the parameter of :func:`simulator.sizing.search.size_facility`
+    that is wrong: ``facility``, ``target``, ``bed_range`` or ``confidence``.
+    """
 
 
 @dataclass(frozen=True)
@@ -114,15 +118,18 @@ def check_facility(scenario: Scenario, facility: str) -> None:
     if facility not in scenario.facilities:
         hint = suggest(facility, scenario.facilities, known="facilities")
         raise SizingError(
-            f"--facility {facility}: no such facility in scenario '{scenario.name}'; {hint}"
+            "facility", facility, f"no such facility in scenario '{scenario.name}'; {hint}"
         )
     schedule = scenario.facilities[facility].schedule
     if schedule:
         raise SizingError(
-            f"--facility {facility}: facilities.{facility} has a schedule of {len(schedule)} "
-            "capacity change(s), which would override the bed count being sized; size it "
-            f"without them with --set facilities.{facility}.schedule=[] (or size it in a "
-            "scenario for the period after the change)"
+            "facility",
+            facility,
+            f"facilities.{facility} has a schedule of {len(schedule)} capacity change(s), "
+            "which would override the bed count being sized; size it without them (the "
+            f"override facilities.{facility}.schedule=[]), or size it in a scenario for the "
+            "period after the change",
+            overrides=(f"facilities.{facility}.schedule=[]",),
         )
 
 
@@ -140,24 +147,30 @@ def parse_target(text: str, scenario: Scenario, facility: str) -> Target:
         an unknown KPI (with the nearest known name), a value that is not a
         number, or a share outside 0..1.
     """
-    where = f"--target {text!r}"
+    where = repr(text)
     found = _TARGET.match(text)
     if not found or not found["value"]:
         raise SizingError(
-            f"{where}: must look like KPI<VALUE, e.g. 'diversion_share<0.05' or 'wait_p90<=2'; "
-            "quote it on the command line (the shell reads < and > as redirections)"
+            "target",
+            where,
+            "must look like KPI<VALUE, e.g. 'diversion_share<0.05' or 'wait_p90<=2'; "
+            "quote it on the command line (the shell reads < and > as redirections)",
         )
     op = found["op"]
     if op not in OPERATORS:
         fixed = {"=<": "<=", "=>": ">=", "<<": "<", ">>": ">"}.get(op)
         hint = f"did you mean '{fixed}'?" if fixed else "use <, <=, > or >="
-        raise SizingError(f"{where}: the comparison must be <, <=, > or >= (got {op!r}); {hint}")
+        raise SizingError(
+            "target", where, f"the comparison must be <, <=, > or >= (got {op!r}); {hint}"
+        )
     kpi = _resolve_kpi(found["kpi"], scenario, facility, where)
     value = _parse_value(found["value"], where)
     if kpi_unit(kpi) == "share" and not 0 <= value <= 1:
         raise SizingError(
-            f"{where}: {kpi} is a share between 0 and 1 (got {value:g}); "
-            f"write {value / 100:g} or {value:g}%"
+            "target",
+            where,
+            f"{kpi} is a share between 0 and 1 (got {value:g}); "
+            f"write {value / 100:g} or {value:g}%",
         )
     return Target(kpi, op, value)
 
@@ -193,7 +206,7 @@ def _resolve_kpi(name: str, scenario: Scenario, facility: str, where: str) -> st
 
 
 def _unknown(where: str, name: str, hint: str) -> SizingError:
-    return SizingError(f"{where}: unknown KPI '{name}'; {hint}")
+    return SizingError("target", where, f"unknown KPI '{name}'; {hint}")
 
 
 def _parse_value(raw: str, where: str) -> float:
@@ -205,11 +218,12 @@ def _parse_value(raw: str, where: str) -> float:
         value = float(text) * scale
     except ValueError:
         raise SizingError(
-            f"{where}: the value after the comparison must be a number, e.g. 0.05 or 5% "
-            f"(got {raw!r})"
+            "target",
+            where,
+            f"the value after the comparison must be a number, e.g. 0.05 or 5% (got {raw!r})",
         ) from None
     if not math.isfinite(value):
-        raise SizingError(f"{where}: the value must be a finite number (got {raw!r})")
+        raise SizingError("target", where, f"the value must be a finite number (got {raw!r})")
     return value
 
 
@@ -225,16 +239,16 @@ def parse_range(text: str, limits: Limits | None = None) -> tuple[int, int]:
         lo, hi = int(parts[0]), int(parts[1])
     except ValueError:
         raise SizingError(
-            f"--range {text}: must look like FROM:TO with whole bed counts, e.g. 4:14"
+            "bed_range", text, "must look like FROM:TO with whole bed counts, e.g. 4:14"
         ) from None
     if lo < 0:
-        raise SizingError(f"--range {text}: bed counts must be >= 0 (got {lo})")
+        raise SizingError("bed_range", text, f"bed counts must be >= 0 (got {lo})")
     if lo >= hi:
         raise SizingError(
-            f"--range {text}: FROM must be below TO, e.g. {min(lo, hi)}:{max(lo, hi) + 1}"
+            "bed_range", text, f"FROM must be below TO, e.g. {min(lo, hi)}:{max(lo, hi) + 1}"
         )
     if hi > MAX_BEDS:
-        raise SizingError(f"--range {text}: a facility has at most {MAX_BEDS} beds (got {hi})")
+        raise SizingError("bed_range", text, f"a facility has at most {MAX_BEDS} beds (got {hi})")
     limits = limits or Limits()
     if hi - lo + 1 > limits.bed_counts:
         raise LimitError(
