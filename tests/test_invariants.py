@@ -27,7 +27,16 @@ from hypothesis import strategies as st
 
 from simulator.measures.kpis import clipped_durations, compute_kpis
 from simulator.model.engine import run_replication
-from simulator.model.records import Block, Diversion, Episode, Outcome, ReplicationRecord, Stay
+from simulator.model.records import (
+    Block,
+    Diversion,
+    Episode,
+    Occupancy,
+    Outcome,
+    ReplicationRecord,
+    Stay,
+    Waiting,
+)
 from simulator.scenario.loading import scenario_yaml
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
@@ -42,7 +51,8 @@ E_GROUP, E_MUNICIPALITY, E_ARRIVAL, E_END, E_OUTCOME = Episode
 B_FACILITY, B_AWAITED, B_MUNICIPALITY, B_START, B_END = Block
 
 START_DATE = dt.date(2025, 1, 1)
-WARMUP = 10
+WARMUP = 10  # the longest warm-up drawn; fractional ones must keep the calendar too
+WARMUPS = (0.0, 0.5, 2.75, float(WARMUP))
 REL = 1e-9
 
 SETTINGS = settings(
@@ -89,6 +99,7 @@ def probabilities(draw: st.DrawFn, targets: list[str], last: str) -> dict[str, f
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     days = draw(st.integers(min_value=60, max_value=120))
+    warmup = draw(st.sampled_from(WARMUPS))
     n_m = draw(st.integers(min_value=1, max_value=3))
     n_f = draw(st.integers(min_value=1, max_value=4))
     n_s = min(draw(st.integers(min_value=2, max_value=3)), n_f)
@@ -205,7 +216,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "run": {
             "start_date": START_DATE.isoformat(),
             "days": days,
-            "warmup_days": WARMUP,
+            "warmup_days": warmup,
             "replications": 1,
             "seed": draw(st.integers(min_value=0, max_value=2**32 - 1)),
         },
@@ -280,6 +291,46 @@ def check_occupancy(record: ReplicationRecord) -> None:
                 normal = in_bed & (here[:, OVERFLOW] == 0.0)
                 kept = int(np.sum(normal & (here[:, ADMITTED] <= before[-1])))
             assert occ - over <= max(cap, kept), f"{fid}: {occ} in bed, {cap} beds at t={t}"
+
+
+def check_schedules(record: ReplicationRecord, scenario: Scenario) -> None:
+    """Capacity changes at midnight of each scheduled date: simulated time
+    ``warmup + (date - start_date)``, whatever the warm-up (a fractional one included)."""
+    for log, facility in zip(record.occupancy, scenario.facilities.values(), strict=True):
+        times, capacity = log[:, Occupancy.TIME], log[:, Occupancy.CAPACITY]
+        beds = facility.beds
+        started = False
+        for entry in facility.schedule:
+            t = record.warmup + (entry.date - scenario.run.start_date).days
+            if t <= 0:
+                beds = entry.beds  # in force from the start
+                continue
+            if not started:
+                assert capacity[0] == beds, "capacity at time 0"
+                started = True
+            if t >= record.horizon:
+                break
+            before = capacity[np.searchsorted(times, t, side="left") - 1]
+            after = capacity[np.searchsorted(times, t, side="right") - 1]
+            assert (before, after) == (beds, entry.beds), (entry.date, t, before, after)
+            beds = entry.beds
+
+
+def check_waiting(record: ReplicationRecord) -> None:
+    """Everyone queued at the horizon has an open episode, and a bed only while blocked in it
+    (``wait_in: previous_bed``); those who got a bed got it after the horizon."""
+    waiting = record.waiting
+    assert record.waits_until >= record.horizon
+    episodes = waiting[:, Waiting.EPISODE].astype(np.int64)
+    assert len(np.unique(episodes)) == len(episodes)
+    assert np.all(np.isnan(record.episodes[episodes, E_END]))
+    in_bed = record.stays[np.isnan(record.stays[:, LEFT]), EPISODE].astype(np.int64)
+    holding = set(episodes.tolist()) & set(in_bed.tolist())
+    assert len(holding) == int(np.isnan(record.blocks[:, B_END]).sum())
+    assert np.all(waiting[:, Waiting.REQUESTED] < record.horizon)
+    admitted = waiting[:, Waiting.ADMITTED]
+    done = ~np.isnan(admitted)
+    assert np.all(admitted[done] >= record.horizon) and np.all(admitted[done] <= record.waits_until)
 
 
 def check_queue_order(record: ReplicationRecord, scenario: Scenario) -> None:
@@ -483,6 +534,8 @@ def test_replication_invariants(data: dict[str, Any]) -> None:
     check_occupancy(record)
     check_episodes(record)
     check_queue_order(record, scenario)
+    check_schedules(record, scenario)
+    check_waiting(record)
     check_kpis(record, scenario, kpis)
 
     again = run_replication(scenario, seed, 0)
