@@ -33,11 +33,13 @@ from pydantic import ValidationError
 from simulator.errors import SamsimError
 from simulator.experiment.simulate import replicate
 from simulator.model.demand import demand_streams
+from simulator.model.demand import expected_episodes as model_expected_episodes
 from simulator.scenario.limits import (
     MAX_DAYS,
     LimitError,
     Limits,
     check_limits,
+    episodes_per_year,
     expected_episodes,
     expected_steps,
 )
@@ -527,3 +529,22 @@ def test_a_scenario_written_with_yaml_infinity_is_refused_by_validation() -> Non
     data = yaml.safe_load(".inf")
     with pytest.raises(SamsimError, match="run.days: must be a finite number"):
         validate(put(minimal_scenario(), "run.days", data), "x.yaml")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"groups.kols.seasonality": {"amplitude": 0.8, "peak_day_of_year": 100}},
+        {"municipalities.south.growth_per_year": 0.2, "groups.kols.weekday": [3, 1, 1, 1, 1, 0, 0]},
+    ],
+    ids=["seasonal", "growth"],
+)
+def test_episodes_per_year_match_the_demand_model(changes: dict[str, Any]) -> None:
+    """What `samsim validate` prints, without a per-day table (season and weekday average 1
+    over a year; growing demand and a season together bias it by under 1 %)."""
+    data = minimal_scenario()
+    for path, value in changes.items():
+        put(data, path, value)
+    scenario = validate(data)
+    model = sum(model_expected_episodes(scenario).values())
+    assert episodes_per_year(scenario) == pytest.approx(model, rel=0.002)

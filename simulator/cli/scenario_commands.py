@@ -17,8 +17,7 @@ from simulator.cli.base import (
     user_errors,
 )
 from simulator.errors import SamsimError
-from simulator.model.demand import expected_episodes
-from simulator.scenario.limits import Limits, check_limits
+from simulator.scenario.limits import Limits, check_limits, episodes_per_year
 from simulator.scenario.loading import load_scenario, read_scenario, scenario_yaml
 from simulator.scenario.reference import editor_schema
 from simulator.scenario.schema import Scenario
@@ -28,7 +27,7 @@ from simulator.sweeps.definition import is_sweep_file
 def overview(scenario: Scenario) -> str:
     """One line on what a scenario holds: places, beds, groups, expected demand."""
     beds = sum(f.beds for f in scenario.facilities.values())
-    episodes = sum(expected_episodes(scenario).values())
+    episodes = episodes_per_year(scenario)  # closed form: constant memory, any horizon
     return (
         f"{len(scenario.municipalities)} municipalities, "
         f"{len(scenario.facilities)} facilities ({beds} beds at start), "

@@ -50,6 +50,7 @@ __all__ = [
     "Limits",
     "check_limits",
     "check_replications",
+    "episodes_per_year",
     "expected_episodes",
     "expected_steps",
     "limit_problems",
@@ -164,10 +165,23 @@ def expected_episodes(scenario: Scenario) -> float:
     otherwise. Takes constant memory whatever the numbers.
     """
     run = scenario.run
-    start = run.start_date
+    return _episodes_between(scenario, -run.warmup_days, run.days)
+
+
+def episodes_per_year(scenario: Scenario) -> float:
+    """Expected episodes in the first rate year (365 days) from ``run.start_date``.
+
+    The same closed form as :func:`expected_episodes`: constant memory.
+    """
+    return _episodes_between(scenario, 0.0, DAYS_PER_RATE_YEAR)
+
+
+def _episodes_between(scenario: Scenario, t0: float, t1: float) -> float:
+    """Expected episodes between ``t0`` and ``t1`` days from ``run.start_date``."""
+    start = scenario.run.start_date
     start_year = start.year + (start.timetuple().tm_yday - 1) / DAYS_PER_CALENDAR_YEAR
-    y0 = start_year - run.warmup_days / DAYS_PER_CALENDAR_YEAR
-    y1 = start_year + run.days / DAYS_PER_CALENDAR_YEAR
+    y0 = start_year + t0 / DAYS_PER_CALENDAR_YEAR
+    y1 = start_year + t1 / DAYS_PER_CALENDAR_YEAR
     total = 0.0
     for m in scenario.municipalities.values():
         for g in scenario.groups.values():

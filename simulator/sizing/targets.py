@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.errors import OptionError, Problem
+from simulator.errors import OptionError
 from simulator.measures.kpis import compute_kpis
 from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, ReplicationRecord
-from simulator.scenario.limits import LimitError, Limits
+from simulator.scenario.limits import Limits
 from simulator.scenario.schema import MAX_BEDS, Scenario
 from simulator.scenario.validation import validate
 from simulator.text.labels import kpi_unit
@@ -30,6 +30,7 @@ from simulator.text.suggest import did_you_mean, suggest
 
 __all__ = [
     "OPERATORS",
+    "RangeLimitError",
     "SizingError",
     "Target",
     "check_facility",
@@ -58,6 +59,13 @@ class SizingError(OptionError):
     ``option`` is the parameter of :func:`simulator.sizing.search.size_facility`
     that is wrong: ``facility``, ``target``, ``bed_range`` or ``confidence``.
     """
+
+
+class RangeLimitError(SizingError):
+    """A bed range longer than :attr:`simulator.scenario.limits.Limits.bed_counts`."""
+
+    limits = ("bed_counts",)
+    """The limit passed (as :class:`~simulator.scenario.limits.LimitError` names them)."""
 
 
 @dataclass(frozen=True)
@@ -251,17 +259,11 @@ def parse_range(text: str, limits: Limits | None = None) -> tuple[int, int]:
         raise SizingError("bed_range", text, f"a facility has at most {MAX_BEDS} beds (got {hi})")
     limits = limits or Limits()
     if hi - lo + 1 > limits.bed_counts:
-        raise LimitError(
-            [
-                Problem(
-                    f"--range {text}",
-                    "",
-                    f"{hi - lo + 1} bed counts, more than the limit of {limits.bed_counts}",
-                    hint="narrow the range around the beds you expect, or raise the limit of "
-                    "bed counts",
-                )
-            ],
-            ["bed_counts"],
+        raise RangeLimitError(
+            "bed_range",
+            text,
+            f"{hi - lo + 1} bed counts, more than the limit of {limits.bed_counts}; narrow the "
+            "range around the beds you expect, or raise the limit of bed counts",
         )
     return lo, hi
 
