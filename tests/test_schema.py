@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pydantic
@@ -276,3 +277,91 @@ def test_public_api() -> None:
     } <= set(simulator.__all__)
     for name in simulator.__all__:
         assert hasattr(simulator, name)
+
+
+# --- finite numbers everywhere (issue 9) ------------------------------------------------
+
+
+def _number_paths(data: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path to a number (not a bool) in plain scenario data."""
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in _number_paths(v, (*prefix, k))]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _number_paths(v, (*prefix, i))]
+    if isinstance(data, int | float) and not isinstance(data, bool):
+        return [prefix]
+    return []
+
+
+def _every_number() -> dict[str, Any]:
+    """The minimal scenario with every optional numeric key given too."""
+    data = minimal_scenario()
+    data["municipalities"]["north"]["population_year"] = 2024
+    data["municipalities"]["south"]["population"] = {"0-66": 3000, "67+": 1000}
+    del data["municipalities"]["south"]["growth_per_year"]  # a projection instead
+    data["municipalities"]["south"]["projection"] = {2030: {"0-66": 3100, "67+": 1200}}
+    data["municipalities"]["north"]["population"] = {"0-66": 8000, "67+": 2000}
+    group = data["groups"]["kols"]
+    group.update(
+        rate_per_1000={"0-66": 2.0, "67+": 20.0},
+        seasonality={"amplitude": 0.3, "peak_day_of_year": 20},
+        weekday=[1, 1, 1, 1, 1, 0.5, 0.5],
+        priority=1,
+    )
+    group["steps"]["short_term"]["los"] = {"dist": "empirical", "values": [3, 20, 40]}
+    data["facilities"]["hospital"]["costs"].update(per_bed_year=1e6, per_admission=100)
+    data["costs"]["transport"] = {"per_trip": 1500, "per_minute": 40}
+    return data
+
+
+def _put(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]  # type: ignore[index]
+    data[path[-1]] = value  # type: ignore[index]
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+PATHS = _number_paths(_every_number())
+
+
+def test_the_every_number_scenario_is_valid() -> None:
+    validate(_every_number())
+    assert len(PATHS) > 40
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+@pytest.mark.parametrize("path", PATHS, ids=_dotted)
+def test_no_number_may_be_infinite_or_nan(path: tuple[str | int, ...], value: float) -> None:
+    data = _every_number()
+    _put(data, path, value)
+    with pytest.raises(simulator.SamsimError) as caught:
+        validate(data, "x.yaml")
+    assert f"x.yaml: {_dotted(path)}: " in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("run.days", 36526, "must be <= 36525"),
+        ("run.replications", 10_001, "must be <= 10000"),
+        ("municipalities.north.population", 1.1e9, "must be <= 1e+09"),
+        ("groups.kols.rate_per_1000", 2e6, "must be <= 1e+06"),
+        ("facilities.hospital.beds", 100_001, "must be <= 100000"),
+        ("groups.kols.steps.kohd_stay.los.cv", 11, "must be <= 10"),
+        ("groups.kols.steps.kohd_stay.los.mean", 40_000, "must be <= 36525"),
+        ("facilities.hospital.costs.per_bed_day", 1e13, "must be <= 1e+12"),
+        ("municipalities.north.travel_minutes.hospital", 20_000, "must be <= 10080"),
+        ("municipalities.south.growth_per_year", 1.5, "must be <= 1"),
+        ("municipalities.south.population_year", 10_000, "must be <= 9999"),
+    ],
+)
+def test_numbers_that_would_blow_up_memory_or_time_are_bounded(
+    path: str, value: float, message: str
+) -> None:
+    data = minimal_scenario()
+    _put(data, tuple(path.split(".")), value)
+    with pytest.raises(simulator.SamsimError, match=re.escape(f"x.yaml: {path}: {message}")):
+        validate(data, "x.yaml")

@@ -25,12 +25,14 @@ from click.testing import CliRunner, Result
 from simulator import load_scenario, simulate
 from simulator.cli import main
 from simulator.errors import SamsimError
+from simulator.scenario.limits import Limits
 from simulator.sweeps.runner import (
     SweepEvent,
     load_sweep,
     prepare_points,
     resume_sweep,
     run_sweep,
+    stored_sweep,
     sweep_from_vary,
 )
 from simulator.sweeps.store import point_path, read_point, write_point
@@ -480,3 +482,23 @@ def test_cli_prints_a_table_and_the_folder_last_and_draws_plots(
         )
         for ext in ("png", "svg")
     )
+
+
+def test_limits_make_points_invalid_and_are_kept_for_resume(
+    scenario_file: Path, tmp_path: Path
+) -> None:
+    """A point beyond the episode limit is skipped like an invalid one; sweep.json keeps
+    the limits, so a resumed sweep judges its points the same way."""
+    # about 14 000 inhabitants x 5 per 1 000 a year x 100 days: ~19 episodes at rate 5
+    limits = Limits(episodes=50)
+    sweep = sweep_from_vary(scenario_file, [f"{RATE}=5,50"], replications=2, seed=1, limits=limits)
+    events: list[SweepEvent] = []
+    folder = run_sweep(sweep, tmp_path / "out", progress=events.append)
+    invalid = [e for e in events if e.kind == "invalid"]
+    assert [e.point for e in invalid] == [1]
+    assert "episodes expected in each replication, more than the limit of 50" in invalid[0].message
+    assert json.loads((folder / "sweep.json").read_text())["limits"]["episodes"] == 50
+    assert stored_sweep(folder).limits == limits
+    before = final_bytes(folder)
+    resume_sweep(folder)
+    assert final_bytes(folder) == before
