@@ -68,6 +68,9 @@ class Limits:
     ----------
     episodes
         Expected episodes per replication (over warm-up and collection period).
+        A replication holds about 1.1 kB and takes about 20 microseconds per
+        episode (measured), so the default, five million, is some 5.5 GB and two
+        minutes per worker process.
     steps
         Expected steps (stays) per episode of any group.
     points
@@ -76,7 +79,7 @@ class Limits:
         Bed counts a sizing range spans (``TO - FROM + 1``).
     """
 
-    episodes: float = 20_000_000
+    episodes: float = 5_000_000
     steps: float = 1_000
     points: int = 10_000
     bed_counts: int = 10_000
