@@ -242,7 +242,10 @@ def test_a_sweep_of_too_many_points_is_refused(tmp_path: Path) -> None:
         "10 000 000 000 points",
     )
     spec = {"design": "lhs", "samples": 1_000_000_000, "factors": {BEDS: "2..20"}}
-    refused(samsim("sweep", sweep_file(tmp_path, spec), *out, cwd=tmp_path), "sweep.samples: ")
+    path = sweep_file(tmp_path, spec)
+    refused(samsim("sweep", path, *out, cwd=tmp_path), f"{path}: sweep.samples: ")
+    output = refused(samsim("validate", path, cwd=tmp_path), f"{path}: sweep.samples: ")
+    assert "--max-points N" in output
 
 
 def test_a_sweep_file_with_too_many_replications_names_its_key(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from simulator.cli.base import (
     INPUT_ERROR,
     limit_hint,
     main,
+    max_points_option,
     scenario_limits_options,
     set_option,
     user_errors,
@@ -39,18 +40,23 @@ def overview(scenario: Scenario) -> str:
 @click.argument("files", nargs=-1, required=True, metavar="SCENARIO...")
 @set_option
 @scenario_limits_options
+@max_points_option
 def validate(
-    files: tuple[str, ...], overrides: tuple[str, ...], max_episodes: float, max_steps: float
+    files: tuple[str, ...],
+    overrides: tuple[str, ...],
+    max_episodes: float,
+    max_steps: float,
+    max_points: int,
 ) -> None:
     """Check scenario files (and sweep files, point by point) without running them.
 
     --set changes every file's scenario as it would change a run of it.
     """
-    limits = Limits(episodes=max_episodes, steps=max_steps)
+    limits = Limits(episodes=max_episodes, steps=max_steps, points=max_points)
     failed = 0
     for path in files:
         if is_sweep_file(path):
-            failed += validate_sweep(path, overrides)
+            failed += validate_sweep(path, overrides, limits)
             continue
         try:
             loaded = read_scenario(path, overrides)
@@ -67,15 +73,15 @@ def validate(
         sys.exit(INPUT_ERROR)
 
 
-def validate_sweep(path: str, overrides: Sequence[str] = ()) -> int:
+def validate_sweep(path: str, overrides: Sequence[str] = (), limits: Limits | None = None) -> int:
     """Check a sweep file and every point's scenario; 1 if it cannot run, else 0."""
     from simulator.sweeps.runner import load_sweep, prepare_points
 
     try:
-        sweep = load_sweep(path, overrides)
+        sweep = load_sweep(path, overrides, limits=limits)
     except SamsimError as exc:
         click.echo(f"invalid {path}", err=False)
-        click.echo(str(exc), err=True)
+        click.echo(str(exc) + limit_hint(exc), err=True)
         return 1
     points = prepare_points(sweep)
     invalid = [p for p in points if p.scenario is None]
