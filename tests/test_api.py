@@ -107,3 +107,13 @@ def test_compare_takes_the_same_options() -> None:
     assert comparison.base.seed == 3 and len(comparison.base.replications) == 2
     assert len(comparison.alternatives[0].replications) == 2
     assert len(seen) == 4  # two replications of each scenario
+
+
+def test_sweep_settings_are_keyword_only() -> None:
+    from simulator.sweeps.runner import resume_sweep, run_sweep
+
+    for function, positional in ((run_sweep, ["sweep", "out"]), (resume_sweep, ["folder"])):
+        parameters = inspect.signature(function).parameters.values()
+        assert [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD] == positional
+        keywords = {p.name for p in parameters if p.kind is p.KEYWORD_ONLY}
+        assert {"jobs", "scheduler", "progress"} <= keywords

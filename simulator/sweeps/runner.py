@@ -228,6 +228,7 @@ def _show(values: Mapping[str, Value]) -> str:
 
 def resume_sweep(
     folder: str | os.PathLike[str],
+    *,
     replications: int | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -300,6 +301,7 @@ def stored_sweep(folder: str | os.PathLike[str]) -> Sweep:
 def run_sweep(
     sweep: Sweep,
     out: str | os.PathLike[str] = "results",
+    *,
     jobs: int = 1,
     scheduler: str | None = None,
     progress: SweepProgress | None = None,
