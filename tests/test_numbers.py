@@ -9,11 +9,13 @@ import pytest
 from simulator.text import labels
 from simulator.text.numbers import (
     NBSP,
+    format_as_given,
     format_difference,
     format_interval,
     format_kpi,
     format_number,
     format_share,
+    format_trimmed,
     kpi_decimals,
 )
 
@@ -81,3 +83,13 @@ def test_intervals() -> None:
 def test_labels_reexports_the_same_functions() -> None:
     assert labels.format_number is format_number
     assert labels.format_share is format_share
+
+
+def test_values_as_given_and_trimmed_tick_labels() -> None:
+    assert format_as_given(0.05) == "0.05"
+    assert format_as_given(0.05, "nb") == "0,05"
+    assert format_as_given(-1.5, "nb") == "−1,5"
+    assert format_as_given(12.0) == "12"
+    assert [format_trimmed(v) for v in (0.5, 12.0, -0.001, 0.125)] == ["0.5", "12", "0", "0.12"]
+    assert format_trimmed(2.5, "nb") == "2,5"
+    assert format_trimmed(12345.0) == f"12{NBSP}345"

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from simulator.text.labels import label
-from simulator.text.numbers import format_number
+from simulator.text.numbers import format_trimmed
 
 __all__ = [
     "BLUE",
@@ -100,12 +100,7 @@ def number_formatter(lang: str) -> FuncFormatter:
     """Tick labels with the language's decimal mark and a proper minus sign."""
 
     def fmt(value: float, _pos: int | None = None) -> str:
-        if abs(value) >= 1000:
-            return format_number(value, lang, 0)
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-        if text in ("-0", ""):
-            text = "0"
-        return text.replace(".", "," if lang == "nb" else ".").replace("-", "−")
+        return format_trimmed(value, lang)
 
     return FuncFormatter(fmt)
 

@@ -41,15 +41,8 @@ from simulator.analysis.intervals import t_interval
 from simulator.plots.style import BLUE, message, number_formatter, panel_figure, save, styled, wrap
 from simulator.store.readers import period_text
 from simulator.sweeps.store import SweepFolder, read_sweep
-from simulator.text.labels import (
-    Names,
-    display_names,
-    format_number,
-    kpi_label,
-    kpi_unit,
-    label,
-    label_or,
-)
+from simulator.text.labels import Names, display_names, kpi_label, kpi_unit, label, label_or
+from simulator.text.numbers import format_as_given, format_number
 
 __all__ = [
     "effect_figure",
@@ -253,7 +246,7 @@ def format_level(value: Any, lang: str) -> str:
         return str(value)
     if float(value).is_integer():
         return format_number(float(value), lang)
-    return f"{value:g}".replace(".", "," if lang == "nb" else ".")
+    return format_as_given(float(value), lang)
 
 
 def heatmap_figure(folder: SweepFolder, lang: str = "en") -> Figure:

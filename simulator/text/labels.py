@@ -24,7 +24,7 @@ from typing import Any, Literal
 from simulator.text.labels_plots import PLOTS
 from simulator.text.labels_report import REPORT
 from simulator.text.labels_terms import TERMS, UNITS
-from simulator.text.numbers import NBSP, format_number, format_share
+from simulator.text.numbers import NBSP, format_as_given, format_number, format_share
 
 __all__ = [
     "LABELS",
@@ -131,9 +131,9 @@ def target_text(kpi: str, operator: str, value: float, names: Names, lang: str =
     """
     unit = kpi_unit(kpi)
     if unit == "share":
-        amount = f"{100 * value:g}".replace(".", "," if lang == "nb" else ".") + NBSP + "%"
+        amount = format_as_given(100 * value, lang) + NBSP + "%"
     else:
-        amount = f"{value:g}".replace(".", "," if lang == "nb" else ".")
+        amount = format_as_given(value, lang)
         if unit not in ("count", "nok"):
             amount += " " + label(f"unit.{unit}", lang)
         elif unit == "nok":

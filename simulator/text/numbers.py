@@ -12,6 +12,9 @@ One set of rules for the terminal, the report and the plots:
 - A difference carries its sign; a difference of shares is in percentage
   points.
 - Not a number (nan, infinite) is ``–``.
+- A value the user wrote (a target, a factor level) is shown as written
+  (:func:`format_as_given`); a tick label drops trailing zeros
+  (:func:`format_trimmed`).
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ __all__ = [
     "MINUS",
     "NBSP",
     "NOT_A_NUMBER",
+    "format_as_given",
     "format_difference",
     "format_interval",
     "format_kpi",
     "format_number",
     "format_share",
+    "format_trimmed",
     "kpi_decimals",
     "share_decimals",
 ]
@@ -57,6 +62,33 @@ def format_number(value: float, lang: str = "en", decimals: int = 0, sign: bool 
     if lang == "nb":
         text = text.replace(".", ",")
     return text.replace("-", MINUS)
+
+
+def _localised(text: str, lang: str) -> str:
+    """A plain ``%``-formatted number with the language's decimal mark and a true minus."""
+    return text.replace(".", "," if lang == "nb" else ".").replace("-", MINUS)
+
+
+def format_as_given(value: float, lang: str = "en") -> str:
+    """A value as the user wrote it (``%g``: ``0.05``, ``12``, ``1e-06``), in ``lang``."""
+    if not math.isfinite(value):
+        return NOT_A_NUMBER
+    return _localised(f"{value:g}", lang)
+
+
+def format_trimmed(value: float, lang: str = "en", decimals: int = 2) -> str:
+    """At most ``decimals`` decimals, trailing zeros dropped (tick labels: ``0.5``, ``12``).
+
+    From 1 000 on, a whole number with thousand separators.
+    """
+    if not math.isfinite(value):
+        return NOT_A_NUMBER
+    if abs(value) >= 1000:
+        return format_number(value, lang, 0)
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return _localised(text, lang)
 
 
 def share_decimals(value: float) -> int:
