@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ __all__ = [
     "factor_from_json",
     "factor_json",
     "is_sweep_file",
+    "limits_from_json",
     "limits_json",
     "load_sweep",
     "plain",
@@ -171,6 +172,15 @@ class Sweep:
 def limits_json(limits: Limits) -> dict[str, Any]:
     """The limits as stored in ``sweep.json``."""
     return asdict(limits)
+
+
+def limits_from_json(data: Mapping[str, Any]) -> Limits:
+    """The limits stored by :func:`limits_json` (defaults for those not stored)."""
+    known = {f.name for f in fields(Limits)}
+    try:
+        return Limits(**{k: v for k, v in data.items() if k in known})
+    except (TypeError, ValueError) as exc:
+        raise SamsimError(f"sweep.json: limits: cannot be read ({exc})") from None
 
 
 def factor_json(factor: Factor) -> dict[str, Any]:
@@ -438,7 +448,7 @@ def sweep_from_info(info: Mapping[str, Any]) -> Sweep:
         overrides=tuple(definition["base"].get("overrides", ())),
         kpis=tuple(info.get("kpis", ())),
         title=str(info.get("title", "")),
-        limits=Limits(**info.get("limits", {})),
+        limits=limits_from_json(info.get("limits") or {}),
     )
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import SamsimError, ScenarioError
+from simulator.errors import SamsimError, ScenarioError, show_value
 from simulator.experiment.executors import Failure, Task, iter_tasks
 from simulator.experiment.simulate import ReplicationOutcome, replicate
 from simulator.scenario.limits import check_limits
@@ -223,7 +223,7 @@ def start_sweep(sweep: Sweep, out: str | os.PathLike[str] = "results") -> Path:
 
 
 def _show(values: Mapping[str, Value]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in values.items())
+    return ", ".join(f"{k}={show_value(v) if isinstance(v, str) else v}" for k, v in values.items())
 
 
 def resume_sweep(
