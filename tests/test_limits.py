@@ -305,6 +305,10 @@ def test_a_size_range_beyond_the_limits_is_refused(tmp_path: Path) -> None:
     output = refused(samsim(*size, "--range", "1:20000", cwd=tmp_path), "20000 bed counts")
     assert "--max-range N" in output
     assert parse_range("1:20000", Limits(bed_counts=20_000)) == (1, 20_000)
+    # The default range, up to twice the beds, is held to the same limits.
+    big = scenario_file(tmp_path, {"facilities.hospital.beds": 60_000}, "big.yaml")
+    size[1] = big
+    refused(samsim(*size, cwd=tmp_path), "--range 1:100000: 100000 bed counts", "--max-range N")
 
 
 def test_an_accepted_extreme_calendar_runs(tmp_path: Path) -> None:

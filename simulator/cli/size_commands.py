@@ -33,6 +33,7 @@ from simulator.experiment.executors import default_jobs
 from simulator.experiment.simulate import ExperimentFailed
 from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.loading import load_scenario, scenario_files
+from simulator.scenario.schema import MAX_BEDS
 from simulator.sizing.search import (
     CONFIDENCES,
     SCAN_LIMIT,
@@ -125,7 +126,10 @@ def size(
     scenario = check_limits(load_scenario(file, overrides), limits, file)
     check_facility(scenario, facility)
     target = parse_target(target_text_, scenario, facility)
-    counts = parse_range(bed_range, limits) if bed_range else default_range(scenario, facility)
+    if not bed_range:  # up to twice the beds: within the limits like a given range
+        low, high = default_range(scenario, facility)
+        bed_range = f"{low}:{min(high, MAX_BEDS)}"
+    counts = parse_range(bed_range, limits)
     inputs = scenario_files(file)
     prepare_out(out, [f"size-{scenario.name}-{facility}", *input_names(inputs)])
     n = replications or scenario.run.replications
