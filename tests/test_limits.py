@@ -45,7 +45,7 @@ from simulator.scenario.limits import (
 )
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
-from simulator.sizing.targets import parse_range
+from simulator.sizing.targets import RangeLimitError, parse_range
 from simulator.sweeps.design import make_factor, parse_expression, points
 
 MEMORY = 1 << 30  # bytes of address space a refused input may use
@@ -301,14 +301,25 @@ def test_an_unknown_kpi_in_a_sweep_file_names_the_files_key(tmp_path: Path) -> N
 def test_a_size_range_beyond_the_limits_is_refused(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, {})
     size = ["size", path, "-f", "hospital", "-t", "diversion_share<0.05", "--out", tmp_path]
-    refused(samsim(*size, "--range", "1:1000000000", cwd=tmp_path), "--range 1:1000000000: ")
-    output = refused(samsim(*size, "--range", "1:20000", cwd=tmp_path), "20000 bed counts")
+    refused(
+        samsim(*size, "--range", "1:1000000000", cwd=tmp_path),
+        "--range 1:1000000000: a facility has at most 10000 beds",
+    )
+    output = refused(
+        samsim(*size, "--range", "1:6000", "--max-range", "5000", cwd=tmp_path),
+        "--range 1:6000: 6000 bed counts, more than the limit of 5000",
+    )
     assert "--max-range N" in output
-    assert parse_range("1:20000", Limits(bed_counts=20_000)) == (1, 20_000)
+    assert parse_range("1:10000") == (1, 10_000)
+    with pytest.raises(RangeLimitError, match="10001 bed counts") as caught:
+        parse_range("0:10000")  # one count more than the default limit
+    assert caught.value.limits == ("bed_counts",)
+    assert parse_range("0:10000", Limits(bed_counts=10_001)) == (0, 10_000)
     # The default range, up to twice the beds, is held to the same limits.
-    big = scenario_file(tmp_path, {"facilities.hospital.beds": 60_000}, "big.yaml")
+    big = scenario_file(tmp_path, {"facilities.hospital.beds": 3_000}, "big.yaml")
     size[1] = big
-    refused(samsim(*size, cwd=tmp_path), "--range 1:100000: 100000 bed counts", "--max-range N")
+    output = refused(samsim(*size, "--max-range", "5000", cwd=tmp_path), "--range 1:6000: 6000")
+    assert "more than the limit of 5000" in output
 
 
 def test_an_accepted_extreme_calendar_runs(tmp_path: Path) -> None:
@@ -502,7 +513,7 @@ def near_the_bounds(draw: st.DrawFn) -> dict[str, Any]:
     group["steps"]["kohd_stay"]["next"] = {"kohd_stay": loop, "home": 1 - loop}
     group["steps"]["readmission"]["delay"] = draw(_distribution(1e-9))
     for fid in ("kohd-north", "hospital", "nursing-home"):
-        data["facilities"][fid]["beds"] = draw(st.sampled_from([0, 1, 3, 100_000]))
+        data["facilities"][fid]["beds"] = draw(st.sampled_from([0, 1, 3, 10_000]))
     data["facilities"]["nursing-home"]["schedule"] = []
     data["facilities"]["hospital"]["costs"]["per_bed_day"] = draw(st.floats(0, 1e12))
     return data

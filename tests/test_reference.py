@@ -57,7 +57,7 @@ def test_every_key_of_every_model_is_documented() -> None:
 def test_rows_show_type_default_and_required() -> None:
     text = render()
     assert (
-        "| `facilities.<id>.beds` | integer ≥ 0 and ≤ 100000 | Beds open at the start. | — | yes |"
+        "| `facilities.<id>.beds` | integer ≥ 0 and ≤ 10000 | Beds open at the start. | — | yes |"
         in text
     )
     assert (

@@ -349,7 +349,7 @@ def test_no_number_may_be_infinite_or_nan(path: tuple[str | int, ...], value: fl
         ("run.replications", 10_001, "must be <= 10000"),
         ("municipalities.north.population", 1.1e9, "must be <= 1e+09"),
         ("groups.kols.rate_per_1000", 2e6, "must be <= 1e+06"),
-        ("facilities.hospital.beds", 100_001, "must be <= 100000"),
+        ("facilities.hospital.beds", 10_001, "must be <= 10000"),
         ("groups.kols.steps.kohd_stay.los.cv", 11, "must be <= 10"),
         ("groups.kols.steps.kohd_stay.los.mean", 40_000, "must be <= 36525"),
         ("facilities.hospital.costs.per_bed_day", 1e13, "must be <= 1e+12"),
