@@ -566,3 +566,13 @@ def test_episodes_per_year_match_the_demand_model(changes: dict[str, Any]) -> No
     scenario = validate(data)
     model = sum(model_expected_episodes(scenario).values())
     assert episodes_per_year(scenario) == pytest.approx(model, rel=0.002)
+
+
+def test_sizing_a_large_range_stays_within_the_bed_bound(tmp_path: Path) -> None:
+    """The unlimited-beds run behind the curve asks for 10 x the range's top + 50 beds:
+    it is held to the most a facility may have, so a range up to 10 000 can be sized."""
+    path = scenario_file(tmp_path, {"run.days": 30, "run.warmup_days": 0})
+    result = samsim("size", path, "-f", "hospital", "-t", "diversion_share<0.05", "--range",
+                    "9990:10000", "-r", "2", "-q", "-j", "1", "--out", tmp_path / "out",
+                    cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -26,7 +26,7 @@ from simulator.analysis import erlang
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress
 from simulator.experiment.simulate import simulate
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import MAX_BEDS, Scenario
 from simulator.sizing.targets import check_facility, default_range, with_beds
 
 __all__ = ["THEORY", "Curve", "curve_note", "facility_rule", "theory_full", "unconstrained_curve"]
@@ -112,7 +112,7 @@ def unconstrained_curve(
     The beds are ``10 x (an estimate of the offered load) + 50``, the
     estimate being the top of the range until the run has measured it; if
     the unit was ever full all the same, the run is repeated with
-    ``10 a + 50`` beds.
+    ``10 a + 50`` beds; never more than a facility may have (``MAX_BEDS``).
 
     ``options`` (:class:`simulator.RunOptions`) says how to run; the keyword
     arguments, where given, override its fields. Its ``precision`` is not used.
@@ -125,7 +125,7 @@ def unconstrained_curve(
     lo, hi = bed_range or default_range(scenario, facility)
     estimate = float(max(hi, scenario.facilities[facility].beds, 1))
     for _ in range(2):
-        beds = math.ceil(10 * estimate) + 50
+        beds = min(math.ceil(10 * estimate) + 50, MAX_BEDS)  # the most a scenario may have
         results = simulate(with_beds(scenario, facility, beds), options=opts)
         rows = results.occupancy_distribution
         rows = rows[rows["facility"] == facility]
