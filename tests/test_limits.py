@@ -576,3 +576,12 @@ def test_sizing_a_large_range_stays_within_the_bed_bound(tmp_path: Path) -> None
                     "9990:10000", "-r", "2", "-q", "-j", "1", "--out", tmp_path / "out",
                     cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_sweep_whose_every_point_passes_a_limit_says_which_option_raises_it(
+    tmp_path: Path,
+) -> None:
+    path = scenario_file(tmp_path, {f"{STEP}.next": SELF_LOOP})
+    result = samsim("sweep", path, "--vary", f"{BEDS}=2,3", "--out", tmp_path, cwd=tmp_path)
+    output = refused(result, "no point of the sweep is a valid scenario", "steps on average")
+    assert "--max-steps N" in output

@@ -33,7 +33,7 @@ from typing import Any
 from simulator.errors import SamsimError, ScenarioError, show_value
 from simulator.experiment.executors import Failure, Task, iter_tasks
 from simulator.experiment.simulate import ReplicationOutcome, replicate
-from simulator.scenario.limits import check_limits
+from simulator.scenario.limits import LimitError, check_limits
 from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.store.manifest import build_manifest, scenario_hash
@@ -114,6 +114,16 @@ class Point:
     scenario: Scenario | None
     scenario_hash: str | None
     problems: tuple[str, ...] = ()
+    limits: tuple[str, ...] = ()
+    """The limits (:mod:`simulator.scenario.limits`) the point's scenario passes, if any."""
+
+
+class NoValidPoint(SamsimError):
+    """No point of a sweep is a valid scenario; ``limits`` names the limits point 0 passes."""
+
+    def __init__(self, message: str, limits: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.limits = tuple(limits)
 
 
 def prepare_points(
@@ -127,7 +137,9 @@ def prepare_points(
             source = f"point {index}"
             scenario = check_limits(validate(sweep.point_data(own), source), sweep.limits, source)
         except ScenarioError as exc:
-            found.append(Point(index, own, None, None, tuple(str(p) for p in exc.problems)))
+            passed = exc.limits if isinstance(exc, LimitError) else ()
+            problems = tuple(str(p) for p in exc.problems)
+            found.append(Point(index, own, None, None, problems, passed))
             continue
         except SamsimError as exc:  # e.g. a division by zero in a derived factor
             found.append(Point(index, own, None, None, (f"point {index}: {exc}",)))
@@ -211,9 +223,10 @@ def start_sweep(sweep: Sweep, out: str | os.PathLike[str] = "results") -> Path:
     valid = [p for p in points if p.scenario is not None]
     if not valid:
         first = points[0]
-        raise SamsimError(
+        raise NoValidPoint(
             f"no point of the sweep is a valid scenario; point 0 ({_show(first.values)}):\n"
-            + "\n".join(first.problems)
+            + "\n".join(first.problems),
+            first.limits,
         )
     check_kpis(sweep, valid[0])
     started = dt.datetime.now(dt.UTC)
