@@ -31,7 +31,7 @@ from simulator import load_scenario, simulate
 from simulator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-# Sweep files (a top-level ``sweep:`` key) live beside the scenarios; tests/test_sweep.py
+# Sweep files (a top-level ``sweep:`` key) live beside the scenarios; tests/sweeps/test_sweep.py
 # checks them.
 SCENARIOS = [
     p

@@ -40,7 +40,7 @@ from simulator.plots import (
 )
 from simulator.text.labels import LABELS, LANGS, display_names, format_number, format_share, label
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario  # noqa: E402
 
 SEED = 11
@@ -257,7 +257,7 @@ def test_write_figures_writes_png_and_svg(run_folder: Path) -> None:
 
 
 def test_comparison_folder_gives_one_forest_plot_per_alternative(comparison_folder: Path) -> None:
-    # Writing every scenario's figures as well is covered by tests/test_report.py.
+    # Writing every scenario's figures as well is covered by tests/report/test_report.py.
     comparison = read_comparison(comparison_folder)
     assert comparison.base == "minimal" and comparison.alternatives == ["more-kohd"]
     assert list(comparison.runs) == ["minimal", "more-kohd"]

@@ -21,7 +21,7 @@ from simulator.measures.kpis import compute_kpis
 from simulator.model.engine import run_replication
 from simulator.model.records import ReplicationRecord, Stay
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import single_unit_dict  # noqa: E402
 
 Z = 4.0

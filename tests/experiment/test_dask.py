@@ -41,7 +41,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning"),
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "midt-troms" / "baseline.yaml"
 KOLS = ROOT / "scenarios" / "midt-troms" / "kols-to-dms.yaml"
 FRAMES = (

@@ -37,10 +37,10 @@ from simulator.sweeps.runner import (
 )
 from simulator.sweeps.store import point_path, read_point, write_point
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario, write_yaml  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "scenarios" / "midt-troms" / "sweep-kohd-kols.yaml"
 FINAL = ("sweep.csv", "replications.csv", "replications.parquet")
 BEDS = "facilities.kohd-north.beds"

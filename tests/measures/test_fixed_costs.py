@@ -19,7 +19,7 @@ from simulator.measures.kpis import compute_kpis
 from simulator.model.calendar import year_lengths
 from simulator.model.engine import run_replication
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import single_unit_dict  # noqa: E402
 
 PER_BED_YEAR = 1_000_000.0

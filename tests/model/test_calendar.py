@@ -27,7 +27,7 @@ from simulator.model.demand import demand_streams
 from simulator.model.engine import run_replication
 from simulator.model.records import Episode, Occupancy
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import single_unit_dict  # noqa: E402
 
 START = dt.date(2025, 1, 6)  # a Monday

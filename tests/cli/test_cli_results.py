@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from simulator.cli import main
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario, write_yaml  # noqa: E402
 
 

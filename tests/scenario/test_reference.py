@@ -9,7 +9,7 @@ from pathlib import Path
 from simulator.scenario.reference import DERIVED_DEFAULTS, REGENERATE, editor_schema, render
 from simulator.scenario.schema import DIST_NAMES, Scenario
 
-DOC = Path(__file__).parents[1] / "docs" / "scenario-reference.md"
+DOC = Path(__file__).parents[2] / "docs" / "scenario-reference.md"
 
 
 def test_stored_reference_is_up_to_date() -> None:

@@ -42,7 +42,7 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.store.results import scenario_hash
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario  # noqa: E402
 
 # Columns of the record tables, by their names in simulator.model.records.

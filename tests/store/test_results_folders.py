@@ -36,7 +36,7 @@ from simulator.store.folders import (
 from simulator.store.readers import RUN_TABLES, check_folder, read_run, title_with_period
 from simulator.store.results import run_id
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario  # noqa: E402
 
 

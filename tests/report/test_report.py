@@ -16,7 +16,7 @@ from simulator import simulate, validate
 from simulator.experiment.compare import compare
 from simulator.report import write_report, yaml_comments
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario, write_yaml  # noqa: E402
 
 SEED = 5

@@ -21,7 +21,7 @@ import pytest
 from simulator import Results, Scenario, load_scenario, simulate, validate
 from simulator.store.results import scenario_hash
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import minimal_scenario  # noqa: E402
 
 REPLICATIONS = 3

@@ -33,7 +33,7 @@ from simulator.model.engine import run_replication
 from simulator.model.records import Episode, Occupancy, ReplicationRecord, Stay, Waiting
 from simulator.scenario.schema import Scenario
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from helpers import single_unit_dict  # noqa: E402
 
 Z = 4.0
@@ -142,7 +142,7 @@ CUT_CASES = [  # arrivals a day, beds, cut to, warm-up, days, replications, seed
     (5.4, 6, 4, 60.0, 60.0, 200, 22, True),
 ]
 """The steady-state M/M/c case (Erlang C) with this estimator is ``test_erlang_delay``
-in ``tests/test_theory.py``."""
+in ``tests/model/test_theory.py``."""
 
 
 @pytest.mark.slow

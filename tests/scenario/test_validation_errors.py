@@ -968,7 +968,7 @@ def test_several_cross_field_mistakes_are_all_reported(tmp_path: Path) -> None:
 
 def test_stored_broken_file_reports_every_mistake() -> None:
     """``tests/broken/several-mistakes.yaml`` is a planner's file with five mistakes."""
-    path = Path(__file__).parent / "broken" / "several-mistakes.yaml"
+    path = Path(__file__).parents[1] / "broken" / "several-mistakes.yaml"
     result = invoke("validate", str(path))
     assert result.exit_code == 2
     problems = [line for line in result.output.splitlines() if line.startswith(f"{path}: ")]
@@ -1005,7 +1005,7 @@ def test_valid_files_pass(tmp_path: Path) -> None:
 
 
 def test_bundled_scenarios_are_valid() -> None:
-    folder = Path(__file__).parents[1] / "scenarios"
+    folder = Path(__file__).parents[2] / "scenarios"
     files = sorted(str(p) for p in folder.rglob("*.yaml"))
     if not files:
         pytest.skip("no bundled scenarios yet")
