@@ -18,7 +18,17 @@ import numpy as np
 
 __all__ = ["STREAM_KINDS", "stream"]
 
-STREAM_KINDS = ("arrivals", "entry", "routing", "los", "delay", "extension")
+STREAM_KINDS = (
+    "arrivals",
+    "entry",
+    "routing",
+    "los",
+    "delay",
+    "extension",
+    "background",
+    "initial",
+    "divert",
+)
 """Append-only: a stream's kind is its index here."""
 
 
