@@ -32,6 +32,7 @@ __all__ = [
     "MIN_STAY_DAYS",
     "TERMINALS",
     "AgeBands",
+    "Background",
     "Costs",
     "DivertTo",
     "Distribution",
@@ -42,6 +43,8 @@ __all__ = [
     "Fixed",
     "Gamma",
     "Group",
+    "InitialOccupancy",
+    "Limit",
     "Lognormal",
     "Municipality",
     "Run",
@@ -270,6 +273,51 @@ class FacilityCosts(Frozen):
     )
 
 
+MAX_BACKGROUND_PER_YEAR = 1_000_000  # admissions per year from outside the region: ~2 700 a day
+
+
+class Background(Frozen):
+    """Patients from outside the modelled region who use a facility's beds.
+
+    They arrive as a Poisson process, occupy beds, queue and overflow like
+    anyone else (by the facility's ``when_full``), and appear in the
+    facility's KPIs for all patients but in no group's, municipality's or
+    cost KPI of the region.
+    """
+
+    admissions_per_year: float = Field(
+        ge=0,
+        le=MAX_BACKGROUND_PER_YEAR,
+        allow_inf_nan=False,
+        description="Admissions per year of patients from outside the region (a 365-day year).",
+    )
+    los: Distribution = Field(description="Their length of stay, days.")
+    seasonality: Seasonality | None = Field(None, description="Seasonal profile of their arrivals.")
+    priority: int = Field(
+        0,
+        ge=-MAX_PRIORITY,
+        le=MAX_PRIORITY,
+        description="Their priority where patients queue; lower is served first.",
+    )
+    initial_patients: int = Field(
+        0,
+        ge=0,
+        le=MAX_BEDS,
+        description="Of them, in beds at the start of the simulation; each stays a residual "
+        "stay drawn from the equilibrium residual of los.",
+    )
+
+
+class InitialOccupancy(Frozen):
+    """Region patients already in a facility's beds when the simulation starts."""
+
+    patients: int = Field(ge=0, le=MAX_BEDS, description="Patients in beds at the start.")
+    los: Distribution = Field(
+        description="Whole lengths of stay of such patients, days; each stays a residual stay "
+        "drawn from its equilibrium residual (density (1 - F(x)) / mean), then goes home."
+    )
+
+
 class Facility(Frozen):
     """A pool of beds giving one service to a catchment."""
 
@@ -287,6 +335,13 @@ class Facility(Frozen):
         default_factory=list, description="Capacity changes; never evicts a patient in a bed."
     )
     costs: FacilityCosts = Field(description="Costs and payer.")
+    background: Background | None = Field(
+        None, description="Patients from outside the region who use these beds too."
+    )
+    initial_occupancy: InitialOccupancy | None = Field(
+        None,
+        description="Region patients in beds at the start, instead of a long warm-up.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -304,10 +359,20 @@ class Facility(Frozen):
         return data
 
 
+class Limit(Frozen):
+    """A limit on a stay or a wait, and where the patient goes when it is reached."""
+
+    days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False, description="The limit, days.")
+    then: Id = Field(description="Where the patient goes at the limit: a step, home or death.")
+
+
 class DivertTo(Frozen):
     """When full, move the patient to another step of the same pathway."""
 
-    divert_to: Id = Field(description="The step to go to instead.")
+    divert_to: Id | dict[Id, Probability] = Field(
+        description="The step to go to instead, or probabilities over steps, home and death "
+        "(must sum to 1): home means treated without a bed (substitution)."
+    )
 
 
 def _when_full_tag(value: Any) -> str | None:
@@ -345,6 +410,16 @@ class Step(Frozen):
     )
     wait_in: Literal["home", "previous_bed"] = Field(
         "home", description="Where the patient waits for a bed: at home or in the bed they hold."
+    )
+    max_stay: Limit | None = Field(
+        None,
+        description="A stay reaching days ends there and the patient moves to then "
+        "(a step, home or death) instead of next.",
+    )
+    max_wait: Limit | None = Field(
+        None,
+        description="A patient who has waited days for this step's bed (at home or in a bed) "
+        "goes to then (a step, home or death) instead.",
     )
     next: dict[Id, Probability] = Field(
         description="Probabilities over other steps, home and death; must sum to 1."
