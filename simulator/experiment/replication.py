@@ -15,10 +15,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.measures.flows import flow_counts
 from simulator.measures.kpis import compute_kpis, facility_path, wait_quantiles
 from simulator.model.engine import run_replication
 from simulator.scenario.schema import Scenario
@@ -54,6 +55,7 @@ class ReplicationOutcome:
     episodes: int
     events: int
     seconds: float
+    flows: dict[tuple[str, str], int] = field(default_factory=dict)  # edge -> episodes
 
 
 def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOutcome:
@@ -74,6 +76,7 @@ def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOut
         episodes=len(record.episodes),
         events=record.events,
         seconds=time.perf_counter() - started,
+        flows=flow_counts(record),
     )
 
 

@@ -34,6 +34,7 @@ from simulator.analysis.warmup import warmup_table
 from simulator.experiment.executors import run_replications
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress, ReplicationOutcome, replicate
+from simulator.measures.flows import flow_table
 from simulator.measures.kpis import WAIT_QUANTILES, unresolved_wait_warnings
 from simulator.scenario.schema import Scenario
 from simulator.store.manifest import build_manifest, failure_rows
@@ -70,6 +71,9 @@ class Results:
         Things a planner should know before trusting the figures.
     failures
         Replications that raised.
+    flows
+        ``source, target, per_year, ci_low, ci_high, total, n``: patient flows
+        (:mod:`simulator.measures.flows`).
     """
 
     scenario: Scenario
@@ -86,6 +90,7 @@ class Results:
     precision: float = DEFAULT_PRECISION
     timing: dict[str, float] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def warnings(self) -> list[str]:
@@ -128,6 +133,7 @@ class Results:
             "wait_distribution.csv": self.wait_distribution,
             "warmup.csv": self.warmup,
             "advice.csv": self.advice,
+            "flows.csv": self.flows,
         }
 
     def manifest(self, overrides: Sequence[str] = ()) -> dict[str, Any]:
@@ -225,6 +231,7 @@ def collect(
             scenario.run.warmup_days,
         ),
         advice=advice(table.drop(columns="replication"), precision),
+        flows=flow_table([o.flows for o in outcomes], scenario.run.days),
         precision=precision,
         started=started,
         finished=dt.datetime.now(dt.UTC),

@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,7 @@ class RunFolder:
     wait_distribution: pd.DataFrame
     warmup: pd.DataFrame
     advice: pd.DataFrame
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # older folders: none
 
     @property
     def names(self) -> Names:
@@ -141,6 +142,7 @@ def read_run(folder: Path) -> RunFolder:
         wait_distribution=_csv(folder / "wait_distribution.csv"),
         warmup=_csv(folder / "warmup.csv"),
         advice=_csv(folder / "advice.csv"),
+        flows=_csv(folder / "flows.csv"),
     )
 
 

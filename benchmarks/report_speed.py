@@ -1,0 +1,100 @@
+"""Where a run's time goes: simulation against plots and report, for the bundled baseline.
+
+Simulates the Midt-Troms baseline at its default replications (20) with one
+job (``samsim run`` without ``--jobs``), writes the results folder, then
+times every figure (building, PNG, SVG), the report and results.xlsx. Prints
+one line per part and the split. ``--reuse FOLDER`` times only the drawing
+for a results folder written before (a run or comparison folder).
+
+    .venv/bin/python benchmarks/report_speed.py
+    .venv/bin/python benchmarks/report_speed.py --replications 5
+    .venv/bin/python benchmarks/report_speed.py --reuse results/baseline/<run id>
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from simulator import load_scenario, simulate
+from simulator.plots import comparison_figures, is_comparison, read_comparison, read_run
+from simulator.plots import run_figures as make_run_figures
+from simulator.plots.style import DPI, styled
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "midt-troms" / "baseline.yaml"
+
+
+def time_figures(folder: Path, lang: str) -> float:
+    """Build and save every figure of ``folder`` one by one, printing the parts; total seconds."""
+    total = 0.0
+    if is_comparison(folder):
+        comparison = read_comparison(folder)
+        figures = dict(comparison_figures(comparison, lang))
+        runs = [run.path for run in comparison.runs.values()]
+    else:
+        figures = dict(make_run_figures(read_run(folder), lang))
+        runs = []
+    out = Path(tempfile.mkdtemp(prefix="samsim-bench-"))
+    for stem, make in figures.items():
+        t0 = time.perf_counter()
+        with styled():
+            fig = make()
+        t1 = time.perf_counter()
+        with styled():
+            fig.savefig(out / f"{stem}.png", dpi=DPI)
+            t2 = time.perf_counter()
+            fig.set_layout_engine("none")
+            fig.savefig(out / f"{stem}.svg")
+        t3 = time.perf_counter()
+        w, h = fig.get_size_inches()
+        print(
+            f"  {stem:28s} {w:4.1f}x{h:4.1f} in  build {t1 - t0:5.2f} s  "
+            f"png {t2 - t1:5.2f} s  svg {t3 - t2:5.2f} s"
+        )
+        total += t3 - t0
+    for run in runs:
+        total += time_figures(run, lang)
+    return total
+
+
+def time_report(folder: Path, lang: str) -> dict[str, float]:
+    """Seconds of the whole report as samsim writes it (figures, report.html, results.xlsx)."""
+    from simulator.report import write_report
+
+    t0 = time.perf_counter()
+    write_report(folder, lang)
+    return {"report (figures + html + xlsx)": time.perf_counter() - t0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=None)
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--reuse", type=Path, default=None)
+    args = parser.parse_args()
+    simulation = float("nan")
+    if args.reuse is not None:
+        folder = args.reuse
+    else:
+        scenario = load_scenario(BASELINE)
+        t0 = time.perf_counter()
+        results = simulate(scenario, replications=args.replications)
+        simulation = time.perf_counter() - t0
+        folder = Path(results.write(tempfile.mkdtemp(prefix="samsim-bench-")))
+        print(f"simulation ({len(results.replications)} replications): {simulation:.2f} s")
+    print("figures one by one (build, PNG, SVG):")
+    parts = time_figures(folder, args.lang)
+    print(f"  sum: {parts:.2f} s")
+    for name, seconds in time_report(folder, args.lang).items():
+        print(f"{name}: {seconds:.2f} s")
+        if simulation == simulation:
+            print(
+                f"split: simulation {simulation:.2f} s, plots+report {seconds:.2f} s "
+                f"({seconds / simulation:.2f} of the simulation)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Patient flows of one replication: how episodes move from home through the beds and out.
+
+Every episode that starts in the collection period is followed along one
+path of nodes: its municipality, its group, the facility of each of its
+stays in the order it was admitted, and how the episode ended. A node is
+``"<kind>:<id>"``:
+
+``municipality:<id>``, ``group:<id>``
+    where the patient lives and which patient group the episode belongs to;
+``stay1:<facility>`` ... ``stay<MAX_STAYS>:<facility>``
+    the first, second, ... stay of the episode (stays after the
+    :data:`MAX_STAYS`-th are not drawn as columns of their own: the path goes
+    from the last drawn stay to the ending);
+``end:<outcome>``
+    ``home``, ``death``, ``elsewhere`` (every option was full: the patient
+    left the modelled services, e.g. for another level or region) or
+    ``open`` (still in care when the collection period ends).
+
+:func:`flow_counts` counts each edge (consecutive pair of nodes) of one
+replication; :func:`flow_table` turns the counts of every replication into
+volumes per year with a 95 % interval. The edges of one column of nodes add
+up to the episodes: municipality → group counts every episode once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulator.model.records import Episode, Outcome, ReplicationRecord, Stay
+
+__all__ = ["FLOW_COLUMNS", "MAX_STAYS", "OUTCOME_NODES", "flow_counts", "flow_table"]
+
+MAX_STAYS = 3
+"""Stays drawn as columns of their own; later stays join the path's ending."""
+
+OUTCOME_NODES: dict[int, str] = {
+    Outcome.OPEN: "end:open",
+    Outcome.HOME: "end:home",
+    Outcome.DEATH: "end:death",
+    Outcome.DIVERTED: "end:elsewhere",
+}
+FLOW_COLUMNS = ("source", "target", "per_year", "ci_low", "ci_high", "total", "n")
+"""Columns of ``flows.csv``: an edge, its mean volume per year with a 95 % interval,
+its mean count over the whole collection period and the replications."""
+
+DAYS_PER_YEAR = 365.0
+
+
+def flow_counts(record: ReplicationRecord) -> dict[tuple[str, str], int]:
+    """Episodes along each edge of the flow, for episodes starting in the collection period."""
+    start, end = record.warmup, record.horizon
+    episodes = record.episodes
+    arrival = episodes[:, Episode.ARRIVAL]
+    inside = (arrival >= start) & (arrival < end)
+    ids = np.flatnonzero(inside)
+    counts: dict[tuple[str, str], int] = {}
+
+    def add(sources: Sequence[str], targets: Sequence[str]) -> None:
+        frame = pd.DataFrame({"s": sources, "t": targets})
+        for (s, t), n in frame.value_counts(sort=False).items():
+            counts[(str(s), str(t))] = counts.get((str(s), str(t)), 0) + int(n)
+
+    municipality = np.array([f"municipality:{m}" for m in record.municipalities], dtype=object)
+    group = np.array([f"group:{g}" for g in record.groups], dtype=object)
+    ep_group = group[episodes[ids, Episode.GROUP].astype(np.int64)]
+    add(municipality[episodes[ids, Episode.MUNICIPALITY].astype(np.int64)], ep_group)
+
+    stays = record.stays
+    stay_episode = stays[:, Stay.EPISODE].astype(np.int64)
+    keep = np.isfinite(stays[:, Stay.ADMITTED])
+    keep &= inside[stay_episode] if len(stays) else keep
+    stays, stay_episode = stays[keep], stay_episode[keep]
+    order = np.lexsort((stays[:, Stay.ADMITTED], stay_episode))
+    stays, stay_episode = stays[order], stay_episode[order]
+    first = np.r_[True, stay_episode[1:] != stay_episode[:-1]] if len(stays) else np.zeros(0, bool)
+    position = np.arange(len(stays))
+    step = position - np.maximum.accumulate(np.where(first, position, 0))
+    facility = stays[:, Stay.FACILITY].astype(np.int64)
+    names = np.array(record.facilities, dtype=object)
+    node = np.array(
+        [f"stay{k + 1}:{f}" for k, f in zip(step, names[facility], strict=True)], dtype=object
+    )
+    drawn = step < MAX_STAYS
+    # group -> first stay
+    add(group[stays[first, Stay.GROUP].astype(np.int64)], node[first])
+    # stay k -> stay k + 1
+    follows = ~first & drawn
+    add(node[np.flatnonzero(follows) - 1], node[follows])
+    # last drawn node (a stay, or the group when there was none) -> ending
+    last_node = pd.Series(ep_group, index=ids, dtype=object)
+    if len(stays):
+        last = pd.Series(node[drawn], index=stay_episode[drawn], dtype=object)
+        last = last[~last.index.duplicated(keep="last")]
+        last_node.loc[last.index] = last.to_numpy()
+    outcome = episodes[ids, Episode.OUTCOME].astype(np.int64)
+    ending = np.array([OUTCOME_NODES.get(int(o), "end:open") for o in outcome], dtype=object)
+    add(last_node.to_numpy(), ending)
+    return counts
+
+
+def flow_table(counts: Sequence[dict[tuple[str, str], int]], days: float) -> pd.DataFrame:
+    """The edges of every replication's counts as volumes per year (:data:`FLOW_COLUMNS`).
+
+    An edge missing from a replication counts 0 there. ``days`` is the length of
+    the collection period.
+    """
+    edges = sorted({edge for c in counts for edge in c})
+    if not edges or not counts:
+        return pd.DataFrame(columns=list(FLOW_COLUMNS))
+    values = np.array([[c.get(e, 0) for c in counts] for e in edges], dtype=float)
+    n = values.shape[1]
+    years = days / DAYS_PER_YEAR if days > 0 else math.nan
+    mean = values.mean(axis=1)
+    if n > 1:
+        half = stats.t.ppf(0.975, n - 1) * values.std(axis=1, ddof=1) / math.sqrt(n)
+    else:
+        half = np.full(len(edges), np.nan)
+    return pd.DataFrame(
+        {
+            "source": [e[0] for e in edges],
+            "target": [e[1] for e in edges],
+            "per_year": mean / years,
+            "ci_low": np.maximum(mean - half, 0.0) / years,
+            "ci_high": (mean + half) / years,
+            "total": mean,
+            "n": n,
+        }
+    )
