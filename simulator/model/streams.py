@@ -28,6 +28,7 @@ STREAM_KINDS = (
     "background",
     "initial",
     "divert",
+    "age",
 )
 """Append-only: a stream's kind is its index here."""
 

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator, Mapping
 
 from simulator.errors import show_value
+from simulator.scenario.capacity_checks import capacity_rules, divert_targets, limit_targets
 from simulator.scenario.schema import (
     MIN_STAY_DAYS,
     TERMINALS,
@@ -64,8 +65,8 @@ def reachable_steps(group: Group) -> list[str]:
         seen.append(step_id)
         step = group.steps[step_id]
         targets = [t for t, p in step.next.items() if p > 0 and t in group.steps]
-        if isinstance(step.when_full, DivertTo) and step.when_full.divert_to in group.steps:
-            targets.append(step.when_full.divert_to)
+        targets += [t for t, p in divert_targets(step).items() if p > 0 and t in group.steps]
+        targets += [t for t in limit_targets(step) if t in group.steps]
         todo.extend(t for t in targets if t not in seen)
     return seen
 
@@ -115,7 +116,11 @@ def _references(s: Scenario) -> Iterator[Finding]:
                         target,
                         [*steps, *TERMINALS],
                     )
-            if isinstance(step.when_full, DivertTo) and step.when_full.divert_to not in steps:
+            if (
+                isinstance(step.when_full, DivertTo)
+                and isinstance(step.when_full.divert_to, str)
+                and step.when_full.divert_to not in steps
+            ):
                 yield _unknown(
                     f"{here}.when_full.divert_to", "step", step.when_full.divert_to, steps
                 )
@@ -175,7 +180,11 @@ def _divert_loops(gid: str, group: Group) -> Iterator[Finding]:
     for start in group.steps:
         chain = [start]
         current = group.steps[start].when_full
-        while isinstance(current, DivertTo) and current.divert_to in group.steps:
+        while (
+            isinstance(current, DivertTo)
+            and isinstance(current.divert_to, str)
+            and current.divert_to in group.steps
+        ):
             target = current.divert_to
             if target in chain:
                 loop = chain[chain.index(target) :]
@@ -350,7 +359,16 @@ def _demography(s: Scenario) -> Iterator[Finding]:
             yield (f"groups.{gid}.weekday", "at least one day must be above 0", None, None)
 
 
-RULES = (_references, _probabilities, _pathways, _stays, _calendar, _schedules, _demography)
+RULES = (
+    _references,
+    _probabilities,
+    _pathways,
+    _stays,
+    _calendar,
+    _schedules,
+    _demography,
+    capacity_rules,
+)
 
 
 def check(scenario: Scenario) -> list[Finding]:
