@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from simulator.model.records import Episode, Outcome, ReplicationRecord, Stay
@@ -60,10 +61,11 @@ def flow_counts(record: ReplicationRecord) -> dict[tuple[str, str], int]:
     ids = np.flatnonzero(inside)
     counts: dict[tuple[str, str], int] = {}
 
-    def add(sources: Sequence[str], targets: Sequence[str]) -> None:
+    def add(sources: ArrayLike, targets: ArrayLike) -> None:
         frame = pd.DataFrame({"s": sources, "t": targets})
-        for (s, t), n in frame.value_counts(sort=False).items():
-            counts[(str(s), str(t))] = counts.get((str(s), str(t)), 0) + int(n)
+        for key, n in frame.value_counts(sort=False).items():
+            edge = (str(key[0]), str(key[1]))  # type: ignore[index]
+            counts[edge] = counts.get(edge, 0) + int(n)
 
     municipality = np.array([f"municipality:{m}" for m in record.municipalities], dtype=object)
     group = np.array([f"group:{g}" for g in record.groups], dtype=object)
