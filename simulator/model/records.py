@@ -18,6 +18,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.model.capacity import CapacityRecord
+
 __all__ = [
     "BLOCK_COLUMNS",
     "EPISODE_COLUMNS",
@@ -161,6 +163,9 @@ class ReplicationRecord:
     waits_until
         Simulated time the run continued to (the horizon when nobody who
         started waiting in the collection period was still waiting).
+    capacity
+        Background patients, patients in beds at the start, and limits on
+        stays and waits reached (:mod:`simulator.model.capacity`).
     """
 
     replication: int
@@ -178,6 +183,7 @@ class ReplicationRecord:
     events: int
     waiting: FloatArray = field(default_factory=lambda: np.empty((0, len(Waiting))))
     waits_until: float = math.nan
+    capacity: CapacityRecord = field(default_factory=CapacityRecord)
 
 
 def as_table(rows: list[list[float]] | list[tuple[float, ...]], width: int) -> FloatArray:
