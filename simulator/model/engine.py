@@ -39,6 +39,7 @@ from simulator.model.beds import BedPool
 from simulator.model.calendar import Calendar
 from simulator.model.demand import demand_streams
 from simulator.model.distributions import BufferedSampler
+from simulator.model.epochs import Epochs
 from simulator.model.records import (
     Block,
     Diversion,
@@ -166,6 +167,8 @@ class Model:
         self._pending = 0  # of them, those who started waiting in the collection period
         self._all_admitted: simpy.Event | None = None
         self.streams = demand_streams(scenario, self.calendar)
+        # Changes on a date: each dated state compiled once (simulator.model.epochs).
+        self.epochs = Epochs(self, scenario) if scenario.changes else None
 
     # --- building -------------------------------------------------------------
 
@@ -294,6 +297,9 @@ class Model:
 
     def source(self) -> Generator[simpy.Event, Any, None]:
         """Start every episode at its arrival time."""
+        if self.epochs is not None:
+            yield from self._start(*self.epochs.arrivals(self))
+            return
         yield from self._start(*self.arrivals())
 
     def _start(
@@ -353,6 +359,8 @@ class Model:
         self.episodes.append(row)
         patient = Patient(len(self.episodes) - 1, m, g, self.priorities[g])
         while True:
+            if self.epochs is not None:  # the values in force when the step starts
+                steps = self.epochs.steps_at(env.now)[g]
             step = steps[step_index]
             if step.delay is not None:
                 if patient.held is not None:
@@ -379,6 +387,8 @@ class Model:
             self.stays.append(stay)
             patient.held = stay
             yield env.timeout(los)
+            if self.epochs is not None:  # next as in force when the stay ends
+                step = self.epochs.steps_at(env.now)[g][step.index]
             nxt = step.route()
             if nxt < 0:
                 self._leave(patient)
@@ -473,6 +483,8 @@ class Model:
         if self._pending == 0:
             return rows, self.calendar.horizon
         end = self.calendar.horizon + self.calendar.extension
+        if self.epochs is not None:
+            self.epochs.enter(self, self.calendar.horizon)
         self._all_admitted = env.event()
         env.process(self.extension_source(end))
         env.process(self._deadline(end))
@@ -482,7 +494,9 @@ class Model:
     def run(self) -> ReplicationRecord:
         """Run to the horizon and return what happened (waits followed past it)."""
         self.env.process(self.source())
-        for code in range(len(self.fids)):
+        if self.epochs is not None:  # beds by state and schedule dates
+            self.epochs.start(self)
+        for code in range(len(self.fids) if self.epochs is None else 0):
             if self.scenario.facilities[self.fids[code]].schedule:
                 self.env.process(self.schedule(code))
         horizon = self.calendar.horizon

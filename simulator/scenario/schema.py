@@ -32,11 +32,13 @@ __all__ = [
     "MIN_STAY_DAYS",
     "TERMINALS",
     "AgeBands",
+    "Change",
     "Background",
     "Costs",
     "DivertTo",
     "Distribution",
     "Empirical",
+    "EpisodePayment",
     "Exponential",
     "Facility",
     "FacilityCosts",
@@ -317,6 +319,13 @@ class InitialOccupancy(Frozen):
         "drawn from its equilibrium residual (density (1 - F(x)) / mean), then goes home."
     )
 
+    sharing: Literal["use", "population"] | dict[Id, Probability] = Field(
+        "use",
+        description="How a municipality-paid facility's cost is split between municipalities: "
+        "use (variable costs to the patients' municipalities, fixed cost by bed-days), "
+        "population (all of it by catchment population) or fixed shares {municipality: share} "
+        "summing to 1.",
+    )
 
 class Facility(Frozen):
     """A pool of beds giving one service to a catchment."""
@@ -473,14 +482,72 @@ class Transport(Frozen):
     payer: Payer = Field("health_trust", description="Who pays for transport.")
 
 
+class EpisodePayment(Frozen):
+    """A payment between payers for each episode of a group treated at one level."""
+
+    per_episode: Money = Field(description="NOK per episode, in prices of costs.price_year.")
+    paid_by: Payer = Field(
+        "health_trust", description="Who pays; the other payer receives the payment."
+    )
+    level: Literal["municipal", "specialist"] = Field(
+        "municipal",
+        description="Paid for each episode with a first admission at this level of care "
+        "in the collection period.",
+    )
+
+
+IndexFactor = Annotated[float, Field(gt=0, le=1_000, allow_inf_nan=False)]
+
+
 class Costs(Frozen):
-    """Costs that are not a facility's."""
+    """Costs that are not a facility's, prices over the years, and payments between payers."""
 
     blocked_day_rate: Money = Field(
         0,
         description="NOK per utskrivningsklar day, paid by the municipality to the health trust.",
     )
+    blocked_day_rate_by_year: dict[Year, Money] = Field(
+        default_factory=dict,
+        description="The blocked-day rate of a calendar year, NOK as paid that year (not "
+        "indexed); years left out use blocked_day_rate, indexed.",
+    )
     transport: Transport = Field(default_factory=Transport, description="Transport costs.")
+    price_year: Year | None = Field(
+        None,
+        description="The year the prices are given in; defaults to the year of run.start_date.",
+    )
+    index_per_year: float = Field(
+        0,
+        gt=-1,
+        le=1,
+        description="Compound price growth per calendar year from price_year, e.g. 0.03.",
+    )
+    price_index: dict[Year, IndexFactor] | None = Field(
+        None,
+        description="Price index by calendar year (price_year = 1 unless listed); the nearest "
+        "listed year for years outside. Use instead of index_per_year.",
+    )
+    payments: dict[Id, EpisodePayment] = Field(
+        default_factory=dict,
+        description="By group id: a payment per episode treated at a level (the health trust "
+        "pays the municipality, say). Shown for each payer, never in cost.total.",
+    )
+
+
+class Change(Frozen):
+    """Values that change on a date (``set``), or ramp linearly up to a later date (``until``)."""
+
+    date: dt.date = Field(description="From this date (ISO) the values in set apply.")
+    until: dt.date | None = Field(
+        None,
+        description="Ramp: numbers move linearly from their value the day before date to the "
+        "value in set, reached on until; in monthly steps, each holding the ramp's mean over "
+        "its month.",
+    )
+    set: dict[str, Any] = Field(
+        min_length=1,
+        description="Dotted key paths (as for --set) and their values from date on.",
+    )
 
 
 class Scenario(Frozen):
@@ -494,6 +561,10 @@ class Scenario(Frozen):
     facilities: dict[Id, Facility] = Field(min_length=1)
     groups: dict[Id, Group] = Field(default_factory=dict)
     costs: Costs = Field(default_factory=Costs)
+    changes: list[Change] = Field(
+        default_factory=list,
+        description="Values that change on a date, applied in date order (docs/model.md).",
+    )
 
     @model_validator(mode="before")
     @classmethod

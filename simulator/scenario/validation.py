@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from simulator.errors import Problem, ScenarioError, show_value
+from simulator.scenario.changes import dated_states
 from simulator.scenario.checks import check
 from simulator.scenario.hints import MAX_NAME_CHARS, booleans, date_hint, id_hint, number_hint
 from simulator.scenario.schema import DIST_NAMES, Scenario
@@ -291,4 +292,6 @@ def validate(
     found = check(scenario)
     if found:
         raise ScenarioError(blame([Problem(source, *f) for f in found], origins))
+    if scenario.changes:  # every dated state is validated like a file (and kept for the model)
+        dated_states(scenario, _origin("changes", origins or {}) or source, origins)
     return scenario

@@ -1,0 +1,199 @@
+"""The scenario in force at simulated time ``t``: one compiled model per dated state.
+
+A scenario with ``changes`` has several dated states
+(:func:`simulator.scenario.changes.dated_states`), each a validated
+scenario. :class:`Epochs` compiles each state once per replication -- its
+pathways (candidates by catchment, routing, stays, rules when full), its
+demand streams and its bed capacity -- and answers "which state is in force
+now" by the calendar (:class:`~simulator.model.calendar.Calendar`): a state
+dated ``d`` is in force from midnight starting ``d``, i.e. for ``t >=
+calendar.time_of(d)``; a state dated on or before the start of the
+simulation is in force from ``t = 0``.
+
+What follows the state in force, and when:
+
+* arrivals: in each state's window, at that state's rate (thinning at the
+  state's own maximum over the window) and with its entry shares;
+* a step: the bed search (candidates, ``when_full``) and the length of stay
+  follow the state in force when the step starts; ``next`` follows the
+  state in force when the stay ends. A patient in a bed keeps the length of
+  stay drawn at admission;
+* beds: each facility's capacity is the state's ``beds`` with the state's
+  ``schedule`` applied, changing at every state date and schedule date
+  (never evicting a patient, like a schedule);
+* after the horizon (following waits), the state in force at the horizon.
+
+Random streams: every state draws from the same named streams as the first
+state (one generator per activity), so a change does not replay numbers
+already used.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from simulator.model.calendar import Calendar
+from simulator.model.demand import DemandStream, demand_streams
+from simulator.model.distributions import BufferedSampler
+from simulator.model.streams import stream
+from simulator.scenario.changes import dated_states
+from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # the engine builds an Epochs; no import back at run time
+    from simulator.model.engine import CompiledStep, Model
+
+__all__ = ["Epochs", "capacity_steps"]
+
+
+def capacity_steps(
+    states: list[Scenario], starts: list[float], fid: str, calendar: Calendar
+) -> list[tuple[float, int]]:
+    """A facility's open beds over time: ``(time, beds)`` at 0 and at each change after it."""
+    points: list[tuple[float, int]] = []
+    for k, state in enumerate(states):
+        t0 = starts[k]
+        t1 = starts[k + 1] if k + 1 < len(states) else float("inf")
+        facility = state.facilities[fid]
+        beds = facility.beds
+        later = []
+        for entry in facility.schedule:
+            t = calendar.time_of(entry.date)
+            if t <= t0:
+                beds = entry.beds
+            elif t < t1:
+                later.append((t, entry.beds))
+        points.append((t0, beds))
+        points.extend(later)
+    steps: list[tuple[float, int]] = []
+    for t, beds in points:
+        if not steps or steps[-1][1] != beds:
+            steps.append((t, beds))
+    return steps
+
+
+class Epochs:
+    """The dated states of a scenario, compiled for one replication of a :class:`Model`."""
+
+    def __init__(self, model: Model, scenario: Scenario) -> None:
+        calendar = model.calendar
+        dated = dated_states(scenario)
+        # States in force from t = 0 on: the last dated on or before the start, then the rest.
+        times = [0.0 if s.date is None else calendar.time_of(s.date) for s in dated]
+        first = max(k for k, t in enumerate(times) if t <= 0)
+        self.states = [s.scenario for s in dated[first:]]
+        self.starts = [0.0, *times[first + 1 :]]
+        self.calendar = calendar
+        base = model.steps
+        self.steps: list[list[list[CompiledStep]]] = []
+        self.streams: list[list[DemandStream]] = []
+        for state in self.states:
+            compiled = _compile_as(model, state)
+            for g, group_steps in enumerate(compiled):
+                for compiled_step, base_step in zip(group_steps, base[g], strict=True):
+                    _share_streams(compiled_step, base_step)
+            self.steps.append(compiled)
+            self.streams.append(demand_streams(state, calendar))
+        self.priorities = [[g.priority for g in s.groups.values()] for s in self.states]
+
+    def index_at(self, t: float) -> int:
+        """The state in force at simulated time ``t``."""
+        return bisect.bisect_right(self.starts, t) - 1
+
+    def steps_at(self, t: float) -> list[list[CompiledStep]]:
+        """The compiled pathways (by group, by step) in force at ``t``."""
+        return self.steps[bisect.bisect_right(self.starts, t) - 1]
+
+    def arrivals(self, model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every arrival of the run, state window by state window, by time."""
+        seed, replication = model.seed, model.replication
+        generators = [
+            (
+                stream(seed, replication, "arrivals", s.municipality, s.group),
+                stream(seed, replication, "entry", s.municipality, s.group),
+            )
+            for s in self.streams[0]
+        ]
+        horizon = self.calendar.horizon
+        parts = []
+        for k in range(len(self.states)):
+            t0 = self.starts[k]
+            t1 = min(self.starts[k + 1], horizon) if k + 1 < len(self.states) else horizon
+            if t1 <= t0:
+                continue
+            with _in_state(model, self.states[k], self.streams[k]):
+                parts.append(model.arrivals(generators, t0, t1))
+        columns = [np.concatenate([p[i] for p in parts]) for i in range(4)]
+        return columns[0], columns[1], columns[2], columns[3]
+
+    def enter(self, model: Model, t: float) -> None:
+        """Let ``model`` draw arrivals from the state in force at ``t`` (after the horizon)."""
+        k = self.index_at(t)
+        model.scenario = self.states[k]
+        model.streams = self.streams[k]
+
+    def start(self, model: Model) -> None:
+        """Start the processes that open and close beds at each state and schedule date."""
+        for code, fid in enumerate(model.fids):
+            steps = capacity_steps(self.states, self.starts, fid, self.calendar)
+            if len(steps) > 1 or steps[0][1] != model.pools[code].capacity:
+                model.env.process(_capacity(model.env, model.pools[code], steps))
+
+
+def _capacity(
+    env: simpy.Environment, pool: Any, steps: list[tuple[float, int]]
+) -> Generator[simpy.Event, Any, None]:
+    for t, beds in steps:
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        if beds != pool.capacity:
+            pool.set_capacity(beds)
+
+
+class _in_state:
+    """Within the block, the model reads ``state`` and its demand streams."""
+
+    def __init__(self, model: Model, state: Scenario, streams: list[DemandStream]) -> None:
+        self.model, self.state, self.streams = model, state, streams
+
+    def __enter__(self) -> None:
+        self.saved = (self.model.scenario, self.model.streams)
+        self.model.scenario, self.model.streams = self.state, self.streams
+
+    def __exit__(self, *exc: object) -> None:
+        self.model.scenario, self.model.streams = self.saved
+
+
+def _compile_as(model: Model, state: Scenario) -> list[list[CompiledStep]]:
+    """The model's pathways compiled from ``state`` (pools shared with the model)."""
+    saved = (model.scenario, model._candidate_cache, model._serves)
+    try:
+        model.scenario = state
+        model._candidate_cache = {}
+        model._serves = [
+            None if f.serves is None else frozenset(f.serves) for f in state.facilities.values()
+        ]
+        return [model._compile_group(gid) for gid in model.gids]
+    finally:
+        model.scenario, model._candidate_cache, model._serves = saved
+
+
+def _share(compiled: Any, base: Any) -> Any:
+    """A sampler drawing from ``base``'s generator: ``base`` itself when the spec is the same."""
+    if not (isinstance(compiled, BufferedSampler) and isinstance(base, BufferedSampler)):
+        return compiled
+    if compiled._dist == base._dist:
+        return base
+    return BufferedSampler(base._rng, compiled._dist)
+
+
+def _share_streams(compiled: CompiledStep, base: CompiledStep) -> None:
+    """Point a later state's step at the first state's generators (no replayed numbers)."""
+    compiled.route._uniform = base.route._uniform
+    compiled.los = _share(compiled.los, base.los)
+    if compiled.delay is not None and base.delay is not None:
+        compiled.delay = _share(compiled.delay, base.delay)
