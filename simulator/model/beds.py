@@ -82,6 +82,11 @@ class BedPool:
         heapq.heappush(self._queue, (priority, next(self._order), event))
         return event
 
+    def cancel(self, event: simpy.Event) -> None:
+        """Withdraw a request that has not been granted (the patient stopped waiting)."""
+        self._queue = [entry for entry in self._queue if entry[2] is not event]
+        heapq.heapify(self._queue)
+
     def release(self) -> None:
         """Free a bed and hand free beds to the head of the queue."""
         self.occupied -= 1

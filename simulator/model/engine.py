@@ -35,8 +35,10 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simulator.model.background import OutsidePatients
 from simulator.model.beds import BedPool
 from simulator.model.calendar import Calendar
+from simulator.model.capacity import CapacityRecord, Limit, LimitKind
 from simulator.model.demand import demand_streams
 from simulator.model.distributions import BufferedSampler
 from simulator.model.epochs import Epochs
@@ -58,6 +60,9 @@ __all__ = ["run_replication"]
 
 QUEUE, OVERFLOW, DIVERT_OUT, DIVERT_TO = range(4)
 HOME, DEATH = -1, -2
+DIVERT_MAP = -3  # when_full target: drawn from the step's diversion map
+SWITCHED = -1  # facility code _find_bed gives when max_wait was reached
+_ENDS = {HOME: Outcome.HOME, DEATH: Outcome.DEATH}
 
 # Record columns the run updates in place, as plain ints (an IntEnum index is slower on
 # the hot path). Rows are built in the column order of simulator.model.records.
@@ -133,6 +138,11 @@ class CompiledStep:
     # and the rule when all are full as (mode, divert target step index).
     candidates: list[list[tuple[int, BedPool, float]]]
     when_full: list[tuple[int, int]]
+    # when_full: {divert_to: {...}}, max_stay and max_wait as (days, step index or
+    # HOME/DEATH); None when the step has none (simulator.model.background, docs/model.md).
+    divert: Router | None = None
+    max_stay: tuple[float, int] | None = None
+    max_wait: tuple[float, int] | None = None
 
 
 class Model:
@@ -167,6 +177,10 @@ class Model:
         self._pending = 0  # of them, those who started waiting in the collection period
         self._all_admitted: simpy.Event | None = None
         self.streams = demand_streams(scenario, self.calendar)
+        # Background load and patients in beds at the start; limits reached.
+        self.outside: list[OutsidePatients] = []
+        self.limits: list[tuple[float, ...]] = []
+        self._outside_waiting: list[list[float]] = []
         # Changes on a date: each dated state compiled once (simulator.model.epochs).
         self.epochs = Epochs(self, scenario) if scenario.changes else None
 
@@ -234,13 +248,87 @@ class Model:
                     route=route,
                     candidates=candidates,
                     when_full=rules,
+                    **self._limits(gid, sid, step, sids),
                 )
             )
         assert TERMINALS == ("home", "death")
         return compiled
 
+    def _limits(self, gid: str, sid: str, step: Any, sids: list[str]) -> dict[str, Any]:
+        """A step's diversion map, max_stay and max_wait, compiled (none: {})."""
+        compiled: dict[str, Any] = {}
+
+        def code(target: str) -> int:
+            return HOME if target == "home" else DEATH if target == "death" else sids.index(target)
+
+        when_full = step.when_full
+        if isinstance(when_full, DivertTo) and isinstance(when_full.divert_to, dict):
+            rng = stream(self.seed, self.replication, "divert", gid, sid)
+            targets = [code(t) for t in when_full.divert_to]
+            compiled["divert"] = Router(targets, list(when_full.divert_to.values()), rng)
+        for key in ("max_stay", "max_wait"):
+            limit = getattr(step, key)
+            if limit is not None:
+                compiled[key] = (limit.days, code(limit.then))
+        return compiled
+
+    def _max_stay_reached(self, step: CompiledStep, patient: Patient, code: int) -> int:
+        """The stay reached ``max_stay``: count it and send the patient on."""
+        assert step.max_stay is not None
+        self.limits.append((self.env.now, LimitKind.MAX_STAY, code, patient.g, patient.m))
+        return step.max_stay[1]
+
+    def _await_bed(
+        self, granted: simpy.Event, pool: BedPool, step: CompiledStep, requested: float
+    ) -> Generator[simpy.Event, Any, bool | None]:
+        """Wait for a requested bed: True (got it), False (the facility closed), or None when
+        ``max_wait`` days since ``requested`` passed first (the request is withdrawn)."""
+        if step.max_wait is None:
+            got: bool = yield granted
+            return got
+        timer = self.env.timeout(max(0.0, requested + step.max_wait[0] - self.env.now))
+        yield granted | timer
+        if granted.triggered:  # also when both fall at the same moment: the bed is theirs
+            return bool(granted.value)
+        pool.cancel(granted)
+        return None
+
+    def _outside_patients(self) -> list[OutsidePatients]:
+        """Start the background load and put the patients in beds at the start in place."""
+        outside = []
+        for code, (fid, facility) in enumerate(self.scenario.facilities.items()):
+            if facility.background is None and facility.initial_occupancy is None:
+                continue
+            patients = OutsidePatients(
+                self.env,
+                self.pools[code],
+                code,
+                fid,
+                facility,
+                self.seed,
+                self.replication,
+                self.calendar,
+            )
+            patients.start()
+            outside.append(patients)
+        return outside
+
+    def _capacity_record(self) -> CapacityRecord:
+        """Outside patients' tables and limits reached, up to the horizon (copies)."""
+        if not self.outside and not self.limits:
+            return CapacityRecord()
+        return CapacityRecord(
+            outside=as_table([row for o in self.outside for row in o.rows], 7),
+            outside_diversions=as_table(
+                [row for o in self.outside for row in o.diversions], len(Diversion)
+            ),
+            limits=as_table(self.limits, len(Limit)),
+        )
+
     def _rule(self, when_full: Any, codes: list[int], sids: list[str]) -> tuple[int, int]:
         if isinstance(when_full, DivertTo):
+            if isinstance(when_full.divert_to, dict):
+                return DIVERT_TO, DIVERT_MAP
             return DIVERT_TO, sids.index(when_full.divert_to)
         if when_full is None:
             when_full = (
@@ -368,14 +456,23 @@ class Model:
                 yield env.timeout(step.delay())
             requested = env.now
             placed = yield from self._find_bed(step, patient)
-            if placed is None:
-                _, target = step.when_full[m]
+            if placed is None or placed[0] == SWITCHED:
+                outcome = Outcome.DIVERTED
+                if placed is not None:  # max_wait reached: to the alternative
+                    target = int(placed[1])
+                    outcome = _ENDS.get(target, outcome)
+                else:
+                    _, target = step.when_full[m]
+                if target == DIVERT_MAP:
+                    assert step.divert is not None
+                    target = step.divert()
+                    outcome = _ENDS.get(target, outcome)
                 if target >= 0:
                     step_index = target
                     continue
                 if patient.held is not None:
                     self._leave(patient)
-                row[_END], row[_OUTCOME] = env.now, Outcome.DIVERTED
+                row[_END], row[_OUTCOME] = env.now, outcome
                 return
             if patient.held is not None:
                 self._leave(patient)  # moved on: the previous bed frees as the new one is taken
@@ -383,13 +480,17 @@ class Model:
             if self.followed and patient.episode in self.followed:
                 self._admitted_after_horizon(patient.episode)
             los = step.los()
+            limited = step.max_stay is not None and los > step.max_stay[0]
+            if limited:
+                assert step.max_stay is not None
+                los = step.max_stay[0]
             stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow, los]
             self.stays.append(stay)
             patient.held = stay
             yield env.timeout(los)
             if self.epochs is not None:  # next as in force when the stay ends
                 step = self.epochs.steps_at(env.now)[g][step.index]
-            nxt = step.route()
+            nxt = self._max_stay_reached(step, patient, code) if limited else step.route()
             if nxt < 0:
                 self._leave(patient)
                 outcome = Outcome.HOME if nxt == HOME else Outcome.DEATH
@@ -440,14 +541,18 @@ class Model:
                 block = [patient.held[_FACILITY], code, patient.m, env.now, np.nan]
                 self.blocks.append(block)
                 holding.set_blocked(+1)
-                got_bed = yield granted
+                got_bed = yield from self._await_bed(granted, pool, step, requested)
                 holding.set_blocked(-1)
                 block[_BLOCK_END] = env.now
             else:
                 if patient.held is not None:
                     self._leave(patient)
-                got_bed = yield granted
+                got_bed = yield from self._await_bed(granted, pool, step, requested)
             del self.queued[patient.episode]
+            if got_bed is None:  # max_wait reached: the alternative
+                assert step.max_wait is not None
+                self.limits.append((env.now, LimitKind.MAX_WAIT, code, patient.g, patient.m))
+                return SWITCHED, float(step.max_wait[1]), 0.0
             if got_bed:
                 return code, travel, 0.0
             # The facility closed (0 beds) while the patient waited: look again.
@@ -478,6 +583,7 @@ class Model:
         """
         env = self.env
         rows = [list(row) for row in self.queued.values()]
+        self._outside_waiting = [row for o in self.outside for row in o.follow()]
         self.followed = {int(row[0]): row for row in rows}
         self._pending = sum(row[_W_REQUESTED] >= self.calendar.warmup_days for row in rows)
         if self._pending == 0:
@@ -494,6 +600,7 @@ class Model:
     def run(self) -> ReplicationRecord:
         """Run to the horizon and return what happened (waits followed past it)."""
         self.env.process(self.source())
+        self.outside = self._outside_patients()
         if self.epochs is not None:  # beds by state and schedule dates
             self.epochs.start(self)
         for code in range(len(self.fids) if self.epochs is None else 0):
@@ -516,6 +623,9 @@ class Model:
             record,
             waiting=as_table(waiting, len(Waiting)),
             waits_until=waits_until,
+            capacity=dataclasses.replace(
+                record.capacity, outside_waiting=as_table(self._outside_waiting, len(Waiting))
+            ),
         )
 
     def _record(self) -> ReplicationRecord:
@@ -537,6 +647,7 @@ class Model:
                 np.asarray(p.log, dtype=float).reshape(-1, len(Occupancy)) for p in self.pools
             ),
             events=_events_scheduled(self.env),
+            capacity=self._capacity_record(),
         )
 
 
