@@ -9,13 +9,15 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from simulator.errors import OptionError, SamsimError
-from simulator.experiment.executors import Failure
 from simulator.scenario.limits import MAX_REPLICATIONS, Limits
+
+if TYPE_CHECKING:
+    from simulator.experiment.replication import Failure
 
 __all__ = ["BUG", "INPUT_ERROR", "main", "user_errors"]
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from simulator.scenario.schema import Scenario
 from simulator.text.labels import display_names, kpi_label, kpi_unit, label, target_text
 from simulator.text.numbers import (
     NOT_A_NUMBER,
@@ -22,7 +19,10 @@ from simulator.text.numbers import (
     format_kpi,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas and pydantic load only when a command runs
+    import pandas as pd
+
+    from simulator.scenario.schema import Scenario
     from simulator.sizing.search import SizingResult
 
 __all__ = ["comparison_table", "main_table", "sizing_summary", "sizing_table"]

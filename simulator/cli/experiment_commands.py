@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -40,15 +41,14 @@ from simulator.cli.output import (
     write_report_or_say,
 )
 from simulator.errors import SamsimError, ScenarioError
-from simulator.experiment.compare import check_periods
-from simulator.experiment.compare import compare as run_comparison
-from simulator.experiment.executors import default_jobs
-from simulator.experiment.simulate import ExperimentFailed, Results, simulate
-from simulator.scenario.limits import MAX_REPLICATIONS, Limits, check_limits
-from simulator.scenario.loading import load_scenario, read_scenario, scenario_files
-from simulator.scenario.schema import Scenario
+from simulator.scenario.limits import MAX_REPLICATIONS, Limits
 from simulator.store.folders import ResultsFolderError
-from simulator.store.readers import check_folder
+
+# The library is imported inside each command, when it runs: `samsim --help` and a
+# command that fails on its arguments never load pandas, SciPy or SimPy (decision 33).
+if TYPE_CHECKING:
+    from simulator.experiment.simulate import Results
+    from simulator.scenario.schema import Scenario
 
 
 @main.command()
@@ -96,6 +96,10 @@ def run(
     max_steps: float,
 ) -> None:
     """Simulate a scenario and write its results folder, plots and report."""
+    from simulator.experiment.simulate import ExperimentFailed
+    from simulator.scenario.limits import check_limits
+    from simulator.scenario.loading import read_scenario, scenario_files
+
     limits = Limits(episodes=max_episodes, steps=max_steps)
     loaded = read_scenario(file, overrides)
     scenario = check_limits(loaded.scenario, limits, file)
@@ -166,6 +170,9 @@ def run_with_progress(
     scheduler: str | None = None,
 ) -> Results:
     """:func:`simulate` with progress on stderr unless ``quiet`` (:mod:`simulator.cli.output`)."""
+    from simulator.experiment.executors import default_jobs
+    from simulator.experiment.simulate import simulate
+
     total = replications or scenario.run.replications
     plan = f"{scenario.name}: running {total} replications"
     if precision:
@@ -237,6 +244,13 @@ def compare(
     --set applies to every scenario. Scenarios must collect over the same
     period (run.start_date and run.days) unless --allow-different-periods.
     """
+    from simulator.experiment.compare import check_periods
+    from simulator.experiment.compare import compare as run_comparison
+    from simulator.experiment.executors import default_jobs
+    from simulator.experiment.simulate import ExperimentFailed
+    from simulator.scenario.limits import check_limits
+    from simulator.scenario.loading import load_scenario, scenario_files
+
     limits = Limits(episodes=max_episodes, steps=max_steps)
     base_scenario = check_limits(load_scenario(base, overrides), limits, base)
     alt_scenarios = [
@@ -304,6 +318,8 @@ def report(folders: tuple[str, ...], lang: str) -> None:
     refused with exit code 2, and its report is left as it was. Every folder
     is checked before any report is drawn.
     """
+    from simulator.store.readers import check_folder
+
     paths = [Path(folder) for folder in folders]
     for path in paths:
         if (path / "sweep.json").is_file() or _kind(path) == "sizing":
@@ -312,7 +328,6 @@ def report(folders: tuple[str, ...], lang: str) -> None:
                 "(samsim report draws run and compare folders)"
             )
         check_folder(path)
-    # Imported here: matplotlib takes a while to load, and most commands never draw.
     from simulator.report import write_report
 
     for path in paths:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,15 +19,17 @@ from simulator.cli.base import (
     user_errors,
 )
 from simulator.errors import SamsimError
-from simulator.scenario.limits import Limits, check_limits, episodes_per_year
-from simulator.scenario.loading import load_scenario, read_scenario, scenario_yaml
-from simulator.scenario.reference import editor_schema
-from simulator.scenario.schema import Scenario
-from simulator.sweeps.definition import is_sweep_file
+from simulator.scenario.limits import Limits
+
+# The library is imported inside each command, when it runs (decision 33).
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
 
 
 def overview(scenario: Scenario) -> str:
     """One line on what a scenario holds: places, beds, groups, expected demand."""
+    from simulator.scenario.limits import episodes_per_year
+
     beds = sum(f.beds for f in scenario.facilities.values())
     episodes = episodes_per_year(scenario)  # closed form: constant memory, any horizon
     return (
@@ -52,6 +55,10 @@ def validate(
 
     --set changes every file's scenario as it would change a run of it.
     """
+    from simulator.scenario.limits import check_limits
+    from simulator.scenario.loading import read_scenario
+    from simulator.sweeps.definition import is_sweep_file
+
     limits = Limits(episodes=max_episodes, steps=max_steps, points=max_points)
     failed = 0
     for path in files:
@@ -101,6 +108,8 @@ def validate_sweep(path: str, overrides: Sequence[str] = (), limits: Limits | No
 @user_errors
 def show(file: str, overrides: tuple[str, ...]) -> None:
     """Print the resolved scenario (overlays and --set applied) as YAML."""
+    from simulator.scenario.loading import load_scenario, scenario_yaml
+
     scenario = load_scenario(file, overrides)
     click.echo(scenario_yaml(scenario), nl=False)
 
@@ -108,4 +117,6 @@ def show(file: str, overrides: tuple[str, ...]) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
+    from simulator.scenario.reference import editor_schema
+
     click.echo(json.dumps(editor_schema(), indent=2, ensure_ascii=False))

@@ -29,21 +29,14 @@ from simulator.cli.output import (
     prepare_out,
     progress_display,
 )
-from simulator.experiment.executors import default_jobs
-from simulator.experiment.simulate import ExperimentFailed
-from simulator.scenario.limits import Limits, check_limits
-from simulator.scenario.loading import load_scenario, scenario_files
-from simulator.scenario.schema import MAX_BEDS
-from simulator.sizing.search import (
-    CONFIDENCES,
-    SCAN_LIMIT,
-    check_facility,
-    default_range,
-    parse_range,
-    parse_target,
-    size_facility,
-)
+from simulator.scenario.limits import Limits
 from simulator.store.folders import ResultsFolderError
+
+# The library is imported inside the command, when it runs (decision 33): sizing
+# loads pandas and SimPy. Its two settings the options show are repeated here, and
+# tests/cli/test_cli_run.py holds them equal to simulator.sizing.search's.
+SCAN_LIMIT = 12
+CONFIDENCES = ("mean", "interval")
 
 
 @main.command()
@@ -122,6 +115,19 @@ def size(
     reports, from one run with unlimited beds, the probability of finding the
     unit full at each bed count beside Erlang's formula (Monks et al. 2016).
     """
+    from simulator.experiment.executors import default_jobs
+    from simulator.experiment.simulate import ExperimentFailed
+    from simulator.scenario.limits import check_limits
+    from simulator.scenario.loading import load_scenario, scenario_files
+    from simulator.scenario.schema import MAX_BEDS
+    from simulator.sizing.search import (
+        check_facility,
+        default_range,
+        parse_range,
+        parse_target,
+        size_facility,
+    )
+
     limits = Limits(episodes=max_episodes, steps=max_steps, bed_counts=max_bed_counts)
     scenario = check_limits(load_scenario(file, overrides), limits, file)
     check_facility(scenario, facility)
@@ -162,7 +168,7 @@ def size(
         click.echo(sizing_summary(result, lang))
 
     def draw(folder: Path) -> None:
-        from simulator.plots.sizing import write_sizing_figures  # matplotlib loads slowly
+        from simulator.plots.sizing import write_sizing_figures
 
         write_sizing_figures(folder, lang)
 

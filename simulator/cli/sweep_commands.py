@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from simulator.cli.base import (
     BUG,
@@ -36,21 +36,15 @@ from simulator.cli.base import (
 )
 from simulator.cli.output import INTERRUPTED
 from simulator.errors import SamsimError
-from simulator.experiment.executors import default_jobs
 from simulator.scenario.limits import Limits
-from simulator.scenario.loading import read_yaml
 from simulator.sweeps.design import DESIGNS
-from simulator.sweeps.runner import (
-    Sweep,
-    SweepEvent,
-    is_sweep_file,
-    load_sweep,
-    resume_sweep,
-    start_sweep,
-    stored_sweep,
-    sweep_from_vary,
-)
-from simulator.sweeps.store import read_sweep
+
+# The rest of the library is imported inside the functions, when a sweep runs
+# (decision 33): running one loads pandas and SimPy.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulator.sweeps.runner import Sweep, SweepEvent
 
 TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
 
@@ -139,6 +133,9 @@ def sweep(
     OUT/sweep-<name>/<run id>; each point is saved the moment it ends, and after
     an interruption --resume runs only what is missing.
     """
+    from simulator.sweeps.runner import start_sweep
+    from simulator.sweeps.store import read_sweep
+
     folder: Path | None = None
     limits = Limits(episodes=max_episodes, steps=max_steps, points=max_points)
     try:
@@ -193,6 +190,9 @@ def _definition(
     limits: Limits | None = None,
 ) -> Sweep:
     """The sweep the arguments describe: a sweep file, or a scenario and --vary."""
+    from simulator.scenario.loading import read_yaml
+    from simulator.sweeps.runner import is_sweep_file, load_sweep, sweep_from_vary
+
     if file is None:
         raise SamsimError(
             "give a SCENARIO with --vary PATH=VALUES, a SWEEPFILE, or --resume DIR "
@@ -235,6 +235,8 @@ def _expected(
         )
     if seed is None:
         return None
+    from simulator.sweeps.runner import stored_sweep
+
     return replace(stored_sweep(folder), seed=seed)
 
 
@@ -247,6 +249,9 @@ def _run(
     expected: Sweep | None = None,
     kpis: Sequence[str] = (),
 ) -> None:
+    from simulator.experiment.executors import default_jobs
+    from simulator.sweeps.runner import resume_sweep
+
     report = Reporter(quiet)
     resume_sweep(
         folder,

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from simulator.errors import Problem, SamsimError
 from simulator.scenario.limits import LimitError, Limits
@@ -418,6 +417,8 @@ def lhs_points(factors: Sequence[Factor], samples: int, seed: int) -> list[dict[
             )
     if samples < 1:
         raise SamsimError("--design lhs needs --samples N (N at least 1)")
+    from scipy.stats import qmc  # here: scipy.stats takes a second to import
+
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=LHS_STREAM))
     unit = qmc.LatinHypercube(d=len(factors), rng=rng).random(samples)
     found: list[dict[str, Value]] = []

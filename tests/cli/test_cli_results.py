@@ -219,11 +219,11 @@ def test_ctrl_c_while_simulating_exits_130(tmp_path: Path, monkeypatch: pytest.M
     def stop(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("simulator.cli.experiment_commands.simulate", stop)
+    monkeypatch.setattr("simulator.experiment.simulate.simulate", stop)
     file = scenario(tmp_path)
     result = invoke("run", str(file), "-r", "2", "--out", str(tmp_path / "o"), "-q")
     assert_exit(result, 130, "interrupted", "nothing was written")
-    monkeypatch.setattr("simulator.cli.experiment_commands.run_comparison", stop)
+    monkeypatch.setattr("simulator.experiment.compare.compare", stop)
     other = scenario(tmp_path, "other")
     result = invoke("compare", str(file), str(other), "-r", "2", "--out", str(tmp_path / "o"))
     assert_exit(result, 130, "interrupted", "nothing was written")

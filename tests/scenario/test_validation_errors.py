@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import minimal_scenario, write_yaml
 
-import simulator.cli.scenario_commands
+import simulator.scenario.loading
 from simulator.cli import main
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -1093,8 +1093,9 @@ def test_unexpected_exception_exits_1(tmp_path: Path, monkeypatch: pytest.Monkey
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(simulator.cli.scenario_commands, "load_scenario", broken)
-    monkeypatch.setattr(simulator.cli.scenario_commands, "read_scenario", broken)
+    # The commands import the library when they run, so patch it where it lives.
+    monkeypatch.setattr(simulator.scenario.loading, "load_scenario", broken)
+    monkeypatch.setattr(simulator.scenario.loading, "read_scenario", broken)
     for command in ("validate", "show"):
         result = invoke(command, str(path))
         assert result.exit_code == 1
