@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from simulator.analysis.intervals import t_quantile
 
 __all__ = ["COST_KPIS", "DEFAULT_PRECISION", "advice", "key_kpis", "replications_needed"]
 
@@ -35,7 +36,7 @@ def replications_needed(values: Iterable[float], precision: float) -> int | None
         return 2
     # The t quantile is at most 12.7 (n = 2), so n stays below this start for the z bound.
     n = max(2, math.ceil((1.959963984540054 * sd / target) ** 2))
-    while n < LIMIT and float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n) > target:
+    while n < LIMIT and t_quantile(0.975, n - 1) * sd / math.sqrt(n) > target:
         n += 1
     return n
 
@@ -70,7 +71,7 @@ def advice(replications: pd.DataFrame, precision: float = DEFAULT_PRECISION) -> 
         x = x[np.isfinite(x)]
         mean = float(x.mean())
         half = (
-            float(stats.t.ppf(0.975, len(x) - 1)) * float(x.std(ddof=1)) / math.sqrt(len(x))
+            t_quantile(0.975, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
             if len(x) > 1
             else math.nan
         )
