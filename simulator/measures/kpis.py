@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from simulator.measures.capacity import capacity_kpis, region_paths
 from simulator.measures.costs import cost_kpis
 from simulator.measures.paths import (
     FacilityPath,
@@ -235,7 +236,10 @@ def compute_kpis(
             float(travel[code] / trips[code]) if trips[code] else NAN
         )
 
-    kpis.update(cost_kpis(record, scenario, paths, stay_days, admitted_in))
+    # Shared facilities and limits (measures/capacity): all patients and the region's.
+    kpis.update(capacity_kpis(record, scenario, paths, kpis, start, end))
+    billed = region_paths(record, paths, start, end)
+    kpis.update(cost_kpis(record, scenario, billed, stay_days, admitted_in))
     episodes_total = int(episodes_in.sum())
     kpis["cost.per_episode"] = kpis["cost.total"] / episodes_total if episodes_total else NAN
     return kpis, paths
