@@ -100,6 +100,10 @@ def kpi_parts(kpi: str, names: Names, lang: str = "en") -> tuple[str, str, str]:
     if parts[0] in _SECTIONS and len(parts) >= 3:
         ident, suffix = ".".join(parts[1:-1]), parts[-1]
         subject = names.get(_SECTIONS[parts[0]], {}).get(ident, ident)
+        if parts[0] == "facility" and ident.endswith(".region"):  # a shared facility
+            own = ident.removesuffix(".region")
+            subject = names.get("facilities", {}).get(own, own)
+            subject = f"{subject} ({label('kpi.region', lang)})"
         return parts[0], subject, label_or(f"kpi.{suffix}", suffix, lang)
     if parts[0] == "cost" and len(parts) >= 3 and parts[1] == "facility":
         ident = ".".join(parts[2:])
