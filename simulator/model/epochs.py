@@ -18,9 +18,9 @@ What follows the state in force, and when:
   follow the state in force when the step starts; ``next`` follows the
   state in force when the stay ends. A patient in a bed keeps the length of
   stay drawn at admission;
-* beds: each facility's capacity is the state's ``beds`` with the state's
-  ``schedule`` applied, changing at every state date and schedule date
-  (never evicting a patient, like a schedule);
+* beds: a change of ``beds`` on a date opens that many beds from the date
+  (as a schedule entry would); a changed ``schedule`` applies its entries
+  from the state's date on (never evicting a patient, like a schedule);
 * after the horizon (following waits), the state in force at the horizon.
 
 Random streams: every state draws from the same named streams as the first
@@ -53,22 +53,30 @@ __all__ = ["Epochs", "capacity_steps"]
 def capacity_steps(
     states: list[Scenario], starts: list[float], fid: str, calendar: Calendar
 ) -> list[tuple[float, int]]:
-    """A facility's open beds over time: ``(time, beds)`` at 0 and at each change after it."""
+    """A facility's open beds over time: ``(time, beds)`` at 0 and at each change after it.
+
+    A change of ``beds`` on a date counts as a schedule entry on that date: in
+    each state's window the beds open are those of the latest of its
+    ``schedule`` entries and the ``beds`` changes up to then (the change
+    winning on the same day), or its ``beds`` before both.
+    """
     points: list[tuple[float, int]] = []
+    changed: list[tuple[float, int, int]] = []  # (time, order, beds): beds set by a change
     for k, state in enumerate(states):
         t0 = starts[k]
         t1 = starts[k + 1] if k + 1 < len(states) else float("inf")
         facility = state.facilities[fid]
+        if k > 0 and facility.beds != states[k - 1].facilities[fid].beds:
+            changed.append((t0, 1, facility.beds))
+        entries = sorted(
+            [(calendar.time_of(e.date), 0, e.beds) for e in facility.schedule] + changed
+        )
         beds = facility.beds
-        later = []
-        for entry in facility.schedule:
-            t = calendar.time_of(entry.date)
+        for t, _, value in entries:
             if t <= t0:
-                beds = entry.beds
-            elif t < t1:
-                later.append((t, entry.beds))
+                beds = value
         points.append((t0, beds))
-        points.extend(later)
+        points.extend((t, value) for t, _, value in entries if t0 < t < t1)
     steps: list[tuple[float, int]] = []
     for t, beds in points:
         if not steps or steps[-1][1] != beds:
@@ -108,8 +116,8 @@ class Epochs:
         """The compiled pathways (by group, by step) in force at ``t``."""
         return self.steps[bisect.bisect_right(self.starts, t) - 1]
 
-    def arrivals(self, model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every arrival of the run, state window by state window, by time."""
+    def arrivals(self, model: Model) -> tuple[np.ndarray, ...]:
+        """Every arrival of the run (the columns of ``Model.arrivals``), window by window."""
         seed, replication = model.seed, model.replication
         generators = [
             (
@@ -119,16 +127,15 @@ class Epochs:
             for s in self.streams[0]
         ]
         horizon = self.calendar.horizon
-        parts = []
+        parts: list[tuple[np.ndarray, ...]] = []
         for k in range(len(self.states)):
             t0 = self.starts[k]
             t1 = min(self.starts[k + 1], horizon) if k + 1 < len(self.states) else horizon
-            if t1 <= t0:
+            if t1 <= t0 and parts:
                 continue
             with _in_state(model, self.states[k], self.streams[k]):
-                parts.append(model.arrivals(generators, t0, t1))
-        columns = [np.concatenate([p[i] for p in parts]) for i in range(4)]
-        return columns[0], columns[1], columns[2], columns[3]
+                parts.append(model.arrivals(generators, t0, max(t0, t1)))
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(len(parts[0])))
 
     def enter(self, model: Model, t: float) -> None:
         """Let ``model`` draw arrivals from the state in force at ``t`` (after the horizon)."""
