@@ -1,9 +1,11 @@
 """Where a run's time goes: simulation against plots and report, for the bundled baseline.
 
-Simulates the Midt-Troms baseline at its default replications (20) with one
-job (``samsim run`` without ``--jobs``), writes the results folder, then
-times every figure (building, PNG, SVG), the report and results.xlsx. Prints
-one line per part and the split. ``--reuse FOLDER`` times only the drawing
+Simulates the Midt-Troms baseline at its default replications (20) on every
+core (as ``samsim run`` without ``--jobs``), writes the results folder, then
+times every figure one after the other (building, PNG, SVG), and the whole
+report as samsim writes it (figures drawn in parallel, report.html,
+results.xlsx). Prints one line per part and the split, in wall-clock and in
+CPU seconds (the CPU of worker processes included). ``--reuse FOLDER`` times only the drawing
 for a results folder written before (a run or comparison folder).
 
     .venv/bin/python benchmarks/report_speed.py
@@ -14,6 +16,8 @@ for a results folder written before (a run or comparison folder).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -59,13 +63,20 @@ def time_figures(folder: Path, lang: str) -> float:
     return total
 
 
-def time_report(folder: Path, lang: str) -> dict[str, float]:
-    """Seconds of the whole report as samsim writes it (figures, report.html, results.xlsx)."""
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def time_report(folder: Path, lang: str, workers: int | None) -> tuple[float, float]:
+    """Wall and CPU seconds of the whole report (figures, report.html, results.xlsx)."""
     from simulator.report import write_report
 
-    t0 = time.perf_counter()
-    write_report(folder, lang)
-    return {"report (figures + html + xlsx)": time.perf_counter() - t0}
+    t0, c0 = time.perf_counter(), cpu()
+    write_report(folder, lang, workers=workers)
+    return time.perf_counter() - t0, cpu() - c0
 
 
 def main() -> None:
@@ -73,6 +84,8 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=None)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--reuse", type=Path, default=None)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=None, help="drawing processes")
     args = parser.parse_args()
     simulation = float("nan")
     if args.reuse is not None:

@@ -15,6 +15,9 @@ in English or Norwegian. One module a figure: :mod:`~simulator.plots.occupancy`,
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.plots.costs import cost_figure
+from simulator.plots.flows import flow_figure
 from simulator.plots.forest import FOREST_PANELS, forest_figure
 from simulator.plots.occupancy import (
     Reference,
@@ -50,6 +54,8 @@ __all__ = [
     "comparison_figures",
     "cost_figure",
     "figure_files",
+    "figure_jobs",
+    "flow_figure",
     "forest_figure",
     "is_comparison",
     "occupancy_distribution_figure",
@@ -68,6 +74,8 @@ __all__ = [
 def run_figures(run: RunFolder, lang: str = "en") -> dict[str, Callable[[], Figure]]:
     """The figures of one run folder by file stem, built when called (skips missing tables)."""
     figures: dict[str, Callable[[], Figure]] = {}
+    if len(run.flows):
+        figures["flows"] = lambda: flow_figure(run.flows, run.scenario, lang)
     if len(run.daily_occupancy):
         figures["occupancy"] = lambda: occupancy_figure(
             run.daily_occupancy, run.scenario, lang, run.replications
@@ -102,26 +110,71 @@ def comparison_figures(
     return figures
 
 
-def write_figures(folder: Path, lang: str = "en") -> list[Path]:
-    """Write every figure of a run or comparison folder as PNG and SVG; their paths.
+Job = tuple[Path, str, Callable[[], Figure]]
+"""One figure to write: (plots folder, file stem, what builds it)."""
 
-    A run folder gets ``plots/{occupancy,occupancy_distribution,waiting_time,costs}``;
-    a comparison folder gets ``plots/forest_<alternative>`` and each scenario's
-    subfolder its own run figures.
-    """
+# Drawn first: the figures that take longest, so that parallel workers finish together.
+_SLOW_FIRST = {"occupancy_distribution": 0, "flows": 1, "waiting_time": 2, "occupancy": 3}
+
+
+def figure_jobs(folder: Path, lang: str = "en") -> list[Job]:
+    """Every figure of a run or comparison folder (and its scenarios' folders), slowest first."""
     folder = Path(folder)
-    written: list[Path] = []
+    jobs: list[Job] = []
     if is_comparison(folder):
         comparison = read_comparison(folder)
-        for stem, make in comparison_figures(comparison, lang).items():
-            written += save(make(), folder / "plots", stem)
+        jobs += [(folder / "plots", s, m) for s, m in comparison_figures(comparison, lang).items()]
         for run in comparison.runs.values():
-            written += write_figures(run.path, lang)
-        return written
-    run = read_run(folder)
-    for stem, make in run_figures(run, lang).items():
-        written += save(make(), folder / "plots", stem)
-    return written
+            jobs += figure_jobs(run.path, lang)
+    else:
+        run = read_run(folder)
+        jobs += [(folder / "plots", s, m) for s, m in run_figures(run, lang).items()]
+    return sorted(jobs, key=lambda job: _SLOW_FIRST.get(job[1], len(_SLOW_FIRST)))
+
+
+_PENDING: list[Job] = []  # what forked workers draw (inherited, never pickled)
+
+
+def _draw(index: int) -> list[Path]:
+    folder, stem, make = _PENDING[index]
+    return save(make(), folder, stem)
+
+
+def _workers(jobs: int, workers: int | None) -> int:
+    """Processes to draw ``jobs`` figures with: one unless forking is safe and pays."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+    if (
+        workers < 2
+        or jobs < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1  # forking a process with threads can deadlock
+    ):
+        return 1
+    return min(workers, jobs)
+
+
+def write_figures(folder: Path, lang: str = "en", workers: int | None = None) -> list[Path]:
+    """Write every figure of a run or comparison folder as PNG and SVG; their paths.
+
+    A run folder gets ``plots/{flows,occupancy,occupancy_distribution,waiting_time,costs}``;
+    a comparison folder gets ``plots/forest_<alternative>`` and each scenario's
+    subfolder its own run figures. ``workers`` processes draw them (default: the
+    cores, at most 4; forked, where the platform forks and no other thread runs,
+    else one after the other). The files are the same either way.
+    """
+    global _PENDING
+    jobs = figure_jobs(folder, lang)
+    count = _workers(len(jobs), workers)
+    if count == 1:
+        return [p for folder_, stem, make in jobs for p in save(make(), folder_, stem)]
+    _PENDING = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            drawn = pool.map(_draw, range(len(jobs)), chunksize=1)
+    finally:
+        _PENDING = []
+    return [p for paths in drawn for p in paths]
 
 
 def figure_files(paths: Sequence[Path], folder: Path) -> list[Path]:

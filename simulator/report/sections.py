@@ -30,7 +30,7 @@ __all__ = [
     "warnings_section",
 ]
 
-FIGURE_ORDER = ("occupancy", "occupancy_distribution", "waiting_time", "costs")
+FIGURE_ORDER = ("flows", "occupancy", "occupancy_distribution", "waiting_time", "costs")
 
 # Columns of the KPI tables: KPI suffix per section.
 FACILITY_COLUMNS = (

@@ -12,6 +12,11 @@ __all__ = ["PLOTS"]
 _L = dict[str, tuple[str, str]]
 
 _TITLE: _L = {
+    "flows": (
+        "Patient flows per year: from home through the beds and out ({total} episodes a year)",
+        "Pasientstrømmer per år: hjemmefra, gjennom sengene og ut ({total} forløp i året)",
+    ),
+    "flows_none": ("No patient flows recorded", "Ingen pasientstrømmer registrert"),
     "occupancy": (
         "Occupied beds per day: mean over {n} replications with 5–95 % band",
         "Belagte senger per dag: snitt over {n} replikasjoner med 5–95 %-bånd",
@@ -67,6 +72,16 @@ _AXIS: _L = {
 }
 
 _LEGEND: _L = {
+    "flow_municipality": ("Municipality", "Kommune"),
+    "flow_group": ("Patient group", "Pasientgruppe"),
+    "flow_stay1": ("1st stay", "1. opphold"),
+    "flow_stay2": ("2nd stay", "2. opphold"),
+    "flow_stay3": ("3rd stay", "3. opphold"),
+    "flow_end": ("Ending", "Avslutning"),
+    "end_home": ("home", "hjem"),
+    "end_death": ("died", "døde"),
+    "end_elsewhere": ("elsewhere (no bed free)", "annet sted (ingen ledig seng)"),
+    "end_open": ("still in care at the end", "fortsatt i forløp ved slutt"),
     "mean": ("mean", "snitt"),
     "band": ("5–95 % of replications", "5–95 % av replikasjonene"),
     "open_beds": ("open beds", "åpne senger"),
@@ -132,6 +147,21 @@ _LEGEND: _L = {
 }
 
 _CAPTION: _L = {
+    "flows": (
+        "Patients per year (mean over replications) along each path: where they live, "
+        "their patient group, their first, second and third stay (later stays are not "
+        "drawn) and how the episode ended. A bar is as tall as the patients through it; "
+        "a band as wide as the patients along it, coloured as the bar it leaves. "
+        "'Elsewhere': every option was full and the patient left the modelled services "
+        "(another level or region). Bars below 1 % of the episodes are not named.",
+        "Pasienter per år (snitt over replikasjonene) langs hver vei: hvor de bor, "
+        "pasientgruppen, første, andre og tredje opphold (senere opphold er ikke tegnet) "
+        "og hvordan forløpet sluttet. En søyle er like høy som pasientene gjennom den; et "
+        "bånd like bredt som pasientene langs det, farget som søylen det går fra. «Annet "
+        "sted»: alle alternativer var fulle og pasienten gikk ut av de modellerte "
+        "tjenestene (annet nivå eller annen region). Søyler under 1 % av forløpene har "
+        "ikke navn.",
+    ),
     "occupancy": (
         "Occupied beds each day of the collection period. The line is the mean over "
         "replications, the band the range between the 5th and 95th percentile of the "
