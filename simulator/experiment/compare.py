@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,12 +27,13 @@ from simulator.errors import Problem, ScenarioError
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Progress
 from simulator.experiment.simulate import Results, simulate
+from simulator.measures.bounds import SHARES
 from simulator.scenario.schema import Scenario
 from simulator.store.folders import file_checksums
 from simulator.store.manifest import build_manifest, write_manifest
 from simulator.store.results import collection_period, run_id, staged_folder
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["UNDEFINED_WHEN_ABSENT", "Comparison", "absent_value", "compare", "differences"]
 
 
 @dataclass
@@ -196,9 +198,46 @@ def compare(
     alt_results = [run(a) for a in alternatives]
     table = pd.concat(
         [
-            paired_differences(base_results.replications, r.replications, r.scenario.name)
+            differences(base_results.replications, r.replications, base.name, r.scenario.name)
             for r in alt_results
         ],
         ignore_index=True,
     )
     return Comparison(base_results, alt_results, table, started, bool(differ))
+
+
+UNDEFINED_WHEN_ABSENT = SHARES | {
+    "utilisation",
+    "wait_mean",
+    "wait_p90",
+    "travel_minutes_mean",
+}
+"""KPI name endings that have no value (nan) for a facility, group or municipality that
+is not in a scenario; every other KPI of it is 0 there (no beds, patients, days or cost)."""
+
+
+def absent_value(kpi: str) -> float:
+    """What a KPI is in a scenario without its facility, group or municipality: 0 or nan."""
+    return math.nan if kpi.rsplit(".", 1)[-1] in UNDEFINED_WHEN_ABSENT else 0.0
+
+
+def differences(
+    base: pd.DataFrame, alt: pd.DataFrame, base_name: str, alt_name: str
+) -> pd.DataFrame:
+    """:func:`~simulator.analysis.significance.paired_differences` of every KPI of either
+    replication table, with an ``only_in`` column.
+
+    A KPI that only one scenario has (a facility, group or municipality that
+    exists in one of them: a rehabilitation unit gathered into another) is
+    kept: the other scenario's value is taken as :func:`absent_value` (0
+    admissions, bed-days and cost; no share or wait), and ``only_in`` names
+    the scenario that has it. It is empty for KPIs both scenarios have.
+    """
+    only_base = [c for c in base.columns if c not in alt.columns]
+    only_alt = [c for c in alt.columns if c not in base.columns]
+    filled_base = base.assign(**{c: absent_value(c) for c in only_alt})
+    filled_alt = alt.assign(**{c: absent_value(c) for c in only_base})
+    table = paired_differences(filled_base, filled_alt[list(filled_base.columns)], alt_name)
+    where = {**{c: base_name for c in only_base}, **{c: alt_name for c in only_alt}}
+    table["only_in"] = [where.get(kpi, "") for kpi in table["kpi"]]
+    return table

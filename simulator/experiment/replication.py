@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.measures.flows import flow_counts
-from simulator.measures.kpis import compute_kpis, facility_path, wait_quantiles
+from simulator.measures.kpis import facility_path, wait_quantiles
+from simulator.measures.years import replication_kpis
 from simulator.model.engine import run_replication
 from simulator.scenario.schema import Scenario
 
@@ -59,10 +60,10 @@ class ReplicationOutcome:
 
 
 def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOutcome:
-    """Run one replication and reduce it to its KPIs."""
+    """Run one replication and reduce it to its KPIs (the period's and each year's)."""
     started = time.perf_counter()
     record = run_replication(scenario, seed, replication)
-    kpis, paths = compute_kpis(record, scenario)
+    kpis, paths = replication_kpis(record, scenario)
     return ReplicationOutcome(
         replication=replication,
         kpis=kpis,

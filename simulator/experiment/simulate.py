@@ -34,13 +34,22 @@ from simulator.analysis.warmup import warmup_table
 from simulator.experiment.executors import run_replications
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress, ReplicationOutcome, replicate
+from simulator.measures.bounds import kpi_bounds
 from simulator.measures.flows import flow_table
 from simulator.measures.kpis import WAIT_QUANTILES, unresolved_wait_warnings
 from simulator.scenario.schema import Scenario
 from simulator.store.manifest import build_manifest, failure_rows
 from simulator.store.results import write_results, write_run_files
 
-__all__ = ["ExperimentFailed", "ReplicationOutcome", "Results", "collect", "replicate", "simulate"]
+__all__ = [
+    "ExperimentFailed",
+    "ReplicationOutcome",
+    "Results",
+    "bounded_summary",
+    "collect",
+    "replicate",
+    "simulate",
+]
 
 
 @dataclass
@@ -192,6 +201,18 @@ class Results:
         return str(folder)
 
 
+def bounded_summary(replications: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~simulator.analysis.intervals.summarise`, with every interval held to the
+    range its KPI can take (:func:`simulator.measures.bounds.kpi_bounds`): a share's or
+    a wait's interval never reaches below 0, nor a share's above 1."""
+    summary = summarise(replications)
+    low, high = kpi_bounds(list(summary["kpi"]))
+    for column in ("ci_low", "ci_high"):
+        values = summary[column].to_numpy(dtype=float)
+        summary[column] = np.minimum(np.maximum(values, low), high)
+    return summary
+
+
 def collect(
     scenario: Scenario,
     seed: int,
@@ -217,7 +238,7 @@ def collect(
         scenario=scenario,
         seed=seed,
         replications=table,
-        summary=summarise(table),
+        summary=bounded_summary(table),
         daily_occupancy=daily,
         occupancy_distribution=occupancy_distribution(
             [o.occupancy_share for o in outcomes], facilities

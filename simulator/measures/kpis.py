@@ -42,6 +42,7 @@ from simulator.measures.paths import (
     facility_path,
     weighted_quantile,
 )
+from simulator.measures.windows import Window
 from simulator.model.calendar import wait_extension
 from simulator.model.records import (
     Diversion,
@@ -56,6 +57,7 @@ from simulator.scenario.schema import Scenario
 __all__ = [
     "WAIT_QUANTILES",
     "FacilityPath",
+    "Window",
     "clipped_durations",
     "compute_kpis",
     "facility_path",
@@ -78,20 +80,25 @@ WAIT_QUANTILES = np.linspace(0.0, 1.0, 101)
 """Probabilities at which each group's wait distribution is kept (0, 0.01, ..., 1)."""
 
 
-def period_waits(record: ReplicationRecord) -> tuple[FloatArray, FloatArray, FloatArray]:
+def period_waits(
+    record: ReplicationRecord, start: float | None = None, end: float | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Facility, group and wait (days) of every request for a bed made in the period.
 
     Admissions whose wait started in the collection period, then the patients
     queued at the horizon who had started waiting in it, with the wait the
     run followed past the horizon (up to ``waits_until`` for those never
-    admitted: a lower bound).
+    admitted: a lower bound). ``start`` and ``end`` narrow the period to a
+    part of it (a calendar year); the waits are still followed to their end.
     """
     stays, waiting = record.stays, record.waiting
-    start, end = record.warmup, record.horizon
+    start = record.warmup if start is None else start
+    end = record.horizon if end is None else end
     requested = stays[:, Stay.REQUESTED]
     asked_in = (requested >= start) & (requested < end)
-    late = waiting[waiting[:, Waiting.REQUESTED] >= start]
-    until = end if math.isnan(record.waits_until) else record.waits_until
+    late_requested = waiting[:, Waiting.REQUESTED]
+    late = waiting[(late_requested >= start) & (late_requested < end)]
+    until = record.horizon if math.isnan(record.waits_until) else record.waits_until
     late_admitted = np.where(np.isnan(late[:, Waiting.ADMITTED]), until, late[:, Waiting.ADMITTED])
     facility = np.concatenate([stays[asked_in, Stay.FACILITY], late[:, Waiting.FACILITY]])
     group = np.concatenate([stays[asked_in, Stay.GROUP], late[:, Waiting.GROUP]])
@@ -137,21 +144,32 @@ def _wait_stats_by(codes: FloatArray, waits: FloatArray, n: int) -> list[tuple[f
 
 
 def compute_kpis(
-    record: ReplicationRecord, scenario: Scenario
+    record: ReplicationRecord,
+    scenario: Scenario,
+    *,
+    window: Window | None = None,
+    shares: FloatArray | None = None,
 ) -> tuple[dict[str, float], list[FacilityPath]]:
     """Every KPI of one replication, and each facility's occupancy path.
 
     Rows are grouped by facility, group and municipality with one pass each
     (``bincount``), so the cost grows with the rows, not rows x facilities.
+
+    ``window``: a part of the collection period (a calendar year,
+    :mod:`simulator.measures.windows`) to measure instead of the whole period;
+    ``shares``: the municipalities' shares of each facility's fixed cost
+    (:func:`simulator.measures.costs.fixed_cost_shares`), by default those of
+    the window's bed-days.
     """
-    start, end = record.warmup, record.horizon
+    start = record.warmup if window is None else window.start
+    end = record.horizon if window is None else window.end
     stays, episodes, diversions = record.stays, record.episodes, record.diversions
     n_f, n_g, n_m = len(record.facilities), len(record.groups), len(record.municipalities)
     facility, group = stays[:, Stay.FACILITY], stays[:, Stay.GROUP]
     municipality = stays[:, Stay.MUNICIPALITY]
     admitted, left = stays[:, Stay.ADMITTED], stays[:, Stay.LEFT]
     admitted_in = (admitted >= start) & (admitted < end)
-    wait_facility, wait_group, waits = period_waits(record)
+    wait_facility, wait_group, waits = period_waits(record, start, end)
     stay_days = clipped_durations(admitted, left, start, end)
     arrival, ended = episodes[:, Episode.ARRIVAL], episodes[:, Episode.END]
     episodes_in = (arrival >= start) & (arrival < end)
@@ -165,10 +183,14 @@ def compute_kpis(
     diverted = _count(diversions[:, Diversion.FACILITY], diverted_in, n_f)
     facility_waits = _wait_stats_by(wait_facility, waits, n_f)
     waiting = record.waiting
-    still_waiting = _count(waiting[:, Waiting.FACILITY], np.ones(len(waiting), bool), n_f)
+    late_requested = waiting[:, Waiting.REQUESTED]
+    # Queued at ``end``: in the waiting table (queued at the horizon) or admitted after ``end``.
+    still_waiting = _count(waiting[:, Waiting.FACILITY], late_requested < end, n_f) + _count(
+        facility, (stays[:, Stay.REQUESTED] < end) & (admitted >= end), n_f
+    )
     unresolved = _count(
         waiting[:, Waiting.FACILITY],
-        (waiting[:, Waiting.REQUESTED] >= start) & np.isnan(waiting[:, Waiting.ADMITTED]),
+        (late_requested >= start) & (late_requested < end) & np.isnan(waiting[:, Waiting.ADMITTED]),
         n_f,
     )
     # Offered load: whole stays as drawn, so stays that end after the period count in full.
@@ -239,7 +261,9 @@ def compute_kpis(
     # Shared facilities and limits (measures/capacity): all patients and the region's.
     kpis.update(capacity_kpis(record, scenario, paths, kpis, start, end))
     billed = region_paths(record, paths, start, end)
-    kpis.update(cost_kpis(record, scenario, billed, stay_days, admitted_in))
+    kpis.update(
+        cost_kpis(record, scenario, billed, stay_days, admitted_in, window=window, shares=shares)
+    )
     episodes_total = int(episodes_in.sum())
     kpis["cost.per_episode"] = kpis["cost.total"] / episodes_total if episodes_total else NAN
     return kpis, paths

@@ -15,7 +15,7 @@ from scipy import stats
 from simulator import validate
 from simulator.analysis.significance import COLUMNS, paired_differences, significant
 from simulator.cli import main
-from simulator.experiment.compare import compare
+from simulator.experiment.compare import absent_value, compare, differences
 from simulator.experiment.simulate import simulate
 
 EXP = {"dist": "exponential", "mean": 1.0}
@@ -32,7 +32,8 @@ def test_more_beds_divert_fewer_with_an_interval_below_zero() -> None:
     row = comparison.table.set_index("kpi").loc["facility.unit.diversions"]
     assert row["ci_high"] < 0
     assert row["p_value"] < 0.001
-    assert list(comparison.table.columns) == COLUMNS
+    assert list(comparison.table.columns) == [*COLUMNS, "only_in"]
+    assert set(comparison.table["only_in"]) == {""}
     assert (comparison.table["scenario"] == "seven").all()
 
 
@@ -110,7 +111,7 @@ def test_compare_command_writes_each_scenario_and_the_comparison(tmp_path: Path)
         assert (folder / name / "inputs" / f"1-{name}.yaml").is_file()
     assert "facility.unit.diversions" in result.output  # printed as a significant change
     table = pd.read_csv(folder / "comparison.csv")
-    assert list(table.columns) == COLUMNS
+    assert list(table.columns) == [*COLUMNS, "only_in"]
 
 
 def test_compare_refuses_two_scenarios_of_the_same_name(tmp_path: Path) -> None:
@@ -173,3 +174,52 @@ def test_a_constant_difference_is_significant_and_no_difference_is_not() -> None
     assert table.loc["up", "p_value"] == 0.0 and table.loc["up", "ci_low"] == 1.0
     assert table.loc["same", "p_value"] == 1.0
     assert significant(table.reset_index()).tolist() == [True, False]
+
+
+def test_a_facility_in_one_scenario_only_is_kept_as_zero_on_the_other_side() -> None:
+    """Gathering two units into one: the closed unit's admissions go to 0, not missing."""
+    base = pd.DataFrame(
+        {
+            "replication": [0, 1, 2],
+            "facility.a.admissions": [10.0, 12.0, 11.0],
+            "facility.a.wait_mean": [0.5, 0.7, 0.6],
+            "facility.gone.admissions": [4.0, 5.0, 6.0],
+            "facility.gone.wait_mean": [1.0, 2.0, 1.5],
+        }
+    )
+    alt = pd.DataFrame(
+        {
+            "replication": [0, 1, 2],
+            "facility.a.admissions": [14.0, 17.0, 17.0],
+            "facility.a.wait_mean": [0.4, 0.9, 0.6],
+            "facility.new.admissions": [1.0, 1.0, 2.0],
+        }
+    )
+    table = differences(base, alt, "before", "after").set_index("kpi")
+    assert list(table.columns) == [*COLUMNS[:1], *COLUMNS[2:], "only_in"]
+    assert table.loc["facility.a.admissions", "only_in"] == ""
+    gone = table.loc["facility.gone.admissions"]
+    assert gone["only_in"] == "before"
+    assert gone["base_mean"] == 5.0 and gone["alt_mean"] == 0.0 and gone["difference"] == -5.0
+    assert gone["ci_high"] < 0
+    new = table.loc["facility.new.admissions"]
+    assert new["only_in"] == "after" and new["base_mean"] == 0.0
+    assert new["alt_mean"] == pytest.approx(4 / 3)
+    # A wait has no value where the facility does not exist: kept, marked, not 0.
+    wait = table.loc["facility.gone.wait_mean"]
+    assert wait["only_in"] == "before" and math.isnan(wait["difference"])
+    assert absent_value("facility.gone.bed_days") == 0.0
+    assert math.isnan(absent_value("facility.gone.diversion_share"))
+
+
+def test_compare_keeps_a_facility_that_only_the_alternative_has() -> None:
+    base = validate(loss_unit(5, "one-unit"))
+    data = loss_unit(5, "two-units")
+    data["facilities"]["extra"] = {"service": "unit", "level": "municipal", "beds": 3}
+    comparison = compare(base, [validate(data)], replications=3, seed=2)
+    table = comparison.table.set_index("kpi")
+    row = table.loc["facility.extra.beds_mean"]
+    assert row["only_in"] == "two-units"
+    assert row["base_mean"] == 0.0 and row["alt_mean"] == 3.0
+    assert table.loc["cost.facility.extra", "only_in"] == "two-units"
+    assert table.loc["facility.unit.admissions", "only_in"] == ""
