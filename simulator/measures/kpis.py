@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from simulator.measures.capacity import capacity_kpis, region_paths
 from simulator.measures.costs import cost_kpis
+from simulator.measures.outcomes import outcome_kpis
 from simulator.measures.paths import (
     FacilityPath,
     clipped_durations,
@@ -266,6 +267,7 @@ def compute_kpis(
     )
     episodes_total = int(episodes_in.sum())
     kpis["cost.per_episode"] = kpis["cost.total"] / episodes_total if episodes_total else NAN
+    outcome_kpis(record, scenario, kpis, start, end)  # outcomes, bands, step costs
     return kpis, paths
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.model.calendar import DAYS_PER_CALENDAR_YEAR, Calendar
+from simulator.scenario.pathways import band_ids, demand_group
 from simulator.scenario.schema import Group, Municipality, Scenario
 
 __all__ = ["Calendar", "DemandStream", "demand_streams", "expected_episodes"]
@@ -171,7 +172,7 @@ def demand_streams(scenario: Scenario, calendar: Calendar | None = None) -> list
     """Every (municipality, group) stream, municipalities outer, in file order."""
     cal = Calendar.of(scenario) if calendar is None else calendar
     return [
-        _stream(scenario, mid, m, gid, g, cal)
+        _stream(scenario, mid, m, gid, demand_group(g, mid, band_ids(scenario, gid)), cal)
         for mid, m in scenario.municipalities.items()
         for gid, g in scenario.groups.items()
     ]

@@ -42,6 +42,7 @@ from simulator.model.capacity import CapacityRecord, Limit, LimitKind
 from simulator.model.demand import demand_streams
 from simulator.model.distributions import BufferedSampler
 from simulator.model.epochs import Epochs
+from simulator.model.pathways import Discharge, Period, Variants, step_costs
 from simulator.model.records import (
     Block,
     Diversion,
@@ -54,7 +55,7 @@ from simulator.model.records import (
     as_table,
 )
 from simulator.model.streams import stream
-from simulator.scenario.schema import TERMINALS, DivertTo, Scenario
+from simulator.scenario.schema import NO_BED, TERMINALS, DivertTo, Scenario
 
 __all__ = ["run_replication"]
 
@@ -70,9 +71,17 @@ _END, _OUTCOME = int(Episode.END), int(Episode.OUTCOME)
 _FACILITY, _LEFT = int(Stay.FACILITY), int(Stay.LEFT)
 _BLOCK_END = int(Block.END)
 _W_REQUESTED, _W_ADMITTED = int(Waiting.REQUESTED), int(Waiting.ADMITTED)
+_READMITTED, _PERIOD_END = int(Discharge.READMITTED), int(Period.END)
+_ENDING = {HOME: Outcome.HOME, DEATH: Outcome.DEATH}
 
 EXTENSION_CHUNK = 28.0
 """Days of arrivals drawn at a time after the horizon (the run usually stops within one)."""
+
+
+def _router(sids: list[str], nxt: dict[str, float], rng: np.random.Generator) -> Router:
+    """The router of a step's ``next`` (step ids by position, home and death)."""
+    targets = [HOME if t == "home" else DEATH if t == "death" else sids.index(t) for t in nxt]
+    return Router(targets, list(nxt.values()), rng)
 
 
 class Router:
@@ -115,7 +124,7 @@ class BufferedUniform:
 class Patient:
     """The state an episode carries between steps."""
 
-    __slots__ = ("episode", "m", "g", "priority", "held")
+    __slots__ = ("episode", "m", "g", "priority", "held", "discharge")
 
     def __init__(self, episode: int, m: int, g: int, priority: int) -> None:
         self.episode = episode
@@ -123,6 +132,7 @@ class Patient:
         self.g = g
         self.priority = priority
         self.held: list[float] | None = None  # the stay row of the bed the patient is in
+        self.discharge: list[float] | None = None  # the last discharge row, until readmitted
 
 
 @dataclass
@@ -143,6 +153,8 @@ class CompiledStep:
     divert: Router | None = None
     max_stay: tuple[float, int] | None = None
     max_wait: tuple[float, int] | None = None
+    no_bed: bool = False  # service: none, a period without a bed lasting los
+    costs: tuple[float, float, int] | None = None  # per day, per start, payer code
 
 
 class Model:
@@ -165,6 +177,10 @@ class Model:
         ]
         self.steps = [self._compile_group(gid) for gid in self.gids]
         self.priorities = [g.priority for g in scenario.groups.values()]
+        self.periods: list[list[float]] = []
+        self.discharges: list[list[float]] = []
+        self.banded: list[tuple[int, int]] = []
+        self.step_costs: list[tuple[float, ...]] = []
         # Flat rows, turned into arrays by record().
         self.episodes: list[list[float]] = []
         self.stays: list[list[float]] = []
@@ -181,6 +197,9 @@ class Model:
         self.outside: list[OutsidePatients] = []
         self.limits: list[tuple[float, ...]] = []
         self._outside_waiting: list[list[float]] = []
+        # Pathways per municipality and age band (simulator.model.pathways); without
+        # overrides every entry is the group's own compiled steps.
+        self.variants = Variants(self, _router)
         # Changes on a date: each dated state compiled once (simulator.model.epochs).
         self.epochs = Epochs(self, scenario) if scenario.changes else None
 
@@ -249,6 +268,8 @@ class Model:
                     candidates=candidates,
                     when_full=rules,
                     **self._limits(gid, sid, step, sids),
+                    no_bed=step.service == NO_BED,
+                    costs=step_costs(step.costs),
                 )
             )
         assert TERMINALS == ("home", "death")
@@ -343,8 +364,9 @@ class Model:
         generators: list[tuple[np.random.Generator, np.random.Generator]] | None = None,
         t0: float = 0.0,
         t1: float | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Arrivals in [t0, t1), by time: (time, municipality, group, entry step).
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Arrivals in [t0, t1), by time: (time, municipality, group, entry step, age band
+        index; 0 where the group has no bands).
 
         ``generators``: per demand stream, the (arrival, entry) generators; by
         default the replication's own, for the whole horizon.
@@ -357,9 +379,23 @@ class Model:
                 )
                 for s in self.streams
             ]
-        times, mcodes, gcodes, entries = [], [], [], []
-        for s, (arrival_rng, entry_rng) in zip(self.streams, generators, strict=True):
+        times, mcodes, gcodes, entries, bands = [], [], [], [], []
+        variants = self.variants
+        ages = variants.age if t1 is None or t1 <= self.calendar.horizon else variants.extension_age
+        for i, (s, (arrival_rng, entry_rng)) in enumerate(
+            zip(self.streams, generators, strict=True)
+        ):
             t = s.sample(arrival_rng, t0, t1)
+            g, m = self.gids.index(s.group), self.mids.index(s.municipality)
+            if variants.special[g]:  # by municipality or age band (simulator.model.pathways)
+                codes, band = variants.draw(s, m, g, t, entry_rng.random(len(t)), ages[i])
+                times.append(t)
+                mcodes.append(np.full(len(t), m))
+                gcodes.append(np.full(len(t), g))
+                entries.append(codes)
+                bands.append(band)
+                continue
+            bands.append(np.zeros(len(t)))
             group = self.scenario.groups[s.group]
             sids = list(group.steps)
             probs = np.array(list(group.entry.values()), dtype=float)
@@ -373,7 +409,7 @@ class Model:
             entries.append(entry_codes)
         if not times:
             empty = np.empty(0)
-            return empty, empty.astype(int), empty.astype(int), empty.astype(int)
+            return empty, empty.astype(int), empty.astype(int), empty.astype(int), empty
         t_all = np.concatenate(times)
         order = np.argsort(t_all, kind="stable")
         return (
@@ -381,6 +417,7 @@ class Model:
             np.concatenate(mcodes)[order],
             np.concatenate(gcodes)[order],
             np.concatenate(entries)[order],
+            np.concatenate(bands)[order],
         )
 
     def source(self) -> Generator[simpy.Event, Any, None]:
@@ -391,15 +428,33 @@ class Model:
         yield from self._start(*self.arrivals())
 
     def _start(
-        self, times: np.ndarray, mcodes: np.ndarray, gcodes: np.ndarray, entries: np.ndarray
+        self,
+        times: np.ndarray,
+        mcodes: np.ndarray,
+        gcodes: np.ndarray,
+        entries: np.ndarray,
+        bands: np.ndarray | None = None,
     ) -> Generator[simpy.Event, Any, None]:
         env = self.env
-        for t, m, g, e in zip(
-            times.tolist(), mcodes.tolist(), gcodes.tolist(), entries.tolist(), strict=True
+        if bands is None or not len(bands) or not bands.any():
+            for t, m, g, e in zip(
+                times.tolist(), mcodes.tolist(), gcodes.tolist(), entries.tolist(), strict=True
+            ):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                env.process(self.episode(m, g, e))
+            return
+        for t, m, g, e, b in zip(
+            times.tolist(),
+            mcodes.tolist(),
+            gcodes.tolist(),
+            entries.tolist(),
+            bands.astype(np.int64).tolist(),
+            strict=True,
         ):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            env.process(self.episode(m, g, e))
+            env.process(self.episode(m, g, e, b))
 
     def extension_source(self, end: float) -> Generator[simpy.Event, Any, None]:
         """Arrivals after the horizon, up to ``end``, from the ``extension`` streams.
@@ -439,13 +494,17 @@ class Model:
             yield self.env.timeout(t - self.env.now)
             pool.set_capacity(entry.beds)
 
-    def episode(self, m: int, g: int, step_index: int) -> Generator[simpy.Event, Any, None]:
+    def episode(
+        self, m: int, g: int, step_index: int, band: int = 0
+    ) -> Generator[simpy.Event, Any, None]:
         """One patient's episode, step by step along the group's pathway."""
         env = self.env
-        steps = self.steps[g]
+        steps = self.variants.paths[g][m][band]
         row = [g, m, env.now, np.nan, Outcome.OPEN]
         self.episodes.append(row)
         patient = Patient(len(self.episodes) - 1, m, g, self.priorities[g])
+        if self.variants.bands[g] is not None:
+            self.banded.append((patient.episode, band))
         while True:
             if self.epochs is not None:  # the values in force when the step starts
                 steps = self.epochs.steps_at(env.now)[g]
@@ -454,6 +513,13 @@ class Model:
                 if patient.held is not None:
                     self._leave(patient)
                 yield env.timeout(step.delay())
+            if step.no_bed:  # a period without a bed (simulator.model.pathways)
+                nxt = yield from self._period(step, patient, step_index)
+                if nxt < 0:
+                    row[_END], row[_OUTCOME] = env.now, _ENDING[nxt]
+                    return
+                step_index = nxt
+                continue
             requested = env.now
             placed = yield from self._find_bed(step, patient)
             if placed is None or placed[0] == SWITCHED:
@@ -487,16 +553,43 @@ class Model:
             stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow, los]
             self.stays.append(stay)
             patient.held = stay
+            if patient.discharge is not None and self.variants.specialist[code]:
+                patient.discharge[_READMITTED] = env.now  # a readmission
+                patient.discharge = None
+            if step.costs is not None:
+                self.step_costs.append((0, len(self.stays) - 1, *step.costs, m))
             yield env.timeout(los)
             if self.epochs is not None:  # next as in force when the stay ends
                 step = self.epochs.steps_at(env.now)[g][step.index]
             nxt = self._max_stay_reached(step, patient, code) if limited else step.route()
+            if (
+                self.variants.outcomes[g]
+                and self.variants.specialist[code]
+                and (nxt == HOME or (nxt >= 0 and steps[nxt].no_bed))
+            ):
+                patient.discharge = [patient.episode, g, m, code, env.now, np.nan]
+                self.discharges.append(patient.discharge)
             if nxt < 0:
                 self._leave(patient)
                 outcome = Outcome.HOME if nxt == HOME else Outcome.DEATH
                 row[_END], row[_OUTCOME] = env.now, outcome
                 return
             step_index = nxt
+
+    def _period(
+        self, step: CompiledStep, patient: Patient, step_index: int
+    ) -> Generator[simpy.Event, Any, int]:
+        """A step without a bed: leave any bed held, spend ``los`` at home, return ``next``."""
+        if patient.held is not None:
+            self._leave(patient)
+        env = self.env
+        period = [patient.episode, patient.g, patient.m, step_index, env.now, np.nan]
+        self.periods.append(period)
+        if step.costs is not None:
+            self.step_costs.append((1, len(self.periods) - 1, *step.costs, patient.m))
+        yield env.timeout(step.los())
+        period[_PERIOD_END] = env.now
+        return step.route()
 
     def _find_bed(
         self, step: CompiledStep, patient: Patient
@@ -648,6 +741,9 @@ class Model:
             ),
             events=_events_scheduled(self.env),
             capacity=self._capacity_record(),
+            pathways=self.variants.record(
+                self.periods, self.discharges, self.banded, self.step_costs
+            ),
         )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.model.capacity import CapacityRecord
+from simulator.model.pathways import PathwayRecord
 
 __all__ = [
     "BLOCK_COLUMNS",
@@ -160,6 +161,9 @@ class ReplicationRecord:
         and when they got it. Every other table is the state at the horizon;
         the run continues past it only to follow these waits (see
         :mod:`simulator.model.engine`).
+    pathways
+        Steps without a bed, discharges, age bands and step costs
+        (:mod:`simulator.model.pathways`).
     waits_until
         Simulated time the run continued to (the horizon when nobody who
         started waiting in the collection period was still waiting).
@@ -184,6 +188,7 @@ class ReplicationRecord:
     waiting: FloatArray = field(default_factory=lambda: np.empty((0, len(Waiting))))
     waits_until: float = math.nan
     capacity: CapacityRecord = field(default_factory=CapacityRecord)
+    pathways: PathwayRecord = field(default_factory=PathwayRecord)
 
 
 def as_table(rows: list[list[float]] | list[tuple[float, ...]], width: int) -> FloatArray:

@@ -16,9 +16,12 @@ import math
 from collections.abc import Iterator, Mapping
 
 from simulator.errors import show_value
-from simulator.scenario.capacity_checks import capacity_rules, divert_targets, limit_targets
+from simulator.scenario.capacity_checks import capacity_rules
+from simulator.scenario.pathway_checks import pathway_rules
+from simulator.scenario.pathways import candidates_exist, reachable_steps
 from simulator.scenario.schema import (
     MIN_STAY_DAYS,
+    NO_BED,
     TERMINALS,
     Distribution,
     DivertTo,
@@ -51,31 +54,6 @@ def _unknown(path: str, kind: str, name: str, known: list[str]) -> Finding:
         f"no {kind} with this id",
         show_value(name),
         suggest(name, known, known="known ids"),
-    )
-
-
-def reachable_steps(group: Group) -> list[str]:
-    """Steps an episode of ``group`` can visit, in the order they are found."""
-    seen: list[str] = []
-    todo = [s for s in group.entry if s in group.steps]
-    while todo:
-        step_id = todo.pop(0)
-        if step_id in seen:
-            continue
-        seen.append(step_id)
-        step = group.steps[step_id]
-        targets = [t for t, p in step.next.items() if p > 0 and t in group.steps]
-        targets += [t for t, p in divert_targets(step).items() if p > 0 and t in group.steps]
-        targets += [t for t in limit_targets(step) if t in group.steps]
-        todo.extend(t for t in targets if t not in seen)
-    return seen
-
-
-def candidates_exist(scenario: Scenario, service: str, municipality: str) -> bool:
-    """Whether some facility of ``service`` serves ``municipality``."""
-    return any(
-        f.service == service and (f.serves is None or municipality in f.serves)
-        for f in scenario.facilities.values()
     )
 
 
@@ -126,7 +104,7 @@ def _references(s: Scenario) -> Iterator[Finding]:
                 )
             if step.facility is not None and step.facility not in s.facilities:
                 yield _unknown(f"{here}.facility", "facility", step.facility, facilities)
-            if step.service is not None and step.service not in services:
+            if step.service is not None and step.service not in (NO_BED, *services):
                 _, _, got, hint = _unknown(f"{here}.service", "", step.service, services)
                 yield (f"{here}.service", "no facility gives this service", got, hint)
 
@@ -367,6 +345,7 @@ RULES = (
     _calendar,
     _schedules,
     _demography,
+    pathway_rules,
     capacity_rules,
 )
 

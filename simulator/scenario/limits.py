@@ -33,6 +33,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario.pathways import demand_group, variants
 from simulator.scenario.schema import (
     MAX_DAYS,
     MAX_REPLICATIONS,
@@ -186,9 +187,9 @@ def _episodes_between(scenario: Scenario, t0: float, t1: float) -> float:
     y0 = start_year + t0 / DAYS_PER_CALENDAR_YEAR
     y1 = start_year + t1 / DAYS_PER_CALENDAR_YEAR
     total = 0.0
-    for m in scenario.municipalities.values():
+    for mid, m in scenario.municipalities.items():
         for g in scenario.groups.values():
-            total += _stream_episodes(scenario, m, g, y0, y1)
+            total += _stream_episodes(scenario, m, demand_group(g, mid), y0, y1)
     return total if math.isfinite(total) else math.inf
 
 
@@ -239,9 +240,16 @@ def _episodes(scenario: Scenario, limits: Limits, source: str) -> Iterator[tuple
         )
 
 
-def _steps(scenario: Scenario, limits: Limits, source: str) -> Iterator[tuple[Problem, str]]:
+def _visits(scenario: Scenario) -> Iterator[tuple[str, Group, dict[str, float]]]:
+    """Expected visits of each pathway: the group's own and each merged one that differs."""
     for gid, group in scenario.groups.items():
-        visits = expected_steps(group)
+        yield gid, group, expected_steps(group)
+        for _, _, merged in variants(scenario, gid):
+            yield gid, merged, expected_steps(merged)
+
+
+def _steps(scenario: Scenario, limits: Limits, source: str) -> Iterator[tuple[Problem, str]]:
+    for gid, group, visits in _visits(scenario):
         total = sum(visits.values())
         if total <= limits.steps:
             continue

@@ -32,6 +32,8 @@ __all__ = [
     "MIN_STAY_DAYS",
     "TERMINALS",
     "AgeBands",
+    "BandPathway",
+    "BandStep",
     "Change",
     "Background",
     "Costs",
@@ -49,11 +51,15 @@ __all__ = [
     "Limit",
     "Lognormal",
     "Municipality",
+    "MunicipalityPathway",
+    "NO_BED",
     "Run",
     "ScheduleEntry",
     "Scenario",
     "Seasonality",
     "Step",
+    "StepCosts",
+    "StepRoute",
     "Transport",
 ]
 
@@ -403,10 +409,26 @@ WhenFull = Annotated[
 ]
 
 
-class Step(Frozen):
-    """One stay of a pathway."""
+NO_BED = "none"
+"""The ``service`` of a step that needs no bed: a period at home, home care."""
 
-    service: Id | None = Field(None, description="Service to find a bed in (catchment decides).")
+
+class StepCosts(Frozen):
+    """What a step costs by itself: a period at home with home care, say."""
+
+    per_day: Money = Field(0, description="NOK per day of the step (the stay or the period).")
+    per_start: Money = Field(0, description="NOK each time an episode starts the step.")
+    payer: Payer = Field("municipality", description="Who pays.")
+
+
+class Step(Frozen):
+    """One stay of a pathway, or a period without a bed (``service: none``)."""
+
+    service: Id | None = Field(
+        None,
+        description="Service to find a bed in (catchment decides); none: a period without a "
+        "bed (home care, time at home), lasting los.",
+    )
     facility: Id | None = Field(None, description="A named facility, instead of service.")
     los: Distribution = Field(description="Length of stay, days.")
     delay: Distribution | None = Field(
@@ -434,6 +456,10 @@ class Step(Frozen):
         description="Probabilities over other steps, home and death; must sum to 1."
     )
 
+    costs: StepCosts | None = Field(
+        None, description="Costs of the step itself, on top of any facility's costs."
+    )
+
     @model_validator(mode="after")
     def _service_or_facility(self) -> Step:
         if (self.service is None) == (self.facility is None):
@@ -446,6 +472,49 @@ class Seasonality(Frozen):
 
     amplitude: float = Field(ge=0, le=1, description="Relative swing around the mean.")
     peak_day_of_year: float = Field(1, ge=1, le=366, description="Day of year of the peak.")
+
+
+class StepRoute(Frozen):
+    """A step's ``next`` for the patients of one municipality."""
+
+    next: dict[Id, Probability] = Field(
+        description="Probabilities over other steps, home and death; must sum to 1."
+    )
+
+
+class MunicipalityPathway(Frozen):
+    """Where a group's demand or pathway differs for one municipality's patients."""
+
+    rate_per_1000: RateValue | None = Field(
+        None, description="Episodes per 1 000 inhabitants per year here; a number or by age band."
+    )
+    entry: dict[Id, Probability] | None = Field(
+        None, description="Probabilities over the steps an episode starts in here."
+    )
+    steps: dict[Id, StepRoute] = Field(
+        default_factory=dict, description="A step's next for this municipality's patients."
+    )
+
+
+class BandStep(Frozen):
+    """A step's values for the patients of one age band."""
+
+    los: Distribution | None = Field(None, description="Length of stay (or period), days.")
+    next: dict[Id, Probability] | None = Field(
+        None, description="Probabilities over other steps, home and death; must sum to 1."
+    )
+    costs: StepCosts | None = Field(None, description="Costs of the step itself.")
+
+
+class BandPathway(Frozen):
+    """Where a group's pathway differs for one age band's patients."""
+
+    entry: dict[Id, Probability] | None = Field(
+        None, description="Probabilities over the steps an episode starts in."
+    )
+    steps: dict[Id, BandStep] = Field(
+        default_factory=dict, description="A step's los, next or costs for this band."
+    )
 
 
 class Group(Frozen):
@@ -472,7 +541,16 @@ class Group(Frozen):
         description="Probabilities over the steps an episode starts in; must sum to 1."
     )
     steps: dict[Id, Step] = Field(min_length=1, description="The pathway's steps by id.")
-
+    municipalities: dict[Id, MunicipalityPathway] = Field(
+        default_factory=dict,
+        description="Per municipality id: its own rate_per_1000, entry or a step's next.",
+    )
+    bands: dict[str, BandPathway] | None = Field(
+        None,
+        description="Per age band: its own entry or a step's los, next or costs; patients "
+        "carry a band drawn from population x rate, and KPIs are given by band ({} for "
+        "the KPIs alone).",
+    )
 
 class Transport(Frozen):
     """Cost of a trip to a facility."""
