@@ -99,25 +99,24 @@ def daily_bands(
     """Daily occupancy per facility over replications: mean, 5th and 95th percentile.
 
     ``daily`` and ``capacity`` have shape (replications, facilities, days).
+    One table built at once, facility after facility (not one per facility:
+    a national scenario has hundreds).
     """
     mean = daily.mean(axis=0)
     p05 = np.quantile(daily, 0.05, axis=0)
     p95 = np.quantile(daily, 0.95, axis=0)
     beds = capacity.mean(axis=0)
-    frames = [
-        pd.DataFrame(
-            {
-                "day": dates,
-                "facility": fid,
-                "mean": mean[i],
-                "p05": p05[i],
-                "p95": p95[i],
-                "beds": beds[i],
-            }
-        )
-        for i, fid in enumerate(facilities)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    days = len(dates)
+    return pd.DataFrame(
+        {
+            "day": np.tile(np.asarray(dates, dtype=object), len(facilities)),
+            "facility": np.repeat(np.asarray(facilities, dtype=object), days),
+            "mean": mean.reshape(-1),
+            "p05": p05.reshape(-1),
+            "p95": p95.reshape(-1),
+            "beds": beds.reshape(-1),
+        }
+    )
 
 
 def occupancy_distribution(
@@ -127,15 +126,22 @@ def occupancy_distribution(
 
     ``shares[r][f]`` is replication ``r``'s distribution for facility ``f``.
     """
-    frames = []
-    for f, fid in enumerate(facilities):
+    means = []
+    for f in range(len(facilities)):
         per_rep = [rep[f] for rep in shares]
         width = max(len(x) for x in per_rep)
-        padded = np.array([np.pad(x, (0, width - len(x))) for x in per_rep])
-        frames.append(
-            pd.DataFrame({"facility": fid, "occupied": np.arange(width), "share": padded.mean(0)})
-        )
-    return pd.concat(frames, ignore_index=True)
+        padded = np.zeros((len(per_rep), width))
+        for r, x in enumerate(per_rep):
+            padded[r, : len(x)] = x
+        means.append(padded.mean(0))
+    widths = [len(m) for m in means]
+    return pd.DataFrame(
+        {
+            "facility": np.repeat(np.asarray(facilities, dtype=object), widths),
+            "occupied": np.concatenate([np.arange(w) for w in widths] or [np.arange(0)]),
+            "share": np.concatenate(means or [np.zeros(0)]),
+        }
+    )
 
 
 def wait_distribution(
@@ -146,12 +152,19 @@ def wait_distribution(
     ``quantiles`` has shape (replications, groups, probabilities); a group
     with no admissions in a replication is left out of that mean.
     """
-    frames = []
-    for g, gid in enumerate(groups):
+    if not groups:  # a scenario without groups (allowed: fixed costs only)
+        return pd.DataFrame({"group": [], "probability": [], "wait_days": []})
+    means = []
+    for g in range(len(groups)):
         values = quantiles[:, g, :]
         finite = np.isfinite(values).all(axis=1)
-        mean = values[finite].mean(axis=0) if finite.any() else np.full(len(probabilities), np.nan)
-        frames.append(pd.DataFrame({"group": gid, "probability": probabilities, "wait_days": mean}))
-    if not frames:  # a scenario without groups (allowed: fixed costs only)
-        return pd.DataFrame({"group": [], "probability": [], "wait_days": []})
-    return pd.concat(frames, ignore_index=True)
+        means.append(
+            values[finite].mean(axis=0) if finite.any() else np.full(len(probabilities), np.nan)
+        )
+    return pd.DataFrame(
+        {
+            "group": np.repeat(np.asarray(groups, dtype=object), len(probabilities)),
+            "probability": np.tile(np.asarray(probabilities, dtype=float), len(groups)),
+            "wait_days": np.concatenate(means),
+        }
+    )
