@@ -104,6 +104,10 @@ def kpi_parts(kpi: str, names: Names, lang: str = "en") -> tuple[str, str, str]:
             own = ident.removesuffix(".region")
             subject = names.get("facilities", {}).get(own, own)
             subject = f"{subject} ({label('kpi.region', lang)})"
+        if parts[0] == "group" and ".band." in ident:  # group.<g>.band.<b>.<kpi>
+            group, band = ident.split(".band.", 1)
+            subject = names.get("groups", {}).get(group, group)
+            subject = f"{subject} ({label('kpi.band', lang)} {band})"
         return parts[0], subject, label_or(f"kpi.{suffix}", suffix, lang)
     if parts[0] == "cost" and len(parts) >= 3 and parts[1] == "facility":
         ident = ".".join(parts[2:])

@@ -40,6 +40,15 @@ _KPI: _L = {
     "episodes": ("episodes", "forløp"),
     "municipal_share": ("share of bed-days at municipal level", "andel liggedøgn i kommunen"),
     "deaths": ("deaths", "dødsfall"),
+    "readmission_30d": (
+        "readmitted within 30 days of a hospital discharge",
+        "reinnlagt innen 30 dager etter utskrivning fra sykehus",
+    ),
+    "mortality_30d": (
+        "died within 30 days of the first admission",
+        "død innen 30 dager etter første innleggelse",
+    ),
+    "band": ("age", "alder"),
     "max_stay_transfers": (
         "moved on at the maximum stay",
         "flyttet videre ved maksimal liggetid",
@@ -72,6 +81,7 @@ _COST: _L = {
         "betaling for utskrivningsklare (kommuner → helseforetak)",
     ),
     "per_episode": ("cost per episode", "kostnad per forløp"),
+    "steps": ("cost of the steps themselves", "kostnad for selve stegene"),
 }
 
 _UNIT: _L = {
@@ -169,6 +179,8 @@ UNITS: dict[str, str] = {
     "episodes": "episodes",
     "municipal_share": "share",
     "deaths": "patients",
+    "readmission_30d": "share",
+    "mortality_30d": "share",
     "max_stay_transfers": "patients",
     "max_wait_switches": "patients",
     "travel_minutes_mean": "minutes",
