@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.measures.money import Prices, add_payments
 from simulator.measures.paths import FacilityPath, clipped_durations
 from simulator.measures.windows import Window
 from simulator.model.calendar import year_lengths
@@ -132,6 +133,16 @@ def cost_kpis(
     adm_table = np.bincount(cell[admitted_in], minlength=n_f * n_m).reshape(n_f, n_m)
     if shares is None:
         shares = fixed_cost_shares(record, scenario, stay_days)
+    # Prices by year and date, sharing keys, payments (simulator.measures.money).
+    prices = Prices(record, scenario, start, end, first_date)
+    if not prices.plain:
+        priced_days, admission_price = prices.stay_prices(stay_days)
+        priced_days_table = np.bincount(cell, weights=priced_days, minlength=n_f * n_m).reshape(
+            n_f, n_m
+        )
+        adm_cost_table = np.bincount(
+            cell[admitted_in], weights=admission_price[admitted_in], minlength=n_f * n_m
+        ).reshape(n_f, n_m)
     for code, (fid, facility) in enumerate(scenario.facilities.items()):
         c = facility.costs
         path = paths[code]
@@ -139,7 +150,13 @@ def cost_kpis(
         adm_by_m = adm_table[code]
         fixed = _fixed_cost(c.per_bed_year, path, in_leap_year)
         total = fixed + c.per_bed_day * path.bed_days + c.per_admission * adm_by_m.sum()
+        if not prices.plain:
+            fixed = prices.fixed(code, path)
+            total = fixed + prices.bed_days(code, path) + float(adm_cost_table[code].sum())
         caused = fixed * shares[code] + c.per_bed_day * days_by_m + c.per_admission * adm_by_m
+        if not prices.plain:
+            own = fixed * shares[code] + priced_days_table[code] + adm_cost_table[code]
+            caused = prices.share(code, own, total)
         by_municipality += caused
         if c.payer == "municipality":
             paid_by_m += caused
@@ -148,6 +165,8 @@ def cost_kpis(
 
     transport = scenario.costs.transport
     trip_cost = transport.per_trip + transport.per_minute * stays[:, Stay.TRAVEL_MINUTES]
+    if not prices.plain:
+        trip_cost = prices.trips()
     transport_by_m = np.bincount(
         municipality_code[admitted_in], weights=trip_cost[admitted_in], minlength=n_m
     )
@@ -165,6 +184,8 @@ def cost_kpis(
         waited = clipped_durations(blocks[:, Block.START], blocks[:, Block.END], start, end)
         days = waited * (held & awaited)
         payments = scenario.costs.blocked_day_rate * days
+        if not prices.plain:
+            payments = prices.blocked(held & awaited)
         payments_by_m = np.bincount(
             blocks[:, Block.MUNICIPALITY].astype(np.int64), weights=payments, minlength=n_m
         ).astype(float)
@@ -184,4 +205,6 @@ def cost_kpis(
         kpis[f"municipality.{mid}.blocked_payments"] = float(payments_by_m[code])
         kpis[f"cost.municipality.{mid}.paid"] = float(paid_by_m[code])
         kpis[f"cost.municipality.{mid}.caused"] = float(by_municipality[code])
+    if not prices.plain:
+        add_payments(kpis, prices, mids)
     return kpis

@@ -23,6 +23,7 @@ from simulator.errors import Problem, ScenarioError, show_value
 from simulator.scenario.changes import dated_states
 from simulator.scenario.checks import check
 from simulator.scenario.hints import MAX_NAME_CHARS, booleans, date_hint, id_hint, number_hint
+from simulator.scenario.money_checks import money_rules
 from simulator.scenario.schema import DIST_NAMES, Scenario
 from simulator.text.suggest import did_you_mean, suggest
 
@@ -289,7 +290,7 @@ def validate(
         raise ScenarioError(blame(unique, origins)) from None
     if early:
         raise ScenarioError(blame(early, origins))
-    found = check(scenario)
+    found = check(scenario) + money_rules(scenario)
     if found:
         raise ScenarioError(blame([Problem(source, *f) for f in found], origins))
     if scenario.changes:  # every dated state is validated like a file (and kept for the model)
