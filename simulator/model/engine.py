@@ -507,7 +507,7 @@ class Model:
             self.banded.append((patient.episode, band))
         while True:
             if self.epochs is not None:  # the values in force when the step starts
-                steps = self.epochs.steps_at(env.now)[g]
+                steps = self.epochs.paths_at(env.now)[g][m][band]
             step = steps[step_index]
             if step.delay is not None:
                 if patient.held is not None:
@@ -560,7 +560,7 @@ class Model:
                 self.step_costs.append((0, len(self.stays) - 1, *step.costs, m))
             yield env.timeout(los)
             if self.epochs is not None:  # next as in force when the stay ends
-                step = self.epochs.steps_at(env.now)[g][step.index]
+                step = self.epochs.paths_at(env.now)[g][m][band][step.index]
             nxt = self._max_stay_reached(step, patient, code) if limited else step.route()
             if (
                 self.variants.outcomes[g]

@@ -40,6 +40,7 @@ import simpy
 from simulator.model.calendar import Calendar
 from simulator.model.demand import DemandStream, demand_streams
 from simulator.model.distributions import BufferedSampler
+from simulator.model.pathways import Variants
 from simulator.model.streams import stream
 from simulator.scenario.changes import dated_states
 from simulator.scenario.schema import Scenario
@@ -99,6 +100,7 @@ class Epochs:
         base = model.steps
         self.steps: list[list[list[CompiledStep]]] = []
         self.streams: list[list[DemandStream]] = []
+        self.variants: list[Variants] = []  # by municipality and age band (model/pathways)
         for state in self.states:
             compiled = _compile_as(model, state)
             for g, group_steps in enumerate(compiled):
@@ -106,6 +108,7 @@ class Epochs:
                     _share_streams(compiled_step, base_step)
             self.steps.append(compiled)
             self.streams.append(demand_streams(state, calendar))
+            self.variants.append(_variants_as(model, state, compiled, self.streams[-1]))
         self.priorities = [[g.priority for g in s.groups.values()] for s in self.states]
 
     def index_at(self, t: float) -> int:
@@ -115,6 +118,10 @@ class Epochs:
     def steps_at(self, t: float) -> list[list[CompiledStep]]:
         """The compiled pathways (by group, by step) in force at ``t``."""
         return self.steps[bisect.bisect_right(self.starts, t) - 1]
+
+    def paths_at(self, t: float) -> list[list[list[list[CompiledStep]]]]:
+        """The compiled pathways by group, municipality, age band and step in force at ``t``."""
+        return self.variants[bisect.bisect_right(self.starts, t) - 1].paths
 
     def arrivals(self, model: Model) -> tuple[np.ndarray, ...]:
         """Every arrival of the run (the columns of ``Model.arrivals``), window by window."""
@@ -133,7 +140,7 @@ class Epochs:
             t1 = min(self.starts[k + 1], horizon) if k + 1 < len(self.states) else horizon
             if t1 <= t0 and parts:
                 continue
-            with _in_state(model, self.states[k], self.streams[k]):
+            with _in_state(model, self.states[k], self.streams[k], self.variants[k]):
                 parts.append(model.arrivals(generators, t0, max(t0, t1)))
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(len(parts[0])))
 
@@ -142,6 +149,7 @@ class Epochs:
         k = self.index_at(t)
         model.scenario = self.states[k]
         model.streams = self.streams[k]
+        model.variants = self.variants[k]
 
     def start(self, model: Model) -> None:
         """Start the processes that open and close beds at each state and schedule date."""
@@ -164,15 +172,31 @@ def _capacity(
 class _in_state:
     """Within the block, the model reads ``state`` and its demand streams."""
 
-    def __init__(self, model: Model, state: Scenario, streams: list[DemandStream]) -> None:
-        self.model, self.state, self.streams = model, state, streams
+    def __init__(
+        self, model: Model, state: Scenario, streams: list[DemandStream], variants: Variants
+    ) -> None:
+        self.model, self.state, self.streams, self.variants = model, state, streams, variants
 
     def __enter__(self) -> None:
-        self.saved = (self.model.scenario, self.model.streams)
+        self.saved = (self.model.scenario, self.model.streams, self.model.variants)
         self.model.scenario, self.model.streams = self.state, self.streams
+        self.model.variants = self.variants
 
     def __exit__(self, *exc: object) -> None:
-        self.model.scenario, self.model.streams = self.saved
+        self.model.scenario, self.model.streams, self.model.variants = self.saved
+
+
+def _variants_as(
+    model: Model, state: Scenario, compiled: list[list[CompiledStep]], streams: list[DemandStream]
+) -> Variants:
+    """The pathways by municipality and age band of ``state`` (model/pathways), drawing
+    from the first state's generators."""
+    saved = (model.scenario, model.steps, model.streams)
+    try:
+        model.scenario, model.steps, model.streams = state, compiled, streams
+        return Variants(model, model.variants.router, first=model.variants)
+    finally:
+        model.scenario, model.steps, model.streams = saved
 
 
 def _compile_as(model: Model, state: Scenario) -> list[list[CompiledStep]]:

@@ -154,9 +154,14 @@ class Variants:
     shares the group's generators, so the overrides do not move other numbers.
     """
 
-    def __init__(self, model: Any, router: RouterFactory) -> None:
+    def __init__(self, model: Any, router: RouterFactory, first: Variants | None = None) -> None:
+        """``first``: the variants of the first dated state, whose generators a later
+        state's overridden values go on drawing from (no replayed numbers)."""
         scenario: Scenario = model.scenario
         seed, replication = model.seed, model.replication
+        self.router = router
+        # Overridden samplers and routers by stream names, shared by every dated state.
+        self._made: dict[tuple[str, ...], Any] = {} if first is None else first._made
         self.bands = [band_ids(scenario, gid) for gid in model.gids]
         self.outcomes = [has_no_bed_step(g) for g in scenario.groups.values()]
         self.special = [
@@ -190,11 +195,11 @@ class Variants:
                         ):
                             los, route = compiled.los, compiled.route
                             if step.los != own.los:
-                                rng = stream(seed, replication, "los", gid, sid, *names)
-                                los = BufferedSampler(rng, step.los)
+                                los = self._sampler(("los", gid, sid, *names), step.los, model)
                             if step.next != own.next:
-                                rng = stream(seed, replication, "routing", gid, sid, *names)
-                                route = router(sids, step.next, rng)
+                                route = self._router(
+                                    ("routing", gid, sid, *names), sids, step.next, model
+                                )
                             steps.append(
                                 dataclasses.replace(
                                     compiled, los=los, route=route, costs=step_costs(step.costs)
@@ -210,6 +215,11 @@ class Variants:
                 entries.append(entry_row)
             self.paths.append(paths)
             self.entries.append(entries)
+        self.age: list[np.random.Generator]
+        self.extension_age: list[np.random.Generator]
+        if first is not None:
+            self.age, self.extension_age = first.age, first.extension_age
+            return
         self.age = [
             stream(seed, replication, "age", s.municipality, s.group) for s in model.streams
         ]
@@ -217,6 +227,25 @@ class Variants:
             stream(seed, replication, "extension", "age", s.municipality, s.group)
             for s in model.streams
         ]
+
+    def _sampler(self, names: tuple[str, ...], dist: Any, model: Any) -> Any:
+        made = self._made.get(names)
+        if made is None:
+            made = BufferedSampler(stream(model.seed, model.replication, *names), dist)
+            self._made[names] = made
+        return made if made._dist == dist else BufferedSampler(made._rng, dist)
+
+    def _router(
+        self, names: tuple[str, ...], sids: list[str], nxt: dict[str, float], model: Any
+    ) -> Any:
+        made = self._made.get(names)
+        rng = stream(model.seed, model.replication, *names)
+        route = self.router(sids, nxt, rng)
+        if made is None:
+            self._made[names] = route
+        else:
+            route._uniform = made._uniform  # go on from the same generator and buffer
+        return route
 
     def draw(
         self, s: DemandStream, m: int, g: int, t: FloatArray, u: FloatArray, age: Any

@@ -245,3 +245,43 @@ def test_a_scenario_without_the_new_keys_has_no_new_kpis() -> None:
     plain = _valid(data)
     kpis, _ = compute_kpis(run_replication(plain, seed=5, replication=0), plain)
     assert not [k for k in kpis if ".band." in k or k.endswith("_30d") or k == "cost.steps"]
+
+
+def test_a_municipality_entry_changed_on_a_date_applies_from_the_date_only_there() -> None:
+    groups = {
+        "kols": {
+            "rate_per_1000": 100,
+            "entry": {"hospital_stay": 1.0},
+            "municipalities": {"b": {"entry": {"hospital_stay": 1.0}}},
+            "steps": {
+                "hospital_stay": {
+                    "service": "hospital",
+                    "los": {"dist": "fixed", "mean": 1},
+                    "next": {"home": 1.0},
+                },
+                "dms_stay": {
+                    "facility": "dms",
+                    "los": {"dist": "fixed", "mean": 1},
+                    "next": {"home": 1.0},
+                },
+            },
+        }
+    }
+    data = _scenario(groups, days=365)
+    data["changes"] = [
+        {
+            "date": "2025-07-01",
+            "set": {"groups.kols.municipalities.b.entry": {"hospital_stay": 0.4, "dms_stay": 0.6}},
+        }
+    ]
+    scenario = _valid(data)
+    record = run_replication(scenario, seed=2, replication=0)
+    stays = record.stays
+    at_dms = stays[:, Stay.FACILITY] == 1
+    m = stays[:, Stay.MUNICIPALITY]
+    date = 181.0  # 2025-07-01
+    before = stays[:, Stay.ADMITTED] < date
+    assert not at_dms[before].any() and not at_dms[m == 0].any()
+    after_b = ~before & (m == 1)
+    k, n = int(at_dms[after_b].sum()), int(after_b.sum())
+    assert stats.binomtest(k, n, 0.6).pvalue > 1e-3
