@@ -34,6 +34,7 @@ from simulator.scenario.reference_prose import (
     EDITOR,
     INTRO,
     OVERLAYS,
+    PATHWAYS,
     REGENERATE,
     SECTION_INTRO,
     WHEN_FULL,
@@ -70,6 +71,7 @@ PLACEHOLDERS = {
     "population": "<band>",
     "rate_per_1000": "<band>",
     "projection[]": "<band>",
+    "bands": "<band>",
 }
 """How a map's keys are written in a key path, by the name of the map."""
 
@@ -298,6 +300,7 @@ def render() -> str:
     out.append("")
     out.append(DISTRIBUTION_NOTES)
     out.append(WHEN_FULL)
+    out.append(PATHWAYS)
     out.append(OVERLAYS)
     out.append(EDITOR.rstrip("\n"))
     return "\n".join(out) + "\n"

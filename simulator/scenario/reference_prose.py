@@ -18,6 +18,7 @@ __all__ = [
     "OVERLAYS",
     "REGENERATE",
     "SECTION_INTRO",
+    "PATHWAYS",
     "WHEN_FULL",
 ]
 
@@ -118,6 +119,47 @@ WHEN_FULL = WHEN_FULL.format(
         + [f"| {choice} | {meaning} |" for choice, meaning in WHEN_FULL_CHOICES]
     )
 )
+
+PATHWAYS = """\
+## Pathways by municipality and age band, and steps without a bed
+
+A group's `rate_per_1000`, `entry` and any step's `next` can differ for one
+municipality's patients, and its `entry` and any step's `los`, `next` and
+`costs` for one age band's:
+
+```yaml
+groups:
+  kols:
+    rate_per_1000: {"0-66": 2, "67-79": 25, "80+": 50}
+    entry: {hospital_stay: 0.65, kohd_stay: 0.35}
+    municipalities:
+      senja:                      # task transfer to DMS Senja, only here
+        entry: {hospital_stay: 0.5, kohd_stay: 0.5}
+    bands:
+      "80+":
+        steps:
+          hospital_stay: {los: {dist: lognormal, mean: 6.5, cv: 0.8}}
+    steps:
+      hospital_stay:
+        service: hospital
+        los: {dist: lognormal, mean: 5.5, cv: 0.8}
+        next: {home: 0.7, at_home: 0.25, death: 0.05}
+      at_home:                    # 20 days at home after discharge, no bed
+        service: none
+        los: {dist: fixed, mean: 20}
+        costs: {per_day: 450}
+        next: {home: 0.7, hospital_stay: 0.25, death: 0.05}
+```
+
+The band's values apply first, then the municipality's (where both give
+`entry` or a step's `next`, the municipality's wins). Each merged pathway must
+sum to 1 where it overrides, and must end: a loop of readmissions is allowed
+while it has a way to `home` or `death`. With `bands` (`bands: {}` for the
+KPIs alone) every patient carries an age band drawn from population x rate,
+every municipality's population must be given by the same bands, and the
+group's KPIs are also given by band (`group.<g>.band.<b>.*`). A step with
+`service: none` takes no bed; its `los` is the length of the period.
+"""
 
 OVERLAYS = """\
 ## Overlays and `--set`
