@@ -39,6 +39,7 @@ from simulator.model.background import OutsidePatients
 from simulator.model.beds import BedPool
 from simulator.model.calendar import Calendar
 from simulator.model.capacity import CapacityRecord, Limit, LimitKind
+from simulator.model.closing import Closing, uses_transfer
 from simulator.model.demand import demand_streams
 from simulator.model.distributions import BufferedSampler
 from simulator.model.epochs import Epochs
@@ -202,6 +203,8 @@ class Model:
         self.variants = Variants(self, _router)
         # Changes on a date: each dated state compiled once (simulator.model.epochs).
         self.epochs = Epochs(self, scenario) if scenario.changes else None
+        # Beds that close with patients in them: transfer where asked (simulator.model.closing).
+        self.closing = Closing(self) if uses_transfer(self) else None
 
     # --- building -------------------------------------------------------------
 
@@ -493,6 +496,8 @@ class Model:
                 continue
             yield self.env.timeout(t - self.env.now)
             pool.set_capacity(entry.beds)
+            if self.closing is not None:
+                self.closing.cut(code, entry.on_close)
 
     def episode(
         self, m: int, g: int, step_index: int, band: int = 0
@@ -553,6 +558,8 @@ class Model:
             stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow, los]
             self.stays.append(stay)
             patient.held = stay
+            if self.closing is not None:
+                self.closing.hold(code, patient)
             if patient.discharge is not None and self.variants.specialist[code]:
                 patient.discharge[_READMITTED] = env.now  # a readmission
                 patient.discharge = None

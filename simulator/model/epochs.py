@@ -53,35 +53,39 @@ __all__ = ["Epochs", "capacity_steps"]
 
 def capacity_steps(
     states: list[Scenario], starts: list[float], fid: str, calendar: Calendar
-) -> list[tuple[float, int]]:
-    """A facility's open beds over time: ``(time, beds)`` at 0 and at each change after it.
+) -> list[tuple[float, int, str | None]]:
+    """A facility's open beds over time: ``(time, beds, on_close)`` at 0 and at each change
+    after it (``on_close`` of the schedule entry; None for the facility's own rule).
 
     A change of ``beds`` on a date counts as a schedule entry on that date: in
     each state's window the beds open are those of the latest of its
     ``schedule`` entries and the ``beds`` changes up to then (the change
     winning on the same day), or its ``beds`` before both.
     """
-    points: list[tuple[float, int]] = []
-    changed: list[tuple[float, int, int]] = []  # (time, order, beds): beds set by a change
+    points: list[tuple[float, int, str | None]] = []
+    # (time, order, beds, on_close): beds set by a change (order 1) or a schedule entry (0)
+    changed: list[tuple[float, int, int, str | None]] = []
     for k, state in enumerate(states):
         t0 = starts[k]
         t1 = starts[k + 1] if k + 1 < len(states) else float("inf")
         facility = state.facilities[fid]
         if k > 0 and facility.beds != states[k - 1].facilities[fid].beds:
-            changed.append((t0, 1, facility.beds))
+            changed.append((t0, 1, facility.beds, None))
         entries = sorted(
-            [(calendar.time_of(e.date), 0, e.beds) for e in facility.schedule] + changed
+            [(calendar.time_of(e.date), 0, e.beds, e.on_close) for e in facility.schedule]
+            + changed,
+            key=lambda entry: entry[:3],
         )
-        beds = facility.beds
-        for t, _, value in entries:
+        beds, rule = facility.beds, None
+        for t, _, value, on_close in entries:
             if t <= t0:
-                beds = value
-        points.append((t0, beds))
-        points.extend((t, value) for t, _, value in entries if t0 < t < t1)
-    steps: list[tuple[float, int]] = []
-    for t, beds in points:
+                beds, rule = value, on_close
+        points.append((t0, beds, rule))
+        points.extend((t, value, on_close) for t, _, value, on_close in entries if t0 < t < t1)
+    steps: list[tuple[float, int, str | None]] = []
+    for t, beds, rule in points:
         if not steps or steps[-1][1] != beds:
-            steps.append((t, beds))
+            steps.append((t, beds, rule))
     return steps
 
 
@@ -114,6 +118,10 @@ class Epochs:
     def index_at(self, t: float) -> int:
         """The state in force at simulated time ``t``."""
         return bisect.bisect_right(self.starts, t) - 1
+
+    def state_at(self, t: float) -> Scenario:
+        """The scenario in force at ``t``."""
+        return self.states[bisect.bisect_right(self.starts, t) - 1]
 
     def steps_at(self, t: float) -> list[list[CompiledStep]]:
         """The compiled pathways (by group, by step) in force at ``t``."""
@@ -156,17 +164,20 @@ class Epochs:
         for code, fid in enumerate(model.fids):
             steps = capacity_steps(self.states, self.starts, fid, self.calendar)
             if len(steps) > 1 or steps[0][1] != model.pools[code].capacity:
-                model.env.process(_capacity(model.env, model.pools[code], steps))
+                model.env.process(_capacity(model, code, steps))
 
 
 def _capacity(
-    env: simpy.Environment, pool: Any, steps: list[tuple[float, int]]
+    model: Model, code: int, steps: list[tuple[float, int, str | None]]
 ) -> Generator[simpy.Event, Any, None]:
-    for t, beds in steps:
+    env, pool = model.env, model.pools[code]
+    for t, beds, rule in steps:
         if t > env.now:
             yield env.timeout(t - env.now)
         if beds != pool.capacity:
             pool.set_capacity(beds)
+            if model.closing is not None:
+                model.closing.cut(code, rule)
 
 
 class _in_state:

@@ -39,9 +39,16 @@ from simulator.report.sections import (
     cost_heading,
     cost_table,
     figures_section,
+    flows_moved,
     kpi_table,
     results_section,
     warnings_section,
+)
+from simulator.report.summary import (
+    comparison_summary,
+    death_caveats,
+    localise_warnings,
+    run_summary,
 )
 from simulator.store.folders import atomic_write
 from simulator.store.readers import (
@@ -52,6 +59,7 @@ from simulator.store.readers import (
     read_comparison,
     read_run,
 )
+from simulator.store.xlsx import write_comparison_workbook, write_run_workbook
 from simulator.text.labels import label
 
 __all__ = ["render_comparison", "render_run", "write_report", "yaml_comments"]
@@ -92,8 +100,11 @@ def render_run(run: RunFolder, pngs: Sequence[Path], lang: str = "en") -> str:
         _overrides(run.overrides, lang),
         _description(run),
         "</header>",
-        warnings_section(run.manifest.get("warnings") or [], failures, lang),
-        nav(["results", "plots", "model"], lang),
+        nav(["summary", "warnings", "results", "plots", "model"], lang),
+        run_summary(run, lang),
+        warnings_section(
+            localise_warnings(run.manifest.get("warnings") or [], run.names, lang), failures, lang
+        ),
         results_section(run, lang),
         figures_section(pngs, lang),
         model_section(run, lang),
@@ -125,21 +136,36 @@ def render_comparison(comparison: ComparisonFolder, pngs: Sequence[Path], lang: 
         )
         warnings.insert(0, label("text.different_periods", lang, periods=periods))
     changes = [str(x) for x in m.get("overrides") or []]
+    runs = [(title_of(alt), comparison.runs[alt]) for alt in alternatives if alt in comparison.runs]
     body = [
         "<header>",
         f'<p class="kind">{esc(label("heading.comparison_report", lang))}</p>',
         f"<h1>{esc(title)}</h1>",
         _overrides(changes, lang),
         "</header>",
-        warnings_section(warnings, 0, lang),
-        nav(["comparison", "plots", "scenarios"], lang),
+        nav(["summary", "warnings", "flows", "comparison", "plots", "scenarios"], lang),
+        comparison_summary(base, runs, lang) if base is not None else "",
+        warnings_section(localise_warnings(warnings, names, lang), 0, lang),
+        f'<h2 id="flows">{esc(label("summary.flows_moved", lang))}</h2>',
+        f'<p class="note">{esc(label("summary.flows_moved_note", lang))}</p>',
+    ]
+    for alt_title, run in runs:
+        body.append(f"<h3>{esc(alt_title)} − {esc(title_of(comparison.base))}</h3>")
+        body.append(flows_moved(base, run, lang) if base is not None else "")
+    body += [
         f'<h2 id="comparison">{esc(label("heading.comparison", lang))}</h2>',
         f'<p class="note">{esc(note)}</p>',
     ]
     for alt in alternatives:
         rows = comparison.comparison[comparison.comparison["scenario"] == alt]
+        alt_run = comparison.runs.get(alt)
+        caveats = (
+            death_caveats(base.scenario, alt_run.scenario, names, lang)
+            if base is not None and alt_run is not None
+            else {}
+        )
         body.append(f"<h3>{esc(title_of(alt))} − {esc(title_of(comparison.base))}</h3>")
-        body.append(comparison_table(rows, names, lang))
+        body.append(comparison_table(rows, names, lang, caveats))
     body.append(figures_section(pngs, lang))
     body.append(f'<h2 id="scenarios">{esc(label("heading.scenarios", lang))}</h2>')
     for name, run in comparison.runs.items():
@@ -156,7 +182,12 @@ def render_comparison(comparison: ComparisonFolder, pngs: Sequence[Path], lang: 
     return page(title, "\n".join(b for b in body if b), lang, version)
 
 
-def write_report(folder: Path, lang: str = "en", figures: Sequence[Path] | None = None) -> Path:
+def write_report(
+    folder: Path,
+    lang: str = "en",
+    figures: Sequence[Path] | None = None,
+    workers: int | None = None,
+) -> Path:
     """Write ``folder/report.html`` for a run or comparison folder; its path.
 
     Parameters
@@ -169,18 +200,25 @@ def write_report(folder: Path, lang: str = "en", figures: Sequence[Path] | None 
         The files :func:`simulator.plots.write_figures` wrote for this folder; when
         None, the figures are written first (in ``lang``). For a comparison folder
         each scenario's subfolder gets its own ``report.html`` too.
+    workers
+        Processes that draw the figures (see :func:`simulator.plots.write_figures`).
+
+    Every folder also gets ``results.xlsx`` (:mod:`simulator.store.xlsx`).
     """
     folder = Path(folder)
     label("heading.report", lang)  # refuses an unknown language before any work
-    paths = list(figures) if figures is not None else write_figures(folder, lang)
+    paths = list(figures) if figures is not None else write_figures(folder, lang, workers)
     target = folder / "report.html"
     if is_comparison(folder):
         comparison = read_comparison(folder)
         for run in comparison.runs.values():
             write_report(run.path, lang, [p for p in paths if _inside(p, run.path)])
         text = render_comparison(comparison, figure_files(paths, folder), lang)
+        write_comparison_workbook(comparison, lang)
     else:
-        text = render_run(read_run(folder), figure_files(paths, folder), lang)
+        run = read_run(folder)
+        text = render_run(run, figure_files(paths, folder), lang)
+        write_run_workbook(run, lang)
     return atomic_write(target, text)  # a reader never sees half a report
 
 

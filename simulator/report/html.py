@@ -67,6 +67,18 @@ figure { margin: 1.5rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
 figcaption { color: #444; font-size: 0.88rem; margin-top: 0.3rem; }
 details summary { cursor: pointer; color: #0072B2; margin: 0.4rem 0; }
+.summary { background: #f3f7fb; border: 1px solid #c9d9e8; border-radius: 6px;
+  padding: 0.2rem 1.3rem 0.8rem; margin: 1.2rem 0; }
+.summary h2 { margin-top: 0.9rem; }
+.summary h3 { margin-top: 1.1rem; }
+.summary p { max-width: 62rem; }
+.summary table { background: white; }
+td.changed { background: #fdeee6 !important; }
+.verdict { display: block; font-size: 0.75rem; color: #8a5300; }
+td.same .verdict { color: #6b6b6b; }
+.caveat { display: block; color: #8a5300; font-size: 0.8rem; margin-top: 0.2rem; }
+p.caveat { background: #fff4e0; padding: 0.4rem 0.7rem; border-radius: 4px; }
+@media print { .summary { page-break-after: always; } }
 footer { margin-top: 3rem; color: #777; font-size: 0.8rem; }
 """
 

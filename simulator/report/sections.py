@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.analysis.significance import significant
+from simulator.plots.flows import node_label
 from simulator.report.html import esc, h3, html_table, image, kpi_cell, td
 from simulator.store.readers import RunFolder, period_text
 from simulator.text.labels import Names, kpi_label, kpi_unit, label, label_or
@@ -24,6 +25,7 @@ __all__ = [
     "comparison_table",
     "cost_heading",
     "cost_table",
+    "flows_moved",
     "figures_section",
     "kpi_table",
     "results_section",
@@ -123,7 +125,8 @@ def figures_section(pngs: Sequence[Path], lang: str, heading: str = "heading.plo
         key = "forest" if path.stem.startswith("forest_") else path.stem
         caption = label_or(f"caption.{key}", path.stem, lang)
         parts.append(
-            f"<figure>{image(path, caption)}<figcaption>{esc(caption)}</figcaption></figure>"
+            f'<figure id="figure-{esc(path.stem)}">{image(path, caption)}'
+            f"<figcaption>{esc(caption)}</figcaption></figure>"
         )
     return "\n".join(parts)
 
@@ -134,7 +137,7 @@ def warnings_section(warnings: Sequence[str], failures: int, lang: str) -> str:
     if failures:
         items.append(f"{failures} {label('text.failures', lang)}")
     if not items:
-        return f'<p class="ok">{esc(label("heading.no_warnings", lang))}</p>'
+        return f'<p class="ok" id="warnings">{esc(label("heading.no_warnings", lang))}</p>'
     body = "".join(f"<li>{esc(w)}</li>" for w in items)
     return (
         f'<section class="warnings" id="warnings"><h2>⚠ {esc(label("heading.warnings", lang))}'
@@ -145,18 +148,24 @@ def warnings_section(warnings: Sequence[str], failures: int, lang: str) -> str:
 # --- comparison ----------------------------------------------------------------------
 
 
-def _comparison_rows(rows: pd.DataFrame, names: Names, lang: str) -> list[list[str]]:
+def _comparison_rows(
+    rows: pd.DataFrame, names: Names, lang: str, caveats: Mapping[str, str] | None = None
+) -> list[list[str]]:
     result = []
     for row in rows.to_dict("records"):
         kpi = str(row["kpi"])
+        caveat = (caveats or {}).get(kpi)
         unit = kpi_unit(kpi)
         low, high = float(row["ci_low"]), float(row["ci_high"])
         interval = "–"
         if math.isfinite(low) and math.isfinite(high):
             interval = " – ".join(_difference(v, unit, lang) for v in (low, high))
         p = float(row["p_value"])
+        name = esc(kpi_label(kpi, names, lang))
+        if caveat:
+            name += f'<span class="caveat">⚠ {esc(caveat)}</span>'
         cells = [
-            td(kpi_label(kpi, names, lang)),
+            f"<td>{name}</td>",
             td(format_kpi(float(row["base_mean"]), unit, lang), numeric=True),
             td(format_kpi(float(row["alt_mean"]), unit, lang), numeric=True),
             td(_difference(float(row["difference"]), unit, lang), numeric=True),
@@ -178,7 +187,9 @@ def _difference(value: float, unit: str, lang: str) -> str:
     return format_difference(value, unit, lang, points=label("unit.pp", lang))
 
 
-def comparison_table(rows: pd.DataFrame, names: Names, lang: str) -> str:
+def comparison_table(
+    rows: pd.DataFrame, names: Names, lang: str, caveats: Mapping[str, str] | None = None
+) -> str:
     """The changed KPIs of one alternative: significant ones by section, the rest folded."""
     header = [
         label(f"column.{c}", lang)
@@ -202,14 +213,58 @@ def comparison_table(rows: pd.DataFrame, names: Names, lang: str) -> str:
         if these.empty:
             continue
         parts.append(f"<h4>{esc(label(f'section.{key}', lang))}</h4>")
-        table = html_table(header, _comparison_rows(these, names, lang))
+        table = html_table(header, _comparison_rows(these, names, lang, caveats))
         parts.append(table.replace("<tr><td>", '<tr class="sig"><td>'))
     other = rows[~rows["_sig"]].sort_values(["_section", "p_value"])
     if not other.empty:
         summary = f"{label('heading.other_changes', lang)} ({len(other)})"
         parts.append(
             f"<details><summary>{esc(summary)}</summary>"
-            + html_table(header, _comparison_rows(other, names, lang))
+            + html_table(header, _comparison_rows(other, names, lang, caveats))
             + "</details>"
         )
     return "\n".join(parts)
+
+
+def flows_moved(base: RunFolder, alt: RunFolder, lang: str, limit: int = 15) -> str:
+    """The patient flows that moved most between two runs, per year (``flows.csv``)."""
+    if base.flows.empty and alt.flows.empty:
+        return f"<p>{esc(label('summary.flow_none_moved', lang))}</p>"
+    columns = ["source", "target", "per_year"]
+    b = base.flows[columns] if len(base.flows) else pd.DataFrame(columns=columns)
+    a = alt.flows[columns] if len(alt.flows) else pd.DataFrame(columns=columns)
+    joined = b.merge(a, on=["source", "target"], how="outer", suffixes=("_b", "_a")).fillna(0.0)
+    joined["change"] = joined["per_year_a"].astype(float) - joined["per_year_b"].astype(float)
+    total = max(float(joined["per_year_b"].sum()), 1.0)
+    moved = joined[joined["change"].abs() >= max(0.5, 0.001 * total)]
+    moved = moved.reindex(moved["change"].abs().sort_values(ascending=False).index).head(limit)
+    if moved.empty:
+        return f"<p>{esc(label('summary.flow_none_moved', lang))}</p>"
+    names = {**base.names}
+    for section, items in alt.names.items():
+        names[section] = {**items, **names.get(section, {})}
+    rows = []
+    for source, target, b_value, a_value, change in zip(
+        moved["source"].astype(str),
+        moved["target"].astype(str),
+        moved["per_year_b"].astype(float),
+        moved["per_year_a"].astype(float),
+        moved["change"].astype(float),
+        strict=True,
+    ):
+        path = f"{node_label(source, names, lang)} → {node_label(target, names, lang)}"
+        rows.append(
+            [
+                td(path),
+                td(format_number(b_value, lang, 0), numeric=True),
+                td(format_number(a_value, lang, 0), numeric=True),
+                td(format_number(change, lang, 0, sign=True), numeric=True),
+            ]
+        )
+    header = [
+        label("summary.flow_path", lang),
+        label("summary.base_per_year", lang),
+        label("summary.alt_per_year", lang),
+        label("summary.change_per_year", lang),
+    ]
+    return html_table(header, rows)

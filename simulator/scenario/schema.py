@@ -260,11 +260,18 @@ class Municipality(Frozen):
     )
 
 
+OnClose = Literal["drain", "transfer"]
+
+
 class ScheduleEntry(Frozen):
     """Capacity from a date on."""
 
     date: dt.date = Field(description="From this date (ISO).")
     beds: int = Field(ge=0, le=MAX_BEDS, description="Beds open from this date.")
+    on_close: OnClose | None = Field(
+        None,
+        description="drain | transfer the patients above the new beds; default the facility's.",
+    )
 
 
 class FacilityCosts(Frozen):
@@ -401,6 +408,12 @@ class Facility(Frozen):
     )
     schedule: list[ScheduleEntry] = Field(
         default_factory=list, description="Capacity changes; never evicts a patient in a bed."
+    )
+    on_close: OnClose = Field(
+        "drain",
+        description="When beds close below the patients in them (a schedule entry or a change): "
+        "drain (they stay until discharged) or transfer (moved that moment to the nearest "
+        "other facility of the service serving them with a free bed).",
     )
     costs: FacilityCosts = Field(description="Costs and payer.")
     background: Background | None = Field(

@@ -15,7 +15,8 @@ _HEADING: _L = {
     "comparison_report": ("Comparison report", "Sammenligningsrapport"),
     "warnings": ("Warnings: read before using the figures", "Advarsler: les før tallene brukes"),
     "no_warnings": ("No warnings.", "Ingen advarsler."),
-    "summary": ("Key results", "Hovedresultater"),
+    "summary": ("Summary", "Sammendrag"),
+    "flows": ("Patient flows that moved", "Pasientstrømmer som endret seg"),
     "model": ("Model description (STRESS-DES)", "Modellbeskrivelse (STRESS-DES)"),
     "objectives": ("1. Objectives", "1. Formål"),
     "logic": ("2. Model logic", "2. Modellogikk"),
@@ -45,6 +46,13 @@ _HEADING: _L = {
 }
 
 _COLUMN: _L = {
+    "ci_low": ("95 % interval, low", "95 %-intervall, lav"),
+    "ci_high": ("95 % interval, high", "95 %-intervall, høy"),
+    "unit": ("unit", "enhet"),
+    "key": ("key (stable name)", "nøkkel (fast navn)"),
+    "period": ("collection period", "innsamlingsperiode"),
+    "from": ("from", "fra"),
+    "to": ("to", "til"),
     "facility": ("facility", "enhet"),
     "group": ("group", "gruppe"),
     "municipality": ("municipality", "kommune"),
@@ -275,9 +283,182 @@ _TEXT: _L = {
     ),
 }
 
+
+_XLSX: _L = {
+    "title": (
+        "samsim results: the numbers of report.html, for spreadsheets",
+        "samsim-resultater: tallene i report.html, for regneark",
+    ),
+    "intervals": (
+        "Means over replications with 95 % intervals (low, high); money in NOK for the whole "
+        "collection period unless the row says per year; per-year rows are calendar years.",
+        "Snitt over replikasjonene med 95 %-intervall (lav, høy); penger i kroner for hele "
+        "innsamlingsperioden med mindre raden sier per år; rader per år er kalenderår.",
+    ),
+    "sheet": ("Sheet", "Ark"),
+    "source": ("Source (file in the results folder)", "Kilde (fil i resultatmappen)"),
+    "per_year": ("patients per year", "pasienter per år"),
+}
+
+_SUMMARY: _L = {
+    "heading": ("Summary", "Sammendrag"),
+    "mnok": ("million NOK", "mill. kr"),
+    "interval": ("(95 % interval {low} – {high})", "(95 %-intervall {low} – {high})"),
+    "changed": ("changed", "endret"),
+    "no_clear_change": (
+        "no clear change",
+        "ingen klar endring",
+    ),
+    "per_year_note": (
+        "Every figure is per year: the mean over the {years}-year collection period, with its "
+        "95 % interval over the replications. Details, plots and the method follow below.",
+        "Alle tall er per år: snittet over innsamlingsperioden på {years} år, med "
+        "95 %-intervall over replikasjonene. Detaljer, figurer og metode følger nedenfor.",
+    ),
+    "compare_note": (
+        "Every figure is per year (the {years}-year collection period divided by its years). "
+        "A change is the alternative minus the base, paired by replication; it is called "
+        "'changed' only when its 95 % interval excludes 0, else 'no clear change' (the "
+        "difference is within the random variation).",
+        "Alle tall er per år (innsamlingsperioden på {years} år delt på antall år). En "
+        "endring er alternativet minus basis, parvis per replikasjon; den kalles «endret» "
+        "bare når 95 %-intervallet utelukker 0, ellers «ingen klar endring» (forskjellen "
+        "ligger innenfor den tilfeldige variasjonen).",
+    ),
+    "costs": ("Cost per year, by payer", "Kostnad per år, etter betaler"),
+    "cost_text": (
+        "The municipalities pay {municipality} a year {m_range}; the health trust pays "
+        "{trust} a year {t_range}. All payers together: {total} a year.",
+        "Kommunene betaler {municipality} i året {m_range}; helseforetaket betaler {trust} i "
+        "året {t_range}. Alle betalere til sammen: {total} i året.",
+    ),
+    "paid_per_year": (
+        "paid by the municipality (own net cost), per year",
+        "betalt av kommunen (egen nettokostnad), per år",
+    ),
+    "caused_per_year": (
+        "caused by its residents (all payers), per year",
+        "forårsaket av innbyggerne (alle betalere), per år",
+    ),
+    "caused_note": (
+        "'Caused by its residents' is what the care of the municipality's residents costs "
+        "all payers together, not the municipality's own bill.",
+        "«Forårsaket av innbyggerne» er hva behandlingen av kommunens innbyggere koster alle "
+        "betalere til sammen, ikke kommunens egen regning.",
+    ),
+    "year": ("Year", "År"),
+    "beds": ("Beds needed against beds planned", "Senger som trengs mot senger som er planlagt"),
+    "beds_planned": ("beds planned", "planlagte senger"),
+    "beds_needed": (
+        "beds needed (enough 95 % of the time)",
+        "senger som trengs (nok 95 % av tiden)",
+    ),
+    "beds_used": ("beds used on average", "belagte senger i snitt"),
+    "days_full": ("days full, per year", "dager fullt, per år"),
+    "turned_away": ("patients turned away, per year", "avviste pasienter, per år"),
+    "verdict": ("in short", "kort sagt"),
+    "too_few": ("too few beds", "for få senger"),
+    "tight": ("tight", "trangt"),
+    "room": ("room to spare", "god plass"),
+    "enough": ("enough", "nok"),
+    "beds_note": (
+        "Beds needed: the number of beds that were enough on 95 % of the time. Days full: "
+        "the share of time with every bed taken, as days a year. Turned away: patients who "
+        "found the unit full and were sent elsewhere.",
+        "Senger som trengs: antall senger som var nok 95 % av tiden. Dager fullt: andelen av "
+        "tiden med alle senger belagt, regnet som dager i året. Avviste: pasienter som fant "
+        "enheten full og ble sendt et annet sted.",
+    ),
+    "beds_unchanged": (
+        "No unit's beds needed, days full or patients turned away changed clearly.",
+        "Ingen enhet fikk klar endring i senger som trengs, dager fullt eller avviste pasienter.",
+    ),
+    "hospital": ("Hospital bed-days and admissions", "Liggedøgn og innleggelser i sykehus"),
+    "hospital_text": (
+        "Hospitals: {bed_days} bed-days a year {b_range} and {admissions} admissions a year "
+        "{a_range}. Municipal beds (KØHD, short-term places): {local} bed-days a year.",
+        "Sykehus: {bed_days} liggedøgn i året {b_range} og {admissions} innleggelser i året "
+        "{a_range}. Kommunale senger (KØHD, korttidsplasser): {local} liggedøgn i året.",
+    ),
+    "waits": (
+        "Waits and patients ready for discharge",
+        "Ventetid og utskrivningsklare pasienter",
+    ),
+    "waits_text": (
+        "Longest mean waits for a bed: {longest}.",
+        "Lengst ventetid på seng i snitt: {longest}.",
+    ),
+    "no_waits": ("Hardly anyone waited for a bed.", "Nesten ingen ventet på seng."),
+    "blocked_text": (
+        "Patients ready for discharge held a bed while waiting for a municipal place for "
+        "{days} bed-days a year {d_range} (utskrivningsklare døgn); the municipalities pay "
+        "{payments} a year for them.",
+        "Utskrivningsklare pasienter lå i {days} døgn i året {d_range} mens de ventet på "
+        "kommunal plass (utskrivningsklare døgn); kommunene betaler {payments} i året for dem.",
+    ),
+    "uncertain": ("What is uncertain", "Hva som er usikkert"),
+    "uncertain_random": (
+        "The intervals show the random variation between {n} replications only; they do not "
+        "include uncertainty in the inputs.",
+        "Intervallene viser bare den tilfeldige variasjonen mellom {n} replikasjoner; de tar "
+        "ikke med usikkerheten i inndataene.",
+    ),
+    "uncertain_inputs": (
+        "Many inputs are estimates or illustrative assumptions (rates, lengths of stay, "
+        "where patients go next, prices): see the inputs and their sources below. Test the "
+        "important ones with a sweep.",
+        "Mange inndata er anslag eller illustrerende forutsetninger (rater, liggetider, hvor "
+        "pasientene går videre, priser): se inndata og kilder nedenfor. Test de viktigste "
+        "med en parameterstudie (sweep).",
+    ),
+    "uncertain_wide": (
+        "Least precise figures (95 % half-width as a share of the mean): {kpis}.",
+        "Minst presise tall (95 %-halvintervall som andel av snittet): {kpis}.",
+    ),
+    "base_per_year": ("base, per year", "basis, per år"),
+    "alt_per_year": ("alternative, per year", "alternativ, per år"),
+    "change_per_year": ("change per year", "endring per år"),
+    "row_municipalities": ("Paid by the municipalities", "Betalt av kommunene"),
+    "row_trust": ("Paid by the health trust", "Betalt av helseforetaket"),
+    "row_paid": ("{municipality}: paid by the municipality", "{municipality}: betalt av kommunen"),
+    "row_caused": (
+        "{municipality}: caused by its residents (all payers)",
+        "{municipality}: forårsaket av innbyggerne (alle betalere)",
+    ),
+    "row_hospital_days": ("Hospital bed-days", "Liggedøgn i sykehus"),
+    "row_hospital_admissions": ("Hospital admissions", "Innleggelser i sykehus"),
+    "row_municipal_days": ("Municipal bed-days", "Liggedøgn i kommunen"),
+    "row_blocked": ("Utskrivningsklare bed-days", "Utskrivningsklare døgn"),
+    "only_base": ("only in the base: 0 in the alternative", "bare i basis: 0 i alternativet"),
+    "only_alt": ("only in the alternative: 0 in the base", "bare i alternativet: 0 i basis"),
+    "deaths_change": (
+        "{group}: deaths change by {change} a year.",
+        "{group}: dødsfall endres med {change} i året.",
+    ),
+    "death_caveat": (
+        "Caution: in the model, deaths among {group} follow only from an assumed probability "
+        "of dying at each step ({probabilities}); moving patients between sites changes deaths "
+        "by that assumption, not by a measured effect of the care.",
+        "Forsiktig: i modellen følger dødsfall blant {group} bare av en antatt sannsynlighet "
+        "for å dø i hvert steg ({probabilities}); å flytte pasienter mellom steder endrer "
+        "dødsfall gjennom denne forutsetningen, ikke gjennom en målt effekt av behandlingen.",
+    ),
+    "flows_moved": ("Patient flows that moved", "Pasientstrømmer som endret seg"),
+    "flows_moved_note": (
+        "Patients per year along each path, base and alternative, the largest changes first "
+        "(means over replications).",
+        "Pasienter per år langs hver vei, basis og alternativ, største endringer først (snitt "
+        "over replikasjonene).",
+    ),
+    "flow_path": ("from → to", "fra → til"),
+    "flow_none_moved": ("No patient flow moved.", "Ingen pasientstrømmer endret seg."),
+}
+
 REPORT: dict[str, tuple[str, str]] = {
     **{f"heading.{k}": v for k, v in _HEADING.items()},
     **{f"column.{k}": v for k, v in _COLUMN.items()},
     **{f"text.{k}": v for k, v in _TEXT.items()},
+    **{f"summary.{k}": v for k, v in _SUMMARY.items()},
+    **{f"xlsx.{k}": v for k, v in _XLSX.items()},
 }
 """Report and table labels by key: key -> (English, Norwegian bokmål)."""

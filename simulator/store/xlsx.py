@@ -1,0 +1,311 @@
+"""``results.xlsx``: a results folder's numbers as a workbook for spreadsheets and council papers.
+
+Written with openpyxl beside ``report.html`` (by :func:`simulator.report.write_report`)
+from the folder's own tables, so it holds the same numbers:
+
+``About``
+    what the workbook is, the scenario, period, seed and replications, and
+    where every sheet's numbers come from (its source file in the folder);
+``Summary``
+    the headline KPIs (costs by payer, per municipality, per year too) with
+    95 % intervals, each with its unit;
+``Per year``
+    every ``year.<yyyy>.<kpi>`` KPI the folder has, one row per KPI and year;
+``Facilities``
+    one row per facility and one column per facility KPI;
+``All KPIs``
+    every KPI of ``summary.csv`` with its display name and unit;
+``Flows``
+    patients per year along each path (``flows.csv``), where the folder has it;
+``Comparison``
+    (comparison folders) the paired differences of each alternative.
+
+A comparison folder's workbook holds each scenario's ``Summary`` too (one
+sheet per scenario); each scenario's subfolder gets its own workbook.
+Numbers are stored as numbers (not text), so a spreadsheet can compute with
+them; display names and units are in the chosen language.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from simulator.store.folders import atomic_write_bytes
+from simulator.store.readers import ComparisonFolder, RunFolder, period_text
+from simulator.text.labels import kpi_label, kpi_unit, label
+
+__all__ = ["SHEETS", "write_comparison_workbook", "write_run_workbook"]
+
+SHEETS = ("About", "Summary", "Per year", "Facilities", "All KPIs", "Flows")
+"""The sheets of a run's workbook, in order (``Flows`` only where the folder has flows)."""
+
+_HEADLINE = (
+    "cost.total",
+    "cost.payer.municipality",
+    "cost.payer.health_trust",
+    "cost.blocked_payments",
+    "cost.transport",
+)
+_FACILITY_COLUMNS = (
+    "beds_mean",
+    "admissions",
+    "bed_days",
+    "occupancy_mean",
+    "occupancy_p95",
+    "utilisation",
+    "share_time_full",
+    "diversions",
+    "blocked_days",
+    "wait_mean",
+)
+_BOLD = Font(bold=True)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _unit(kpi: str, lang: str) -> str:
+    unit = kpi_unit(kpi.split(".", 2)[2] if kpi.startswith("year.") else kpi)
+    key = f"unit.{unit}"
+    try:
+        return label(key, lang)
+    except KeyError:
+        return unit
+
+
+def _sheet(
+    book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    sheet = book.create_sheet(title[:31])
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = _BOLD
+    widths = [len(str(h)) for h in header]
+    for row in rows:
+        sheet.append(list(row))
+        for i, v in enumerate(row):
+            if i < len(widths):
+                widths[i] = max(widths[i], min(len(str(v)), 60))
+    for i, w in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = max(10, w + 2)
+    sheet.freeze_panes = "A2"
+
+
+def _kpi_rows(run: RunFolder, kpis: Iterable[str], lang: str) -> list[list[Any]]:
+    rows = []
+    for kpi in kpis:
+        mean, low, high = run.interval(kpi)
+        if not math.isfinite(mean):
+            continue
+        rows.append(
+            [
+                kpi_label(_base_kpi(kpi), run.names, lang),
+                _number(mean),
+                _number(low),
+                _number(high),
+                _unit(kpi, lang),
+                kpi,
+            ]
+        )
+    return rows
+
+
+def _base_kpi(kpi: str) -> str:
+    return kpi.split(".", 2)[2] if kpi.startswith("year.") else kpi
+
+
+def _kpi_header(lang: str) -> list[str]:
+    return [
+        label("column.kpi", lang),
+        label("column.mean", lang),
+        label("column.ci_low", lang),
+        label("column.ci_high", lang),
+        label("column.unit", lang),
+        label("column.key", lang),
+    ]
+
+
+def _about(book: Workbook, run: RunFolder, lang: str, sources: Sequence[tuple[str, str]]) -> None:
+    sheet = book.active
+    sheet.title = "About"
+    sheet.append([label("xlsx.title", lang)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    facts = [
+        (label("column.scenario", lang), run.title),
+        (label("column.period", lang), period_text(run.scenario, lang)),
+        (label("column.replications_run", lang), run.replications),
+        ("seed", run.manifest.get("seed", "")),
+        ("samsim", run.manifest.get("samsim_version", "")),
+    ]
+    for key, value in facts:
+        sheet.append([key, value])
+    sheet.append([])
+    sheet.append([label("xlsx.intervals", lang)])
+    sheet.append([])
+    sheet.append([label("xlsx.sheet", lang), label("xlsx.source", lang)])
+    for cell in sheet[sheet.max_row]:
+        cell.font = _BOLD
+    for name, source in sources:
+        sheet.append([name, source])
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 90
+
+
+def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> list[str]:
+    """Summary, per-year, facility, KPI and flow sheets of one run; the sheet names added."""
+    kpis = [str(k) for k in run.summary.get("kpi", pd.Series(dtype=str))]
+    headline = [k for k in _HEADLINE if k in kpis]
+    headline += [k for k in kpis if k.startswith("cost.municipality.")]
+    headline += [
+        f"municipality.{m}.cost"
+        for m in run.names["municipalities"]
+        if f"municipality.{m}.cost" in kpis
+    ]
+    added = []
+    name = f"{prefix}Summary"
+    _sheet(book, name, _kpi_header(lang), _kpi_rows(run, headline, lang))
+    added.append(name)
+    if prefix:
+        return added
+    yearly = []
+    for k in kpis:
+        match = re.match(r"year\.(\d{4})\.(.+)$", k)
+        if match:
+            mean, low, high = run.interval(k)
+            yearly.append(
+                [
+                    int(match.group(1)),
+                    kpi_label(match.group(2), run.names, lang),
+                    _number(mean),
+                    _number(low),
+                    _number(high),
+                    _unit(k, lang),
+                    k,
+                ]
+            )
+    _sheet(book, "Per year", [label("summary.year", lang), *_kpi_header(lang)], yearly)
+    facility_rows = []
+    for fid, display in run.names["facilities"].items():
+        facility_rows.append(
+            [display]
+            + [_number(run.interval(f"facility.{fid}.{c}")[0]) for c in _FACILITY_COLUMNS]
+            + [_number(run.interval(f"cost.facility.{fid}")[0])]
+        )
+    header = [label("column.facility", lang)]
+    header += [
+        f"{label(f'kpi.{c}', lang)} ({_unit(f'facility.x.{c}', lang)})" for c in _FACILITY_COLUMNS
+    ]
+    header += [f"{label('kpi.cost', lang)} ({label('unit.nok', lang)})"]
+    _sheet(book, "Facilities", header, facility_rows)
+    _sheet(book, "All KPIs", _kpi_header(lang), _kpi_rows(run, kpis, lang))
+    added += ["Per year", "Facilities", "All KPIs"]
+    if len(run.flows):
+        from_to = [
+            [
+                str(r.source),
+                str(r.target),
+                _number(r.per_year),
+                _number(r.ci_low),
+                _number(r.ci_high),
+            ]
+            for r in run.flows.itertuples()
+        ]
+        _sheet(
+            book,
+            "Flows",
+            [
+                label("column.from", lang),
+                label("column.to", lang),
+                label("xlsx.per_year", lang),
+                label("column.ci_low", lang),
+                label("column.ci_high", lang),
+            ],
+            from_to,
+        )
+        added.append("Flows")
+    return added
+
+
+def _save(book: Workbook, target: Path) -> Path:
+    import io
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return atomic_write_bytes(target, buffer.getvalue())
+
+
+_SOURCES = {
+    "Summary": "summary.csv",
+    "Per year": "summary.csv (year.<yyyy>.<kpi>)",
+    "Facilities": "summary.csv (facility.<id>.<kpi>, cost.facility.<id>)",
+    "All KPIs": "summary.csv",
+    "Flows": "flows.csv",
+    "Comparison": "comparison.csv",
+}
+
+
+def write_run_workbook(run: RunFolder, lang: str = "en") -> Path:
+    """Write ``<run folder>/results.xlsx``; its path."""
+    book = Workbook()
+    sheets = _run_sheets(book, run, lang)
+    _about(book, run, lang, [(s, _SOURCES.get(s, "")) for s in sheets])
+    return _save(book, run.path / "results.xlsx")
+
+
+def write_comparison_workbook(comparison: ComparisonFolder, lang: str = "en") -> Path:
+    """Write ``<comparison folder>/results.xlsx`` (each scenario's summary, the comparison)."""
+    book = Workbook()
+    base = comparison.runs.get(comparison.base)
+    names = base.names if base else {"facilities": {}, "groups": {}, "municipalities": {}}
+    sheets: list[tuple[str, str]] = []
+    for i, (name, run) in enumerate(comparison.runs.items(), start=1):
+        added = _run_sheets(book, run, lang, prefix=f"{i} ")
+        sheets += [(s, f"{name}/summary.csv") for s in added]
+    rows = []
+    for row in comparison.comparison.to_dict("records"):
+        kpi = str(row.get("kpi", ""))
+        rows.append(
+            [
+                str(row.get("scenario", "")),
+                kpi_label(kpi, names, lang),
+                _number(row.get("base_mean")),
+                _number(row.get("alt_mean")),
+                _number(row.get("difference")),
+                _number(row.get("ci_low")),
+                _number(row.get("ci_high")),
+                _number(row.get("p_value")),
+                _unit(kpi, lang),
+                kpi,
+            ]
+        )
+    header = [
+        label("column.alt", lang),
+        label("column.kpi", lang),
+        label("column.base", lang),
+        label("column.alt", lang),
+        label("column.difference", lang),
+        label("column.ci_low", lang),
+        label("column.ci_high", lang),
+        label("column.p_value", lang),
+        label("column.unit", lang),
+        label("column.key", lang),
+    ]
+    _sheet(book, "Comparison", header, rows)
+    sheets.append(("Comparison", _SOURCES["Comparison"]))
+    if base is not None:
+        _about(book, base, lang, sheets)
+    return _save(book, comparison.path / "results.xlsx")
