@@ -70,6 +70,7 @@ COUNT_SUFFIXES = frozenset(
         "deaths",
         "cost",
         "blocked_payments",
+        "episode_payments",
         "paid",
         "caused",
     }

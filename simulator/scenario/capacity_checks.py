@@ -19,7 +19,6 @@ Findings have the shape of :data:`simulator.scenario.checks.Finding`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from simulator.errors import show_value
@@ -61,10 +60,11 @@ def _mean(facility: Facility) -> float:
 
 
 def _beds_at_start(s: Scenario, facility: Facility) -> int:
-    start = s.run.start_date - dt.timedelta(days=s.run.warmup_days)
+    """Beds open at simulated time 0 (a schedule entry at or before it applies), as the
+    model opens them."""
     beds = facility.beds
     for entry in facility.schedule:
-        if entry.date <= start:
+        if s.run.warmup_days + (entry.date - s.run.start_date).days <= 0:
             beds = entry.beds
     return beds
 
@@ -83,8 +83,7 @@ def _facilities(s: Scenario) -> Iterator[Finding]:
             )
         initial = facility.initial_occupancy.patients if facility.initial_occupancy else 0
         initial_background = background.initial_patients if background else 0
-        beds = _beds_at_start(s, facility)
-        if initial + initial_background > beds:
+        if initial + initial_background > (beds := _beds_at_start(s, facility)):
             key = "initial_occupancy.patients" if initial else "background.initial_patients"
             yield (
                 f"{here}.{key}",

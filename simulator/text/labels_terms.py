@@ -61,6 +61,10 @@ _KPI: _L = {
     "travel_minutes_mean": ("mean travel (minutes)", "reisetid, snitt (minutter)"),
     "cost": ("cost (NOK)", "kostnad (kr)"),
     "blocked_payments": ("blocked-day payments (NOK)", "betaling for utskrivningsklare (kr)"),
+    "episode_payments": (
+        "payments per episode received (NOK)",
+        "betaling per forløp mottatt (kr)",
+    ),
 }
 
 _COST: _L = {
@@ -79,6 +83,10 @@ _COST: _L = {
     "blocked_payments": (
         "blocked-day payments (municipalities → health trust)",
         "betaling for utskrivningsklare (kommuner → helseforetak)",
+    ),
+    "episode_payments": (
+        "payments per episode between payers",
+        "betaling per forløp mellom betalere",
     ),
     "per_episode": ("cost per episode", "kostnad per forløp"),
     "steps": ("cost of the steps themselves", "kostnad for selve stegene"),
@@ -186,5 +194,6 @@ UNITS: dict[str, str] = {
     "travel_minutes_mean": "minutes",
     "cost": "nok",
     "blocked_payments": "nok",
+    "episode_payments": "nok",
 }
 """The unit of each KPI suffix (a ``unit.*`` label key); every ``cost.*`` KPI is in NOK."""
