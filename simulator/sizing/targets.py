@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.errors import OptionError
-from simulator.measures.kpis import compute_kpis
+from simulator.measures.years import replication_kpis
 from simulator.model.records import BLOCK_COLUMNS, STAY_COLUMNS, ReplicationRecord
 from simulator.scenario.limits import Limits
 from simulator.scenario.schema import MAX_BEDS, Scenario
@@ -98,7 +98,7 @@ class Target:
 def kpi_names(scenario: Scenario) -> list[str]:
     """Every KPI name a replication of ``scenario`` reports, in the order it reports them.
 
-    Taken from :func:`simulator.measures.kpis.compute_kpis` applied to an empty
+    Taken from :func:`simulator.measures.years.replication_kpis` applied to an empty
     replication, so the list cannot drift from the KPIs actually computed.
     """
     empty = ReplicationRecord(
@@ -117,7 +117,7 @@ def kpi_names(scenario: Scenario) -> list[str]:
         events=0,
     )
     with np.errstate(all="ignore"):
-        kpis, _ = compute_kpis(empty, scenario)
+        kpis, _ = replication_kpis(empty, scenario)
     return list(kpis)
 
 

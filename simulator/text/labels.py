@@ -89,14 +89,65 @@ def display_names(scenario: Mapping[str, Any]) -> Names:
 _SECTIONS = {"facility": "facilities", "group": "groups", "municipality": "municipalities"}
 
 
+_RATES = ("per_year", "per_1000")
+
+
+def kpi_span(kpi: str) -> tuple[str, int | None, str | None]:
+    """A KPI name without its time span: ``(base, year, rate)``.
+
+    ``year.2027.cost.total.per_year`` gives ``("cost.total", 2027, "per_year")``;
+    ``cost.total`` gives ``("cost.total", None, None)`` (the whole period).
+    """
+    year = None
+    parts = kpi.split(".", 2)
+    if parts[0] == "year" and len(parts) == 3 and parts[1].isdigit():
+        year, kpi = int(parts[1]), parts[2]
+    for rate in _RATES:
+        if kpi.endswith(f".{rate}"):
+            return kpi.removesuffix(f".{rate}"), year, rate
+    return kpi, year, None
+
+
 def kpi_parts(kpi: str, names: Names, lang: str = "en") -> tuple[str, str, str]:
     """``(section, subject, measure)`` of a KPI name, for tables and plot rows.
 
     ``facility.dms-senja-kohd.occupancy_mean`` gives ``("facility", "DMS Senja – KØHD",
-    "mean beds used")``; ``cost.facility.<id>`` gives ``("cost", <facility name>, "cost (NOK)")``;
-    ``cost.total`` gives ``("cost", "total cost", "")``. Unknown parts are shown as they are.
+    "mean beds used")``; ``cost.facility.<id>`` gives ``("cost", <facility name>, "cost over
+    the period (NOK)")``; ``cost.total`` gives ``("cost", "total cost over the period", "")``.
+    The time span follows the measure: ``in 2027`` for ``year.2027.*``, ``per year`` and
+    ``per 1 000 inhabitants per year`` for ``*.per_year`` and ``*.per_1000``, and ``over
+    the period`` for any other money figure. Unknown parts are shown as they are.
     """
+    base, year, rate = kpi_span(kpi)
+    section, subject, measure = _base_parts(base, names, lang)
+    span = [label("rate.year", lang, year=year)] if year is not None else []
+    if rate is not None:
+        span.append(label(f"rate.{rate}", lang))
+    elif year is None and kpi_unit(base) == "nok":
+        span.append(label("rate.period", lang))
+    if span:
+        when = ", ".join(span)
+        text = measure or subject
+        head, unit = text, ""
+        if text.endswith(")") and " (" in text:  # before the unit: "cost in 2027 (NOK)"
+            head, unit = text.rsplit(" (", 1)
+            unit = f" ({unit}"
+        text = f"{head}{', ' if ',' in head else ' '}{when}{unit}"
+        subject, measure = (subject, text) if measure else (text, measure)
+    return section, subject, measure
+
+
+def _base_parts(kpi: str, names: Names, lang: str) -> tuple[str, str, str]:
     parts = kpi.split(".")
+    if parts[0] in ("service", "level") and len(parts) >= 3:
+        ident = ".".join(parts[1:-1])
+        subject = label_or(f"{parts[0]}.{ident}", ident, lang)
+        subject = f"{subject} ({label(f'{parts[0]}.all', lang)})"
+        return parts[0], subject, label_or(f"kpi.{parts[-1]}", parts[-1], lang)
+    if parts[0] == "cost" and len(parts) >= 4 and parts[1] == "municipality":
+        ident = ".".join(parts[2:-1])
+        subject = names.get("municipalities", {}).get(ident, ident)
+        return "cost", subject, label_or(f"kpi.{parts[-1]}", parts[-1], lang)
     if parts[0] in _SECTIONS and len(parts) >= 3:
         ident, suffix = ".".join(parts[1:-1]), parts[-1]
         subject = names.get(_SECTIONS[parts[0]], {}).get(ident, ident)
@@ -108,6 +159,8 @@ def kpi_parts(kpi: str, names: Names, lang: str = "en") -> tuple[str, str, str]:
             group, band = ident.split(".band.", 1)
             subject = names.get("groups", {}).get(group, group)
             subject = f"{subject} ({label('kpi.band', lang)} {band})"
+        if parts[0] == "municipality" and suffix == "cost":  # the cost its residents cause
+            suffix = "caused"
         return parts[0], subject, label_or(f"kpi.{suffix}", suffix, lang)
     if parts[0] == "cost" and len(parts) >= 3 and parts[1] == "facility":
         ident = ".".join(parts[2:])
@@ -122,7 +175,8 @@ def kpi_label(kpi: str, names: Names, lang: str = "en") -> str:
 
 
 def kpi_unit(kpi: str) -> str:
-    """The unit key of a KPI name (``beds``, ``share``, ``nok``, ...)."""
+    """The unit key of a KPI name (``beds``, ``share``, ``nok``, ...), whatever its time span."""
+    kpi = kpi_span(kpi)[0]
     if kpi.startswith("cost."):
         return "nok"
     return UNITS.get(kpi.rsplit(".", 1)[-1], "count")

@@ -1,7 +1,9 @@
 """Labels of the model's words: KPIs, costs, units, services, payers, levels, months.
 
 Keys ``kpi.*``, ``cost.*``, ``unit.*``, ``section.*``, ``service.*``,
-``payer.*``, ``level.*``, ``when_full.*`` and ``month.1..12``, each in English
+``payer.*``, ``level.*``, ``when_full.*``, ``month.1..12`` and ``rate.*`` (the
+time span a figure covers: over the period, in a year, per year, per 1 000
+inhabitants per year), each in English
 and Norwegian (bokmål); :data:`UNITS` gives each KPI suffix its unit. Read them
 through :func:`simulator.text.labels.label`.
 """
@@ -65,12 +67,34 @@ _KPI: _L = {
         "payments per episode received (NOK)",
         "betaling per forløp mottatt (kr)",
     ),
+    "paid": (
+        "paid by the municipality, net of payments (NOK)",
+        "betalt av kommunen, netto etter betalinger (kr)",
+    ),
+    "caused": (
+        "cost its residents cause, all payers (NOK)",
+        "kostnad innbyggerne gir, alle betalere (kr)",
+    ),
+    "bed_day_share": ("share of all bed-days", "andel av alle liggedøgn"),
+}
+
+_RATE: _L = {
+    "period": ("over the period", "for perioden"),
+    "year": ("in {year}", "i {year}"),
+    "per_year": ("per year", "per år"),
+    "per_1000": ("per 1 000 inhabitants per year", "per 1 000 innbyggere per år"),
 }
 
 _COST: _L = {
     "total": ("total cost", "total kostnad"),
-    "payer.municipality": ("paid by municipalities", "betalt av kommunene"),
-    "payer.health_trust": ("paid by the health trust", "betalt av helseforetaket"),
+    "payer.municipality": (
+        "paid by the municipalities, net of payments",
+        "betalt av kommunene, netto etter betalinger",
+    ),
+    "payer.health_trust": (
+        "paid by the health trust, net of payments received",
+        "betalt av helseforetaket, netto etter innbetalinger",
+    ),
     "gross.municipality": (
         "municipalities' own costs (gross)",
         "kommunenes egne kostnader (brutto)",
@@ -113,6 +137,9 @@ _SECTION: _L = {
     "group": ("Patient groups", "Pasientgrupper"),
     "municipality": ("Municipalities", "Kommuner"),
     "cost": ("Costs", "Kostnader"),
+    "service": ("Services", "Tjenester"),
+    "level": ("Levels of care", "Omsorgsnivå"),
+    "year": ("Year by year", "År for år"),
 }
 
 _SERVICE: _L = {
@@ -122,6 +149,7 @@ _SERVICE: _L = {
     "rehab": ("rehabilitation", "rehabilitering"),
     "nursing_home": ("short-term nursing-home places", "korttidsplasser i sykehjem"),
     "transport": ("transport", "transport"),
+    "all": ("all facilities", "alle enheter"),
 }
 
 _PAYER: _L = {
@@ -132,6 +160,7 @@ _PAYER: _L = {
 _LEVEL: _L = {
     "municipal": ("municipal", "kommunal"),
     "specialist": ("specialist", "spesialist"),
+    "all": ("level, all facilities", "nivå, alle enheter"),
 }
 
 _WHEN_FULL: _L = {
@@ -162,6 +191,7 @@ TERMS: dict[str, tuple[str, str]] = {
     **{f"level.{k}": v for k, v in _LEVEL.items()},
     **{f"when_full.{k}": v for k, v in _WHEN_FULL.items()},
     **{f"month.{k}": v for k, v in _MONTH.items()},
+    **{f"rate.{k}": v for k, v in _RATE.items()},
 }
 """The model's words by key: key -> (English, Norwegian bokmål)."""
 
@@ -195,5 +225,8 @@ UNITS: dict[str, str] = {
     "cost": "nok",
     "blocked_payments": "nok",
     "episode_payments": "nok",
+    "paid": "nok",
+    "caused": "nok",
+    "bed_day_share": "share",
 }
 """The unit of each KPI suffix (a ``unit.*`` label key); every ``cost.*`` KPI is in NOK."""
