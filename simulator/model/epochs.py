@@ -105,11 +105,17 @@ class Epochs:
         self.steps: list[list[list[CompiledStep]]] = []
         self.streams: list[list[DemandStream]] = []
         self.variants: list[Variants] = []  # by municipality and age band (model/pathways)
+        previous: tuple[Any, list[list[CompiledStep]]] | None = None
         for state in self.states:
-            compiled = _compile_as(model, state)
-            for g, group_steps in enumerate(compiled):
-                for compiled_step, base_step in zip(group_steps, base[g], strict=True):
-                    _share_streams(compiled_step, base_step)
+            key = _pathway_key(state)
+            if previous is not None and previous[0] == key:
+                compiled = previous[1]  # only demand, beds or prices changed: same pathways
+            else:
+                compiled = _compile_as(model, state)
+                for g, group_steps in enumerate(compiled):
+                    for compiled_step, base_step in zip(group_steps, base[g], strict=True):
+                        _share_streams(compiled_step, base_step)
+            previous = (key, compiled)
             self.steps.append(compiled)
             self.streams.append(demand_streams(state, calendar))
             self.variants.append(_variants_as(model, state, compiled, self.streams[-1]))
@@ -208,6 +214,24 @@ def _variants_as(
         return Variants(model, model.variants.router, first=model.variants)
     finally:
         model.scenario, model.steps, model.streams = saved
+
+
+_DEMAND_KEYS = ("rate_per_1000", "seasonality", "weekday", "name")
+_BED_KEYS = ("beds", "schedule", "costs", "on_close", "name")
+
+
+def _pathway_key(state: Scenario) -> Any:
+    """What the compiled pathways depend on: a state equal in it reuses the last compile."""
+    groups = {
+        gid: {k: v for k, v in g.model_dump().items() if k not in _DEMAND_KEYS}
+        for gid, g in state.groups.items()
+    }
+    facilities = {
+        fid: {k: v for k, v in f.model_dump().items() if k not in _BED_KEYS}
+        for fid, f in state.facilities.items()
+    }
+    travel = {mid: m.travel_minutes for mid, m in state.municipalities.items()}
+    return groups, facilities, travel
 
 
 def _compile_as(model: Model, state: Scenario) -> list[list[CompiledStep]]:
