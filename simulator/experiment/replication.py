@@ -12,10 +12,12 @@ decide only where attempts run.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -62,6 +64,38 @@ class ReplicationOutcome:
 def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOutcome:
     """Run one replication and reduce it to its KPIs (the period's and each year's)."""
     started = time.perf_counter()
+    with collector_paused():
+        outcome = _reduce(scenario, seed, replication)
+    return replace(outcome, seconds=time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a replication, one young collection after.
+
+    A replication allocates millions of small objects that live until it
+    ends (rows, events, processes). Left on, the collector scans them again
+    and again while they are all still alive, finding nothing: at national
+    scale a young and a middle collection right after the run, 2-2.5 s, then
+    a full one, 2-3.5 s, to free the model (SimPy's pending processes hold it
+    in reference cycles). Off until the outcome is made, one collection of
+    the young generation (everything the replication allocated, nothing
+    older) frees it at once: 1.3-1.5 s, and the memory is back before the
+    next replication. Reference counting frees as usual meanwhile. When the
+    caller had the collector off, it stays off and nothing is collected.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.collect(0)
+            gc.enable()
+
+
+def _reduce(scenario: Scenario, seed: int, replication: int) -> ReplicationOutcome:
+    """Run the replication and reduce its record (:func:`replicate` times it)."""
     record = run_replication(scenario, seed, replication)
     kpis, paths = replication_kpis(record, scenario)
     return ReplicationOutcome(
@@ -76,7 +110,7 @@ def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationOut
         wait_quantiles=wait_quantiles(record),
         episodes=len(record.episodes),
         events=record.events,
-        seconds=time.perf_counter() - started,
+        seconds=0.0,
         flows=flow_counts(record),
     )
 
