@@ -274,3 +274,59 @@ def test_the_minimal_scenario_costs_do_not_change_without_the_new_keys() -> None
         k: v for k, v in again.items() if k.startswith("cost")
     }
     assert not math.isnan(kpis["cost.total"])
+
+
+# --- invariants on random scenarios with prices, keys and payments ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    index=st.floats(-0.05, 0.1),
+    sharing=st.sampled_from(["use", "population", "fixed"]),
+    payment=st.floats(0, 50_000),
+    paid_by=st.sampled_from(["health_trust", "municipality"]),
+    by_year=st.dictionaries(st.integers(2024, 2029), st.floats(0, 10_000), max_size=3),
+    price_change=st.one_of(st.none(), st.integers(1, 1000)),
+    seed=st.integers(0, 5),
+)
+def test_costs_add_up_with_any_prices_keys_and_payments(
+    index: float,
+    sharing: str,
+    payment: float,
+    paid_by: str,
+    by_year: dict[int, float],
+    price_change: int | None,
+    seed: int,
+) -> None:
+    data = _two_facilities(
+        index_per_year=index,
+        blocked_day_rate=4000,
+        blocked_day_rate_by_year=by_year,
+        payments={"g": {"per_episode": payment, "paid_by": paid_by}},
+    )
+    data["run"]["days"] = 400
+    data["facilities"]["unit"]["costs"]["sharing"] = (
+        {"a": 0.3, "b": 0.7} if sharing == "fixed" else sharing
+    )
+    if price_change is not None:
+        date = (dt.date(2025, 1, 1) + dt.timedelta(days=price_change)).isoformat()
+        data["changes"] = [{"date": date, "set": {"facilities.unit.costs.per_bed_day": 7000}}]
+    record, kpis = _run(data, seed)
+    total = kpis["cost.total"]
+    assert kpis["cost.payer.municipality"] + kpis["cost.payer.health_trust"] == pytest.approx(
+        total, rel=1e-9
+    )
+    assert kpis["cost.gross.municipality"] + kpis["cost.gross.health_trust"] == pytest.approx(
+        total, rel=1e-9
+    )
+    facilities = kpis["cost.facility.unit"] + kpis["cost.facility.hospital"]
+    assert facilities + kpis["cost.transport"] == pytest.approx(total, rel=1e-9)
+    assert kpis["municipality.a.cost"] + kpis["municipality.b.cost"] == pytest.approx(
+        total, rel=1e-9
+    )
+    received = kpis["municipality.a.episode_payments"] + kpis["municipality.b.episode_payments"]
+    assert abs(received) == pytest.approx(kpis["cost.episode_payments"], rel=1e-9, abs=1e-6)
+    assert all(v >= 0 for k, v in kpis.items() if k.startswith("cost.facility."))
