@@ -30,7 +30,7 @@ import pandas as pd
 from simulator.analysis.intervals import t_interval
 from simulator.report.html import esc, html_table, td
 from simulator.store.readers import RunFolder
-from simulator.text.labels import Names, label
+from simulator.text.labels import LABELS, Names, label
 from simulator.text.numbers import format_number, format_share
 
 __all__ = [
@@ -87,12 +87,11 @@ def _replications(run: RunFolder) -> pd.DataFrame:
 
 
 def _sum(table: pd.DataFrame, kpis: Sequence[str]) -> pd.Series | None:
-    """Per replication, the sum of ``kpis`` present in ``table``; None when none is."""
+    """Per replication (the index), the sum of ``kpis`` present in ``table``; None when none is."""
     present = [k for k in kpis if k in table.columns]
     if not present:
         return None
-    values = table.set_index("replication")[present] if "replication" in table else table[present]
-    return values.astype(float).sum(axis=1, min_count=1)
+    return table[present].astype(float).sum(axis=1, min_count=1)
 
 
 def _estimate(values: pd.Series | None) -> Estimate:
@@ -109,14 +108,14 @@ class _Source:
 
     def __init__(self, run: RunFolder) -> None:
         self.run = run
-        self.table = _replications(run)
+        table = _replications(run)
+        self.table = table.set_index("replication") if "replication" in table else table
         self.years = years_of(run)
+        summary = run.summary
+        self.kpis = set(summary["kpi"].astype(str)) if "kpi" in summary else set()
 
     def has(self, kpi: str) -> bool:
-        summary = self.run.summary
-        return kpi in self.table.columns or (
-            "kpi" in summary and bool((summary["kpi"] == kpi).any())
-        )
+        return kpi in self.table.columns or kpi in self.kpis
 
     def series(self, kpis: Sequence[str]) -> pd.Series | None:
         return _sum(self.table, kpis) if len(self.table) else None
@@ -153,6 +152,11 @@ def _money(value: float, lang: str, sign: bool = False) -> str:
     if not math.isfinite(value):
         return "–"
     return f"{format_number(value / 1e6, lang, 1, sign=sign)}\u00a0{label('summary.mnok', lang)}"
+
+
+def _mnok(value: float, lang: str, sign: bool = False) -> str:
+    """Million NOK as a bare number with one decimal, for table cells (the unit is in the label)."""
+    return format_number(value / 1e6, lang, 1, sign=sign) if math.isfinite(value) else "–"
 
 
 def _amount(value: float, lang: str, decimals: int = 0, sign: bool = False) -> str:
@@ -209,15 +213,25 @@ def _paid_kpi(m: str) -> str:
 # --- a run ------------------------------------------------------------------------------
 
 
-def _verdict(beds: float, needed: float, full: float, lang: str) -> str:
-    """Beds planned against beds needed, in a word or two."""
+def _verdict(beds: float, needed: float, full: float, turned: float, wait: float, lang: str) -> str:
+    """Beds planned against beds needed, in a word or two.
+
+    Too few: the beds needed exceed the beds (corridor patients), 5 % or more
+    are turned away, or the mean wait is two days or more. Tight: full 15 % of
+    the time or more, 1 % turned away, or half a day's mean wait. Room to
+    spare: fewer than three quarters of the beds needed and almost never full.
+    """
     if not (math.isfinite(beds) and math.isfinite(needed)) or beds <= 0:
         return ""
-    if needed > beds or (math.isfinite(full) and full >= 0.10):
+
+    def at_least(value: float, limit: float) -> bool:
+        return math.isfinite(value) and value >= limit
+
+    if needed > beds or at_least(turned, 0.05) or at_least(wait, 2.0):
         return label("summary.too_few", lang)
-    if math.isfinite(full) and full >= 0.02:
+    if at_least(full, 0.15) or at_least(turned, 0.01) or at_least(wait, 0.5):
         return label("summary.tight", lang)
-    if needed < 0.75 * beds:
+    if needed < 0.75 * beds and not at_least(full, 0.02):
         return label("summary.room", lang)
     return label("summary.enough", lang)
 
@@ -239,7 +253,16 @@ def _bed_rows(source: _Source, lang: str) -> list[list[str]]:
                 _cell(mean, lambda v: _amount(v, lang, 1), lang),
                 _cell(full.scaled(DAYS_PER_YEAR), lambda v: _amount(max(v, 0.0), lang), lang),
                 _cell(away, lambda v: _amount(max(v, 0.0), lang), lang),
-                td(_verdict(beds.mean, needed.mean, full.mean, lang)),
+                td(
+                    _verdict(
+                        beds.mean,
+                        needed.mean,
+                        full.mean,
+                        run.interval(f"facility.{fid}.diversion_share")[0],
+                        run.interval(f"facility.{fid}.wait_mean")[0],
+                        lang,
+                    )
+                ),
             ]
         )
     return rows
@@ -271,6 +294,8 @@ def _cost_paragraph(source: _Source, lang: str) -> list[str]:
     if paid:
         header.append(label("summary.paid_per_year", lang))
     header.append(label("summary.caused_per_year", lang))
+    unit = label("summary.mnok", lang)
+    header = [header[0]] + [f"{h} ({unit})" for h in header[1:]]
     rows = []
     for m, name in names.items():
         row = [td(name)]
@@ -303,10 +328,11 @@ def _per_year_costs(source: _Source, lang: str) -> str:
     if not years:
         return ""
     keys = ("cost.payer.municipality", "cost.payer.health_trust", "cost.total")
-    header = [label("summary.year", lang)] + [label(k, lang) for k in keys]
+    unit = label("summary.mnok", lang)
+    header = [label("summary.year", lang)] + [f"{label(k, lang)} ({unit})" for k in keys]
     rows = [
         [td(y)]
-        + [_cell(source.estimate([f"year.{y}.{k}"]), lambda v: _money(v, lang), lang) for k in keys]
+        + [_cell(source.estimate([f"year.{y}.{k}"]), lambda v: _mnok(v, lang), lang) for k in keys]
         for y in years
     ]
     return html_table(header, rows)
@@ -423,8 +449,11 @@ def run_summary(run: RunFolder, lang: str) -> str:
 # --- a comparison -------------------------------------------------------------------------
 
 
-def _group_deaths(scenario: Mapping[str, Any], group: str) -> dict[str, float]:
-    """The assumed probability of dying after each step of a group (steps without: 0)."""
+def _group_deaths(scenario: Mapping[str, Any], group: str, lang: str = "en") -> dict[str, float]:
+    """The assumed probability of dying after each step of a group (steps without: 0).
+
+    Keyed by the step's service and id (``hospital (hospital_stay)``).
+    """
     spec = (scenario.get("groups") or {}).get(group) or {}
     out: dict[str, float] = {}
     for step, body in (spec.get("steps") or {}).items() if isinstance(spec, Mapping) else []:
@@ -439,7 +468,10 @@ def _group_deaths(scenario: Mapping[str, Any], group: str) -> dict[str, float]:
                 value = 0.0
         elif nxt == "death":
             value = 1.0
-        out[str(step)] = value
+        service = str(body.get("service"))
+        key = f"service.{service}"
+        name = label(key, lang) if key in LABELS else service
+        out[f"{name} ({step})"] = value
     return out
 
 
@@ -457,7 +489,7 @@ def death_caveats(
     """
     out: dict[str, str] = {}
     for group in set(base.get("groups") or {}) | set(alt.get("groups") or {}):
-        b, a = _group_deaths(base, group), _group_deaths(alt, group)
+        b, a = _group_deaths(base, group, lang), _group_deaths(alt, group, lang)
         values = set(b.values()) | set(a.values())
         if len(values) <= 1 and b == a:
             continue
@@ -491,8 +523,9 @@ def _change_row(
     per = 1 / b.years
     kb, ka = kpis
     if money:
-        show: Callable[[float], str] = lambda v: _money(v, lang)  # noqa: E731
-        signed: Callable[[float], str] = lambda v: _money(v, lang, sign=True)  # noqa: E731
+        text = f"{text} ({label('summary.mnok', lang)})"
+        show: Callable[[float], str] = lambda v: _mnok(v, lang)  # noqa: E731
+        signed: Callable[[float], str] = lambda v: _mnok(v, lang, sign=True)  # noqa: E731
     else:
         show = lambda v: _amount(v, lang)  # noqa: E731
         signed = lambda v: _amount(v, lang, sign=True)  # noqa: E731
@@ -549,7 +582,7 @@ def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]
         if not (b.has(kpi) or a.has(kpi)):
             continue
         change = _paired(b, a, [kpi], [kpi]).scaled(per)
-        if change.known and abs(change.mean) > 0:
+        if change.significant:
             group = kpi.split(".")[1]
             text = label(
                 "summary.deaths_change",

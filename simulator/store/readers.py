@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,19 @@ class RunFolder:
 
     def interval(self, kpi: str) -> tuple[float, float, float]:
         """Mean and 95 % interval of a KPI; nan where it is not in the summary."""
-        return kpi_interval(self.summary, kpi)
+        return self._intervals.get(kpi, (math.nan, math.nan, math.nan))
+
+    @cached_property
+    def _intervals(self) -> dict[str, tuple[float, float, float]]:
+        """Every KPI's mean and interval by name, read once (summaries hold thousands)."""
+        if self.summary.empty or "kpi" not in self.summary:
+            return {}
+        columns = [self.summary[c].astype(float) for c in ("mean", "ci_low", "ci_high")]
+        values = zip(*(c.tolist() for c in columns), strict=True)
+        found: dict[str, tuple[float, float, float]] = {}
+        for kpi, value in zip(self.summary["kpi"].astype(str), values, strict=True):
+            found.setdefault(kpi, value)  # the first row, as kpi_interval reads it
+        return found
 
 
 def read_run(folder: Path) -> RunFolder:

@@ -364,10 +364,15 @@ _SUMMARY: _L = {
     "beds_note": (
         "Beds needed: the number of beds that were enough on 95 % of the time. Days full: "
         "the share of time with every bed taken, as days a year. Turned away: patients who "
-        "found the unit full and were sent elsewhere.",
+        "found the unit full and were sent elsewhere. In short: too few where patients lie "
+        "in the corridor, 5 % are turned away or the mean wait is 2 days or more; tight "
+        "where the unit is full 15 % of the time, 1 % are turned away or the mean wait is "
+        "half a day.",
         "Senger som trengs: antall senger som var nok 95 % av tiden. Dager fullt: andelen av "
         "tiden med alle senger belagt, regnet som dager i året. Avviste: pasienter som fant "
-        "enheten full og ble sendt et annet sted.",
+        "enheten full og ble sendt et annet sted. Kort sagt: for få der pasienter ligger på "
+        "korridor, 5 % avvises eller ventetiden i snitt er 2 dager eller mer; trangt der "
+        "enheten er full 15 % av tiden, 1 % avvises eller ventetiden i snitt er en halv dag.",
     ),
     "beds_unchanged": (
         "No unit's beds needed, days full or patients turned away changed clearly.",
