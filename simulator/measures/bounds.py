@@ -2,8 +2,9 @@
 
 A t-interval is symmetric about the mean: for a share near 0 or a wait that
 is mostly 0 it can reach below 0, which no replication can. Every KPI is
-at least 0 except the health trust's net cost (``cost.payer.health_trust``,
-its own costs less the blocked-day payments it receives), and shares
+at least 0 except the figures net of payments between payers (each payer's
+net cost, a municipality's own bill ``cost.municipality.<id>.paid`` and the
+payments per episode it receives), and shares
 (``*_share``, ``share_time_full``) are at most 1. Utilisation is not a
 share here: with corridor patients the beds used can exceed the beds open.
 """
@@ -16,13 +17,18 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["SHARES", "UNBOUNDED", "kpi_bounds"]
+__all__ = ["SHARES", "UNBOUNDED", "UNBOUNDED_SUFFIXES", "kpi_bounds"]
 
 SHARES = frozenset({"diversion_share", "share_time_full", "municipal_share", "bed_day_share"})
 """Last parts of the KPI names that are shares (0 to 1)."""
 
-UNBOUNDED = frozenset({"cost.payer.health_trust"})
-"""KPIs that can be negative (without a ``year.<yyyy>.`` prefix or rate suffix)."""
+UNBOUNDED = frozenset({"cost.payer.health_trust", "cost.payer.municipality"})
+"""KPIs that can be negative (without a ``year.<yyyy>.`` prefix or rate suffix): net
+costs, after payments between payers."""
+
+UNBOUNDED_SUFFIXES = frozenset({"paid", "episode_payments"})
+"""Last parts of KPI names that can be negative: a municipality's own bill net of the
+payments it receives (``cost.municipality.<id>.paid``), and those payments, net."""
 
 _RATES = (".per_year", ".per_1000")
 
@@ -42,7 +48,7 @@ def kpi_bounds(kpis: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.flo
     high = np.full(len(kpis), math.inf)
     for i, kpi in enumerate(kpis):
         base = _base(kpi)
-        if base in UNBOUNDED:
+        if base in UNBOUNDED or base.rsplit(".", 1)[-1] in UNBOUNDED_SUFFIXES:
             low[i] = -math.inf
         elif base.rsplit(".", 1)[-1] in SHARES:
             high[i] = 1.0

@@ -74,6 +74,16 @@ def test_bounds_by_name() -> None:
     )
     assert low.tolist() == [-math.inf, -math.inf, 0, 0, 0, 0]
     assert high.tolist() == [math.inf, math.inf, 1, 1, 1, math.inf]
+    # Net of payments between payers: can be below 0.
+    low, _ = kpi_bounds(
+        [
+            "cost.payer.municipality",
+            "year.2027.cost.municipality.m.paid",
+            "municipality.m.episode_payments.per_1000",
+            "cost.municipality.m.caused",
+        ]
+    )
+    assert low.tolist() == [-math.inf, -math.inf, -math.inf, 0]
 
 
 @pytest.mark.parametrize("kpi", ["facility.f.wait_p90", "year.2030.group.g.deaths.per_1000"])
