@@ -104,6 +104,7 @@ class OutsidePatients:
         seed: int,
         replication: int,
         calendar: Calendar,
+        states: list[tuple[float, Facility | None]] | None = None,
     ) -> None:
         self.env = env
         self.pool = pool
@@ -113,7 +114,8 @@ class OutsidePatients:
         self.seed = seed
         self.replication = replication
         self.calendar = calendar
-        self.mode = facility.when_full
+        # The facility as each dated state gives it, from each state's start (changes:).
+        self.states = states if states is not None else [(0.0, facility)]
         self.rows: list[list[float]] = []  # Outside columns
         self.diversions: list[tuple[float, ...]] = []  # Diversion columns
         self.queued: dict[int, list[float]] = {}  # Waiting columns, by patient number
@@ -129,15 +131,13 @@ class OutsidePatients:
                 OutsideKind.INITIAL, sample_residual(rng, occupancy.los, occupancy.patients)
             )
         background = self.facility.background
-        if background is None:
-            return
-        if background.initial_patients:
+        if background is not None and background.initial_patients:
             rng = stream(self.seed, self.replication, "initial", self.fid, "background")
             self._place_initial(
                 OutsideKind.BACKGROUND_INITIAL,
                 sample_residual(rng, background.los, background.initial_patients),
             )
-        if background.admissions_per_year > 0:
+        if any(f is not None and f.background is not None for _, f in self.states):
             self.env.process(self._arrivals())
 
     def _place_initial(self, kind: int, residuals: np.ndarray) -> None:
@@ -152,34 +152,50 @@ class OutsidePatients:
         row[4] = self.env.now
         self.pool.release()
 
-    def _arrivals(self) -> Generator[simpy.Event, Any, None]:
-        env = self.env
-        background = self.facility.background
-        assert background is not None
-        process = background_stream(self.facility, self.fid, self.calendar)
-        arrival_rng = stream(self.seed, self.replication, "background", "arrivals", self.fid)
-        los = BufferedSampler(
-            stream(self.seed, self.replication, "background", "los", self.fid), background.los
-        )
+    def _windows(self) -> Generator[tuple[float, float, int], None, None]:
+        """``(t0, t1, state)``: the horizon, then chunks of :data:`CHUNK` days up to the end of
+        the follow-up, each cut where a dated state begins."""
         end = self.calendar.horizon + self.calendar.extension
+        starts = [t for t, _ in self.states]
         t0, t1 = 0.0, self.calendar.horizon
         while t0 < end:
+            cuts = [t0, *(t for t in starts if t0 < t < t1), t1]
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                yield a, b, max(k for k, t in enumerate(starts) if t <= a)
+            t0, t1 = t1, min(t1 + CHUNK, end)
+
+    def _arrivals(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        arrival_rng = stream(self.seed, self.replication, "background", "arrivals", self.fid)
+        los_rng = stream(self.seed, self.replication, "background", "los", self.fid)
+        compiled: dict[int, tuple[DemandStream, BufferedSampler]] = {}
+        for t0, t1, k in self._windows():
+            facility = self.states[k][1]
+            background = facility.background if facility is not None else None
+            if background is None or background.admissions_per_year <= 0:
+                continue
+            assert facility is not None
+            if k not in compiled:  # one sampler per distinct state, from the same streams
+                compiled[k] = (
+                    background_stream(facility, self.fid, self.calendar),
+                    BufferedSampler(los_rng, background.los),
+                )
+            process, los = compiled[k]
             for t in process.sample(arrival_rng, t0, t1).tolist():
                 if t > env.now:
                     yield env.timeout(t - env.now)
-                env.process(self._patient(los(), background.priority))
-            t0, t1 = t1, min(t1 + CHUNK, end)
+                env.process(self._patient(los(), background.priority, facility.when_full))
 
-    def _patient(self, los: float, priority: int) -> Generator[simpy.Event, Any, None]:
+    def _patient(self, los: float, priority: int, mode: str) -> Generator[simpy.Event, Any, None]:
         env, pool = self.env, self.pool
         requested = env.now
         overflow = 0.0
         if pool.occupied < pool.capacity:
             pool.take()
-        elif self.mode == "overflow":
+        elif mode == "overflow":
             pool.take_overflow()
             overflow = 1.0
-        elif self.mode == "divert":
+        elif mode == "divert":
             self.diversions.append((env.now, self.code, -1, -1))
             return
         else:

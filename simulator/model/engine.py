@@ -320,8 +320,17 @@ class Model:
     def _outside_patients(self) -> list[OutsidePatients]:
         """Start the background load and put the patients in beds at the start in place."""
         outside = []
+        epochs = getattr(self, "epochs", None)  # changes on a date (model/epochs.py)
         for code, (fid, facility) in enumerate(self.scenario.facilities.items()):
-            if facility.background is None and facility.initial_occupancy is None:
+            states = None
+            if epochs is not None:  # the facility in each dated state, from its start
+                states = [
+                    (t, state.facilities.get(fid))
+                    for t, state in zip(epochs.starts, epochs.states, strict=True)
+                ]
+                facility = states[0][1] or facility
+            given = [facility, *(f for _, f in states or [] if f is not None)]
+            if all(f.background is None and f.initial_occupancy is None for f in given):
                 continue
             patients = OutsidePatients(
                 self.env,
@@ -332,6 +341,7 @@ class Model:
                 self.seed,
                 self.replication,
                 self.calendar,
+                states,
             )
             patients.start()
             outside.append(patients)

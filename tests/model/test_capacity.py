@@ -328,3 +328,23 @@ def test_initial_occupancy_at_the_stationary_mean_has_no_warmup_bias(background:
         assert_matches(per_replication, load, 0.03, f"occupancy, half-day {half}")
     initial = np.concatenate([r.capacity.outside[:, Outside.LOS][:load] for r, _ in table])
     assert_matches(initial, (1 + 1.5**2) / 2 * 2.0, 0.05, "mean residual stay")
+
+
+def test_background_load_follows_changes_on_a_date() -> None:
+    """A background load that triples on a date: the mean occupancy of an M/M/infinity ward
+    is the offered load before and after it (one mean stay's lag aside)."""
+    data = single_unit_dict(500, 0.0, EXPONENTIAL, "overflow", 400, 0)
+    data["facilities"]["unit"]["background"] = {"admissions_per_year": 10 * 365, "los": EXPONENTIAL}
+    data["changes"] = [
+        {"date": "2025-07-20", "set": {"facilities.unit.background.admissions_per_year": 30 * 365}}
+    ]
+    scenario = validate(data)
+    before, after = [], []
+    for record, _ in runs(scenario, 6, seed=29):
+        log = record.occupancy[0]
+        first = facility_path(log, 20, 195)
+        second = facility_path(log, 220, 400)
+        before.append(first.bed_days / first.length)
+        after.append(second.bed_days / second.length)
+    assert_matches(before, 10.0, 0.02, "occupancy before")
+    assert_matches(after, 30.0, 0.02, "occupancy after")
