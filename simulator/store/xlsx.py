@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -87,22 +88,31 @@ def _unit(kpi: str, lang: str) -> str:
         return unit
 
 
+def _bold(sheet: Any, values: Sequence[Any]) -> list[Any]:
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = _BOLD
+        cells.append(cell)
+    return cells
+
+
 def _sheet(
     book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
+    """A sheet with a bold, frozen header row and columns as wide as their text (to 60)."""
     sheet = book.create_sheet(title[:31])
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = _BOLD
+    rows = [list(r) for r in rows]
     widths = [len(str(h)) for h in header]
-    for row in rows:
-        sheet.append(list(row))
-        for i, v in enumerate(row):
-            if i < len(widths):
-                widths[i] = max(widths[i], min(len(str(v)), 60))
+    for row in rows[:500]:  # enough rows to size the columns by
+        for i, v in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], min(len(str(v)), 60))
     for i, w in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(10, w + 2)
     sheet.freeze_panes = "A2"
+    sheet.append(_bold(sheet, header))
+    for row in rows:
+        sheet.append(row)
 
 
 def _kpi_rows(run: RunFolder, kpis: Iterable[str], lang: str) -> list[list[Any]]:
@@ -140,10 +150,13 @@ def _kpi_header(lang: str) -> list[str]:
 
 
 def _about(book: Workbook, run: RunFolder, lang: str, sources: Sequence[tuple[str, str]]) -> None:
-    sheet = book.active
-    sheet.title = "About"
-    sheet.append([label("xlsx.title", lang)])
-    sheet["A1"].font = Font(bold=True, size=13)
+    """The first sheet: what the workbook holds and where each sheet's numbers come from."""
+    sheet = book.create_sheet("About", 0)
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 90
+    title = WriteOnlyCell(sheet, value=label("xlsx.title", lang))
+    title.font = Font(bold=True, size=13)
+    sheet.append([title])
     facts = [
         (label("column.scenario", lang), run.title),
         (label("column.period", lang), period_text(run.scenario, lang)),
@@ -156,13 +169,9 @@ def _about(book: Workbook, run: RunFolder, lang: str, sources: Sequence[tuple[st
     sheet.append([])
     sheet.append([label("xlsx.intervals", lang)])
     sheet.append([])
-    sheet.append([label("xlsx.sheet", lang), label("xlsx.source", lang)])
-    for cell in sheet[sheet.max_row]:
-        cell.font = _BOLD
+    sheet.append(_bold(sheet, [label("xlsx.sheet", lang), label("xlsx.source", lang)]))
     for name, source in sources:
         sheet.append([name, source])
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 90
 
 
 def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> list[str]:
@@ -260,7 +269,7 @@ _SOURCES = {
 
 def write_run_workbook(run: RunFolder, lang: str = "en") -> Path:
     """Write ``<run folder>/results.xlsx``; its path."""
-    book = Workbook()
+    book = Workbook(write_only=True)
     sheets = _run_sheets(book, run, lang)
     _about(book, run, lang, [(s, _SOURCES.get(s, "")) for s in sheets])
     return _save(book, run.path / "results.xlsx")
@@ -268,7 +277,7 @@ def write_run_workbook(run: RunFolder, lang: str = "en") -> Path:
 
 def write_comparison_workbook(comparison: ComparisonFolder, lang: str = "en") -> Path:
     """Write ``<comparison folder>/results.xlsx`` (each scenario's summary, the comparison)."""
-    book = Workbook()
+    book = Workbook(write_only=True)
     base = comparison.runs.get(comparison.base)
     names = base.names if base else {"facilities": {}, "groups": {}, "municipalities": {}}
     sheets: list[tuple[str, str]] = []
