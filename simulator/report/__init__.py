@@ -62,7 +62,7 @@ from simulator.store.readers import (
 from simulator.store.xlsx import write_comparison_workbook, write_run_workbook
 from simulator.text.labels import label
 
-__all__ = ["render_comparison", "render_run", "write_report", "yaml_comments"]
+__all__ = ["folder_kind", "render_comparison", "render_run", "write_report", "yaml_comments"]
 
 
 def _overrides(changes: Sequence[str], lang: str) -> str:
@@ -207,6 +207,9 @@ def write_report(
     """
     folder = Path(folder)
     label("heading.report", lang)  # refuses an unknown language before any work
+    kind = folder_kind(folder)
+    if kind in ("sweep", "sizing"):
+        return _write_study_report(folder, kind, lang, figures)
     paths = list(figures) if figures is not None else write_figures(folder, lang, workers)
     target = folder / "report.html"
     if is_comparison(folder):
@@ -228,3 +231,45 @@ def _inside(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def folder_kind(folder: Path) -> str:
+    """``sweep``, ``sizing``, ``comparison`` or ``run``: what a results folder holds."""
+    folder = Path(folder)
+    if (folder / "sweep.json").is_file():
+        return "sweep"
+    if (folder / "size.csv").is_file():
+        return "sizing"
+    return "comparison" if is_comparison(folder) else "run"
+
+
+def _write_study_report(folder: Path, kind: str, lang: str, figures: Sequence[Path] | None) -> Path:
+    """``report.html`` and ``results.xlsx`` of a sweep or sizing folder (plots drawn if needed)."""
+    from simulator.plots.sizing import write_sizing_figures
+    from simulator.plots.sweep import write_sweep_figures
+    from simulator.report.studies import render_sizing, render_sweep
+    from simulator.store.xlsx import write_table_workbook
+    from simulator.sweeps.store import read_sweep
+
+    if figures is None:
+        draw = write_sweep_figures if kind == "sweep" else write_sizing_figures
+        figures = draw(folder, lang)
+    pngs = figure_files(list(figures), folder)
+    about: list[tuple[str, object]] = [("samsim", label(f"sweep.{kind}_report", lang))]
+    if kind == "sweep":
+        sweep = read_sweep(folder)
+        text = render_sweep(sweep, pngs, lang)
+        tables = {"Points": sweep.table}
+    else:
+        text = render_sizing(folder, pngs, lang)
+        import pandas as pd
+
+        tables = {"Bed counts": pd.read_csv(folder / "size.csv")}
+    about.append(
+        (
+            label("xlsx.source", lang),
+            ", ".join("sweep.csv" if kind == "sweep" else "size.csv" for _ in tables),
+        )
+    )
+    write_table_workbook(folder / "results.xlsx", about, tables)
+    return atomic_write(folder / "report.html", text)

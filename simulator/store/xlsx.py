@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from simulator.store.folders import atomic_write_bytes
 from simulator.store.readers import ComparisonFolder, RunFolder, period_text
 from simulator.text.labels import kpi_label, kpi_unit, label
 
-__all__ = ["SHEETS", "write_comparison_workbook", "write_run_workbook"]
+__all__ = ["SHEETS", "write_comparison_workbook", "write_run_workbook", "write_table_workbook"]
 
 SHEETS = ("About", "Summary", "Per year", "Facilities", "All KPIs", "Flows")
 """The sheets of a run's workbook, in order (``Flows`` only where the folder has flows)."""
@@ -318,3 +318,29 @@ def write_comparison_workbook(comparison: ComparisonFolder, lang: str = "en") ->
     if base is not None:
         _about(book, base, lang, sheets)
     return _save(book, comparison.path / "results.xlsx")
+
+
+def write_table_workbook(
+    target: Path, about: Sequence[tuple[str, Any]], tables: Mapping[str, pd.DataFrame]
+) -> Path:
+    """Write a workbook of plain tables (a sweep's points, a sizing's bed counts); its path.
+
+    ``about``: (key, value) lines of the first sheet; ``tables``: sheet name ->
+    table, written with its column names as the header.
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("About")
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 90
+    for key, value in about:
+        sheet.append([key, value])
+    for name, table in tables.items():
+        rows = [
+            [
+                _number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for v in row
+            ]
+            for row in table.astype(object).where(table.notna(), None).itertuples(index=False)
+        ]
+        _sheet(book, name, [str(c) for c in table.columns], rows)
+    return _save(book, Path(target))

@@ -234,6 +234,19 @@ _CAPTION: _L = {
 }
 
 _SWEEP: _L = {
+    "report": ("Sweep report", "Rapport fra parameterstudie"),
+    "sweep_report": ("Sweep report", "Rapport fra parameterstudie"),
+    "sizing_report": ("Sizing report", "Dimensjoneringsrapport"),
+    "meta": (
+        "{points} points, {n} replications each, common random numbers",
+        "{points} punkter, {n} replikasjoner hver, felles tilfeldige tall",
+    ),
+    "varied": ("What varied", "Hva som ble variert"),
+    "points": ("Table of points", "Tabell over punktene"),
+    "point": ("point", "punkt"),
+    "status": ("status", "status"),
+    "bed_counts": ("Every bed count run", "Alle sengetall som ble kjørt"),
+    "beds": ("beds", "senger"),
     "effect": ("Effect of {factor}", "Virkning av {factor}"),
     "lines": (
         "one line per value of {factor}; bands: 95 % interval over {n} replications",
