@@ -311,23 +311,27 @@ def compare(
 @lang_option
 @user_errors
 def report(folders: tuple[str, ...], lang: str) -> None:
-    """Redraw the plots and rewrite report.html from saved results folders.
+    """Redraw the plots and rewrite report.html and results.xlsx from saved results folders.
 
-    A folder that is not whole (a staging folder, a manifest that does not
-    parse, a table missing, cut short or changed since it was written) is
-    refused with exit code 2, and its report is left as it was. Every folder
-    is checked before any report is drawn.
+    Any kind of folder: a run, a comparison, a sweep or a sizing. A folder
+    that is not whole (a staging folder, a manifest that does not parse, a
+    table missing, cut short or changed since it was written; a sweep that has
+    not finished) is refused with exit code 2, and its report is left as it
+    was. Every folder is checked before any report is drawn.
     """
     from simulator.store.readers import check_folder
 
     paths = [Path(folder) for folder in folders]
     for path in paths:
-        if (path / "sweep.json").is_file() or _kind(path) == "sizing":
-            raise SamsimError(
-                f"{path}: a sweep or sizing folder; its plots are already in {path}/plots "
-                "(samsim report draws run and compare folders)"
-            )
-        check_folder(path)
+        if (path / "sweep.json").is_file():
+            from simulator.sweeps.store import read_sweep
+
+            read_sweep(path)  # a sweep that has not finished is refused, saying so
+        elif _kind(path) == "sizing":
+            if not (path / "size.csv").is_file():
+                raise SamsimError(f"{path}: a sizing folder without size.csv; it is not whole")
+        else:
+            check_folder(path)
     from simulator.report import write_report
 
     for path in paths:

@@ -170,7 +170,9 @@ def size(
     def draw(folder: Path) -> None:
         from simulator.plots.sizing import write_sizing_figures
 
-        write_sizing_figures(folder, lang)
+        from simulator.report import write_report
+
+        write_report(folder, lang, write_sizing_figures(folder, lang))
 
     try:
         folder = result.write(out, inputs, draw=draw)

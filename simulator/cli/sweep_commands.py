@@ -163,7 +163,9 @@ def sweep(
         # Imported here: matplotlib takes a while to load.
         from simulator.plots.sweep import write_sweep_figures
 
-        write_sweep_figures(folder, lang)
+        from simulator.report import write_report
+
+        write_report(folder, lang, write_sweep_figures(folder, lang))
     result = read_sweep(folder)
     if not quiet:
         click.echo(point_table(result.table, [f["name"] for f in result.factors], result.key_kpis))
