@@ -169,7 +169,6 @@ def size(
 
     def draw(folder: Path) -> None:
         from simulator.plots.sizing import write_sizing_figures
-
         from simulator.report import write_report
 
         write_report(folder, lang, write_sizing_figures(folder, lang))

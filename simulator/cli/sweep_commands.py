@@ -162,7 +162,6 @@ def sweep(
     if plots:
         # Imported here: matplotlib takes a while to load.
         from simulator.plots.sweep import write_sweep_figures
-
         from simulator.report import write_report
 
         write_report(folder, lang, write_sweep_figures(folder, lang))
