@@ -13,7 +13,7 @@ from helpers import single_unit_dict, write_yaml
 from scipy import stats
 
 from simulator import validate
-from simulator.analysis.significance import COLUMNS, paired_differences, significant
+from simulator.analysis.significance import COLUMNS, _paired, paired_differences, significant
 from simulator.cli import main
 from simulator.experiment.compare import absent_value, compare, differences
 from simulator.experiment.simulate import simulate
@@ -223,3 +223,28 @@ def test_compare_keeps_a_facility_that_only_the_alternative_has() -> None:
     assert row["base_mean"] == 0.0 and row["alt_mean"] == 3.0
     assert table.loc["cost.facility.extra", "only_in"] == "two-units"
     assert table.loc["facility.unit.admissions", "only_in"] == ""
+
+
+@pytest.mark.parametrize("replications", [1, 2, 5, 12])
+def test_paired_differences_of_many_kpis_equal_each_kpi_alone(replications: int) -> None:
+    """The one-pass comparison gives each KPI's row to the last bit, nan pairs included."""
+    rng = np.random.default_rng(replications)
+    base = pd.DataFrame({"replication": range(replications)})
+    alt = pd.DataFrame({"replication": range(replications)})
+    for i in range(60):
+        scale = [0.0, 1.0, 1e6][i % 3]
+        b = rng.normal(5.0, 1.0, replications) * scale
+        base[f"k{i}"] = b
+        alt[f"k{i}"] = b + [0.0, 0.3][i % 2] * rng.normal(1.0, 1.0, replications) * scale
+    base.loc[0, "k7"] = math.nan
+    alt.loc[replications - 1, "k8"] = math.inf
+    together = paired_differences(base, alt, "x")
+    columns = ["base_mean", "alt_mean", "difference", "ci_low", "ci_high", "p_value"]
+    for _, row in together.iterrows():
+        kpi = row["kpi"]
+        alone = _paired(base[kpi].to_numpy(dtype=float), alt[kpi].to_numpy(dtype=float))
+        for column, expected in zip(columns, alone, strict=True):
+            got = row[column]
+            assert got == expected or (math.isnan(got) and math.isnan(expected)), (kpi, column)
+    if replications > 1:  # an unchanged KPI: no difference, p = 1
+        assert together.set_index("kpi").loc["k0", "p_value"] == 1.0
