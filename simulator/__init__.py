@@ -8,7 +8,7 @@ them. The errors a user can cause derive from :class:`SamsimError`.
 The names are imported when first used (PEP 562): ``import simulator`` and
 ``samsim --help`` do not load pandas, SciPy or SimPy, which a command that
 only checks a scenario never needs, and a worker process loads only what its
-task uses (decision 33).
+task uses (decision 36).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ of that KPI's mean; ``n`` says how many replications it rests on.
 The Student-t quantile is :func:`t_quantile`, SciPy's ``special.stdtrit``
 (what ``scipy.stats.t.ppf`` computes, to the last bit) imported when first
 needed: ``scipy.stats`` takes most of a second to import, in every process
-that imports it (decision 33).
+that imports it (decision 36).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from simulator.errors import OptionError, SamsimError
-from simulator.scenario.limits import MAX_REPLICATIONS, Limits
 
 if TYPE_CHECKING:
     from simulator.experiment.replication import Failure
@@ -24,6 +23,16 @@ __all__ = ["BUG", "INPUT_ERROR", "main", "user_errors"]
 F = TypeVar("F", bound=Callable[..., Any])
 INPUT_ERROR = 2
 BUG = 1
+
+# The library's bounds the options show, repeated here: importing them would load
+# pydantic and numpy for every `samsim --help` (decision 36).
+# tests/cli/test_cli_imports.py holds them equal to the library's.
+MAX_REPLICATIONS = 10_000
+"""The most replications a run may have (:data:`simulator.scenario.schema.MAX_REPLICATIONS`)."""
+LIMIT_DEFAULTS = {"episodes": 5_000_000, "steps": 1_000, "points": 10_000, "bed_counts": 10_000}
+"""The defaults of :class:`simulator.scenario.limits.Limits`."""
+DESIGNS = ("grid", "lhs")
+"""The sweep designs (:data:`simulator.sweeps.design.DESIGNS`)."""
 
 
 OPTION_FLAGS = {
@@ -117,8 +126,6 @@ LIMIT_OPTIONS = {
 }
 """The option that raises each limit of :class:`~simulator.scenario.limits.Limits`."""
 
-DEFAULT_LIMITS = Limits()
-
 
 def limit_hint(exc: BaseException) -> str:
     """For an error that names limits: which option raises each, as a last line."""
@@ -137,7 +144,7 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 
 
 def _limit(name: str, help_text: str, whole: bool = False) -> Callable[[F], F]:
-    default = getattr(DEFAULT_LIMITS, name)
+    default = LIMIT_DEFAULTS[name]
     kind = click.IntRange(min=1) if whole else click.FloatRange(min=1)
     return click.option(
         LIMIT_OPTIONS[name],

@@ -16,6 +16,7 @@ import click
 
 from simulator.cli.base import (
     BUG,
+    MAX_REPLICATIONS,
     jobs_option,
     lang_option,
     main,
@@ -41,11 +42,10 @@ from simulator.cli.output import (
     write_report_or_say,
 )
 from simulator.errors import SamsimError, ScenarioError
-from simulator.scenario.limits import MAX_REPLICATIONS, Limits
 from simulator.store.folders import ResultsFolderError
 
 # The library is imported inside each command, when it runs: `samsim --help` and a
-# command that fails on its arguments never load pandas, SciPy or SimPy (decision 33).
+# command that fails on its arguments never load pandas, SciPy or SimPy (decision 36).
 if TYPE_CHECKING:
     from simulator.experiment.simulate import Results
     from simulator.scenario.schema import Scenario
@@ -97,7 +97,7 @@ def run(
 ) -> None:
     """Simulate a scenario and write its results folder, plots and report."""
     from simulator.experiment.simulate import ExperimentFailed
-    from simulator.scenario.limits import check_limits
+    from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import read_scenario, scenario_files
 
     limits = Limits(episodes=max_episodes, steps=max_steps)
@@ -248,7 +248,7 @@ def compare(
     from simulator.experiment.compare import compare as run_comparison
     from simulator.experiment.executors import default_jobs
     from simulator.experiment.simulate import ExperimentFailed
-    from simulator.scenario.limits import check_limits
+    from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
 
     limits = Limits(episodes=max_episodes, steps=max_steps)

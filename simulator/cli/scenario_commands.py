@@ -19,10 +19,10 @@ from simulator.cli.base import (
     user_errors,
 )
 from simulator.errors import SamsimError
-from simulator.scenario.limits import Limits
 
-# The library is imported inside each command, when it runs (decision 33).
+# The library is imported inside each command, when it runs (decision 36).
 if TYPE_CHECKING:
+    from simulator.scenario.limits import Limits
     from simulator.scenario.schema import Scenario
 
 
@@ -55,7 +55,7 @@ def validate(
 
     --set changes every file's scenario as it would change a run of it.
     """
-    from simulator.scenario.limits import check_limits
+    from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import read_scenario
     from simulator.sweeps.definition import is_sweep_file
 

@@ -29,12 +29,11 @@ from simulator.cli.output import (
     prepare_out,
     progress_display,
 )
-from simulator.scenario.limits import Limits
 from simulator.store.folders import ResultsFolderError
 
-# The library is imported inside the command, when it runs (decision 33): sizing
+# The library is imported inside the command, when it runs (decision 36): sizing
 # loads pandas and SimPy. Its two settings the options show are repeated here, and
-# tests/cli/test_cli_run.py holds them equal to simulator.sizing.search's.
+# tests/cli/test_cli_imports.py holds them equal to simulator.sizing.search's.
 SCAN_LIMIT = 12
 CONFIDENCES = ("mean", "interval")
 
@@ -117,7 +116,7 @@ def size(
     """
     from simulator.experiment.executors import default_jobs
     from simulator.experiment.simulate import ExperimentFailed
-    from simulator.scenario.limits import check_limits
+    from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
     from simulator.scenario.schema import MAX_BEDS
     from simulator.sizing.search import (

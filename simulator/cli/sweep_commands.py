@@ -21,6 +21,7 @@ import click
 
 from simulator.cli.base import (
     BUG,
+    DESIGNS,
     ensure_folder,
     jobs_option,
     lang_option,
@@ -36,14 +37,13 @@ from simulator.cli.base import (
 )
 from simulator.cli.output import INTERRUPTED
 from simulator.errors import SamsimError
-from simulator.scenario.limits import Limits
-from simulator.sweeps.design import DESIGNS
 
 # The rest of the library is imported inside the functions, when a sweep runs
-# (decision 33): running one loads pandas and SimPy.
+# (decision 36): running one loads pandas and SimPy.
 if TYPE_CHECKING:
     import pandas as pd
 
+    from simulator.scenario.limits import Limits
     from simulator.sweeps.runner import Sweep, SweepEvent
 
 TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
@@ -133,6 +133,7 @@ def sweep(
     OUT/sweep-<name>/<run id>; each point is saved the moment it ends, and after
     an interruption --resume runs only what is missing.
     """
+    from simulator.scenario.limits import Limits
     from simulator.sweeps.runner import start_sweep
     from simulator.sweeps.store import read_sweep
 

@@ -2,7 +2,7 @@
 
 Every ``samsim`` call and every worker process pays for what ``import
 simulator.cli`` imports; pandas, SciPy's statistics, matplotlib and SimPy
-load only when a command that needs them runs (decision 33). Checked on the
+load only when a command that needs them runs (decision 36). Checked on the
 modules a fresh interpreter imports, not on a clock.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-HEAVY = ("pandas", "scipy.stats", "matplotlib", "simpy", "distributed")
+HEAVY = ("pandas", "scipy", "matplotlib", "simpy", "distributed", "numpy", "pydantic")
 
 
 def imported_by(statement: str) -> set[str]:
@@ -62,10 +62,17 @@ def test_the_public_api_is_there_when_used() -> None:
     assert result.stdout.strip() == "True"
 
 
-def test_size_options_match_the_library() -> None:
-    """The two sizing settings the size command repeats (to start without pandas)."""
-    from simulator.cli import size_commands
+def test_the_bounds_the_options_show_are_the_librarys() -> None:
+    """What the command line repeats from the library (to start without pydantic or pandas)."""
+    import dataclasses
+
+    from simulator.cli import base, size_commands
+    from simulator.scenario import limits, schema
     from simulator.sizing import search
+    from simulator.sweeps import design
 
     assert size_commands.SCAN_LIMIT == search.SCAN_LIMIT
     assert size_commands.CONFIDENCES == search.CONFIDENCES
+    assert base.MAX_REPLICATIONS == schema.MAX_REPLICATIONS == limits.MAX_REPLICATIONS
+    assert dataclasses.asdict(limits.Limits()) == base.LIMIT_DEFAULTS
+    assert base.DESIGNS == design.DESIGNS
