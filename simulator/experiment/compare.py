@@ -221,6 +221,24 @@ def absent_value(kpi: str) -> float:
     return math.nan if kpi.rsplit(".", 1)[-1] in UNDEFINED_WHEN_ABSENT else 0.0
 
 
+def _years(columns: pd.Index) -> set[str]:
+    """The ``year.<yyyy>.`` prefixes of a replication table's columns."""
+    return {".".join(str(c).split(".", 2)[:2]) + "." for c in columns if str(c).startswith("year.")}
+
+
+def _with(table: pd.DataFrame, columns: list[str], missing_years: set[str]) -> pd.DataFrame:
+    """``table`` with ``columns`` added at :func:`absent_value`; nan in a year it does not
+    cover at all (scenarios compared over different periods), which is no facility's absence."""
+    if not columns:
+        return table
+    values = {
+        c: math.nan if any(c.startswith(y) for y in missing_years) else absent_value(c)
+        for c in columns
+    }
+    added = pd.DataFrame({c: [v] * len(table) for c, v in values.items()}, index=table.index)
+    return pd.concat([table, added], axis=1)
+
+
 def differences(
     base: pd.DataFrame, alt: pd.DataFrame, base_name: str, alt_name: str
 ) -> pd.DataFrame:
@@ -231,12 +249,14 @@ def differences(
     exists in one of them: a rehabilitation unit gathered into another) is
     kept: the other scenario's value is taken as :func:`absent_value` (0
     admissions, bed-days and cost; no share or wait), and ``only_in`` names
-    the scenario that has it. It is empty for KPIs both scenarios have.
+    the scenario that has it. It is empty for KPIs both scenarios have. A
+    year only one scenario's period covers (a comparison of different
+    periods) is marked the same way but left undefined (nan) on the other side.
     """
     only_base = [c for c in base.columns if c not in alt.columns]
     only_alt = [c for c in alt.columns if c not in base.columns]
-    filled_base = base.assign(**{c: absent_value(c) for c in only_alt})
-    filled_alt = alt.assign(**{c: absent_value(c) for c in only_base})
+    filled_base = _with(base, only_alt, _years(alt.columns) - _years(base.columns))
+    filled_alt = _with(alt, only_base, _years(base.columns) - _years(alt.columns))
     table = paired_differences(filled_base, filled_alt[list(filled_base.columns)], alt_name)
     where = {**{c: base_name for c in only_base}, **{c: alt_name for c in only_alt}}
     table["only_in"] = [where.get(kpi, "") for kpi in table["kpi"]]

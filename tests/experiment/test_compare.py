@@ -248,3 +248,23 @@ def test_paired_differences_of_many_kpis_equal_each_kpi_alone(replications: int)
             assert got == expected or (math.isnan(got) and math.isnan(expected)), (kpi, column)
     if replications > 1:  # an unchanged KPI: no difference, p = 1
         assert together.set_index("kpi").loc["k0", "p_value"] == 1.0
+
+
+def test_a_year_only_one_period_covers_is_marked_but_not_zero() -> None:
+    base = pd.DataFrame(
+        {"replication": [0, 1], "year.2027.cost.total": [5.0, 6.0], "cost.total": [5.0, 6.0]}
+    )
+    alt = pd.DataFrame(
+        {
+            "replication": [0, 1],
+            "year.2027.cost.total": [4.0, 5.0],
+            "year.2028.cost.total": [3.0, 3.0],
+            "year.2028.facility.x.admissions": [1.0, 1.0],
+            "cost.total": [7.0, 8.0],
+        }
+    )
+    table = differences(base, alt, "a", "b").set_index("kpi")
+    assert table.loc["year.2028.cost.total", "only_in"] == "b"
+    assert math.isnan(table.loc["year.2028.cost.total", "base_mean"])
+    assert math.isnan(table.loc["year.2028.facility.x.admissions", "difference"])
+    assert table.loc["year.2027.cost.total", "difference"] == -1.0
