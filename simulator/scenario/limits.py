@@ -33,6 +33,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario.changes import dated_states
 from simulator.scenario.pathways import demand_group, variants
 from simulator.scenario.schema import (
     MAX_DAYS,
@@ -169,7 +170,19 @@ def expected_episodes(scenario: Scenario) -> float:
     otherwise. Takes constant memory whatever the numbers.
     """
     run = scenario.run
-    return _episodes_between(scenario, -run.warmup_days, run.days)
+    states = dated_states(scenario)
+    if len(states) == 1:
+        return _episodes_between(scenario, -run.warmup_days, run.days)
+    # Changes on a date: each state over the days it is in force.
+    starts = [
+        -math.inf if s.date is None else float((s.date - run.start_date).days) for s in states
+    ]
+    ends = [*starts[1:], math.inf]
+    return sum(
+        _episodes_between(state.scenario, max(t0, -run.warmup_days), min(t1, run.days))
+        for state, t0, t1 in zip(states, starts, ends, strict=True)
+        if min(t1, run.days) > max(t0, -run.warmup_days)
+    )
 
 
 def episodes_per_year(scenario: Scenario) -> float:

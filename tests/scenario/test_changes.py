@@ -157,3 +157,14 @@ def test_a_change_read_from_a_file_names_the_file_and_round_trips(tmp_path: Path
     again = tmp_path / "again.yaml"
     again.write_text(scenario_yaml(scenario), encoding="utf-8")
     assert load_scenario(again) == scenario
+
+
+def test_the_episode_limit_counts_each_state_over_its_days() -> None:
+    from helpers import single_unit_dict
+
+    from simulator.scenario.limits import expected_episodes
+
+    data = single_unit_dict(5, 4.0, {"dist": "exponential", "mean": 1.0}, "queue", 200, 10)
+    assert expected_episodes(validate(data)) == pytest.approx(4.0 * 210, rel=1e-9)
+    data["changes"] = [{"date": "2025-04-11", "set": {"groups.g.rate_per_1000": 8.0 * 365}}]
+    assert expected_episodes(validate(data)) == pytest.approx(4.0 * 110 + 8.0 * 100, rel=1e-9)
