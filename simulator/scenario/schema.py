@@ -340,59 +340,6 @@ class InitialOccupancy(Frozen):
     )
 
 
-MAX_BACKGROUND_PER_YEAR = 1_000_000  # admissions per year from outside the region: ~2 700 a day
-
-
-class Background(Frozen):
-    """Patients from outside the modelled region who use a facility's beds.
-
-    They arrive as a Poisson process, occupy beds, queue and overflow like
-    anyone else (by the facility's ``when_full``), and appear in the
-    facility's KPIs for all patients but in no group's, municipality's or
-    cost KPI of the region.
-    """
-
-    admissions_per_year: float = Field(
-        ge=0,
-        le=MAX_BACKGROUND_PER_YEAR,
-        allow_inf_nan=False,
-        description="Admissions per year of patients from outside the region (a 365-day year).",
-    )
-    los: Distribution = Field(description="Their length of stay, days.")
-    seasonality: Seasonality | None = Field(None, description="Seasonal profile of their arrivals.")
-    priority: int = Field(
-        0,
-        ge=-MAX_PRIORITY,
-        le=MAX_PRIORITY,
-        description="Their priority where patients queue; lower is served first.",
-    )
-    initial_patients: int = Field(
-        0,
-        ge=0,
-        le=MAX_BEDS,
-        description="Of them, in beds at the start of the simulation; each stays a residual "
-        "stay drawn from the equilibrium residual of los.",
-    )
-
-
-class InitialOccupancy(Frozen):
-    """Region patients already in a facility's beds when the simulation starts."""
-
-    patients: int = Field(ge=0, le=MAX_BEDS, description="Patients in beds at the start.")
-    los: Distribution = Field(
-        description="Whole lengths of stay of such patients, days; each stays a residual stay "
-        "drawn from its equilibrium residual (density (1 - F(x)) / mean), then goes home."
-    )
-
-    sharing: Literal["use", "population"] | dict[Id, Probability] = Field(
-        "use",
-        description="How a municipality-paid facility's cost is split between municipalities: "
-        "use (variable costs to the patients' municipalities, fixed cost by bed-days), "
-        "population (all of it by catchment population) or fixed shares {municipality: share} "
-        "summing to 1.",
-    )
-
-
 class Facility(Frozen):
     """A pool of beds giving one service to a catchment."""
 
