@@ -35,8 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.analysis.intervals import summarise
 from simulator.errors import SamsimError
+from simulator.experiment.simulate import bounded_summary
 
 __all__ = [
     "PointRecord",
@@ -288,7 +288,7 @@ def sweep_table(
         own = by_point.get(index)
         cells: list[float] = [math.nan] * len(columns)
         if own is not None and len(own):
-            summary = summarise(own[kpis])  # one row per KPI, in the order of kpis
+            summary = bounded_summary(own[kpis])  # one row per KPI, in the order of kpis
             cells = summary[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel().tolist()
         status = "invalid" if point.get("problems") else "ok" if own is not None else "failed"
         count = 0 if own is None else len(own)
