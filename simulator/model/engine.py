@@ -514,11 +514,14 @@ class Model:
     ) -> Generator[simpy.Event, Any, None]:
         """One patient's episode, step by step along the group's pathway."""
         env = self.env
-        steps = self.variants.paths[g][m][band]
+        variants = self.variants
+        steps = variants.paths[g][m][band]
+        # Discharges are recorded only for groups with a step without a bed.
+        specialist = variants.specialist if variants.outcomes[g] else None
         row = [g, m, env.now, np.nan, Outcome.OPEN]
         self.episodes.append(row)
         patient = Patient(len(self.episodes) - 1, m, g, self.priorities[g])
-        if self.variants.bands[g] is not None:
+        if variants.bands[g] is not None:
             self.banded.append((patient.episode, band))
         while True:
             if self.epochs is not None:  # the values in force when the step starts
@@ -570,7 +573,7 @@ class Model:
             patient.held = stay
             if self.closing is not None:
                 self.closing.hold(code, patient)
-            if patient.discharge is not None and self.variants.specialist[code]:
+            if patient.discharge is not None and variants.specialist[code]:
                 patient.discharge[_READMITTED] = env.now  # a readmission
                 patient.discharge = None
             if step.costs is not None:
@@ -580,8 +583,8 @@ class Model:
                 step = self.epochs.paths_at(env.now)[g][m][band][step.index]
             nxt = self._max_stay_reached(step, patient, code) if limited else step.route()
             if (
-                self.variants.outcomes[g]
-                and self.variants.specialist[code]
+                specialist is not None
+                and specialist[code]
                 and (nxt == HOME or (nxt >= 0 and steps[nxt].no_bed))
             ):
                 patient.discharge = [patient.episode, g, m, code, env.now, np.nan]
