@@ -179,7 +179,7 @@ def _area_population(
 ) -> float:
     parts = kpi.split(".")
     if parts[0] == "municipality" or (parts[0] == "cost" and parts[1] == "municipality"):
-        return population[parts[-2] if parts[0] == "municipality" else parts[2]]
+        return population[parts[1] if parts[0] == "municipality" else parts[2]]
     if parts[0] == "facility" or (parts[0] == "cost" and parts[1] == "facility"):
         fid = parts[1] if parts[0] == "facility" else parts[2]
         serves = scenario.facilities[fid].serves
