@@ -7,6 +7,7 @@ themselves on :data:`main` when imported here.
 """
 
 from simulator.cli import (  # noqa: F401 - each module registers its commands
+    calibrate_commands,
     experiment_commands,
     scenario_commands,
     size_commands,

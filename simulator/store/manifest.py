@@ -36,8 +36,8 @@ __all__ = [
     "write_manifest",
 ]
 
-Kind = Literal["run", "comparison", "sweep", "sizing"]
-KINDS: tuple[Kind, ...] = ("run", "comparison", "sweep", "sizing")
+Kind = Literal["run", "comparison", "sweep", "sizing", "calibration"]
+KINDS: tuple[Kind, ...] = ("run", "comparison", "sweep", "sizing", "calibration")
 """What a results folder holds."""
 
 COMMON_KEYS = (

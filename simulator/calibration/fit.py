@@ -1,0 +1,517 @@
+"""Fitting free scenario values to observed figures, with common random numbers.
+
+:func:`calibrate` fits; :func:`check` only runs the scenario. Both end in a
+goodness-of-fit table (:func:`goodness_of_fit`): every target, fitted or held
+out, observed against simulated with its 95 % interval.
+
+The fit has two steps.
+
+1. **Analytic start (Little's law).** Occupancy is arrivals × mean stay
+   (L = λW), and admissions, bed-days and episodes are arrivals × a constant,
+   so while beds do not bind every such KPI is proportional to the arrival
+   rates. The scenario is run once as given; for the free values that are
+   arrival rates (paths ending in ``rate_per_1000``) the start is their value
+   scaled by the factor that makes the rate-proportional targets
+   (``occupancy_mean``, ``bed_days``, ``admissions``, ``episodes``, also per
+   year or per 1 000) best meet their observed values on weighted squared
+   relative error. For an M/M/c unit whose beds rarely fill this is the exact
+   answer; elsewhere it is a good start. Other free values start at the
+   target file's ``start``, else at the scenario's value, moved into the bounds.
+2. **Search.** The objective is the weighted sum of squared relative errors of
+   the fitted targets (0 inside an observed range), each evaluated from the
+   mean over replications of one run. Every evaluation uses the same root seed
+   (common random numbers), so the objective is a deterministic function of
+   the free values and a direct search converges on it as on any function.
+   The search is SciPy's bounded Nelder–Mead in coordinates scaled to [0, 1]
+   by the bounds (decision 38 says why).
+
+Nothing here prints; progress goes through a callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from simulator.analysis.intervals import t_interval
+from simulator.calibration.targets import (
+    LoadedTargets,
+    TargetsError,
+    check_against,
+    check_kpis,
+    scenario_number,
+)
+from simulator.errors import Problem, SamsimError
+from simulator.experiment.options import RunOptions
+from simulator.experiment.replication import Failure, Progress
+from simulator.experiment.simulate import Results, simulate
+from simulator.scenario.loading import deep_merge
+from simulator.scenario.schema import Scenario
+from simulator.scenario.validation import validate
+
+__all__ = [
+    "MAX_EVALUATIONS",
+    "Evaluation",
+    "Fit",
+    "calibrate",
+    "check",
+    "goodness_of_fit",
+    "with_values",
+]
+
+MAX_EVALUATIONS = 40
+"""Runs the search may make after the start, by default."""
+
+RATE_SUFFIX = "rate_per_1000"
+"""Free values whose path ends so are arrival rates (analytic start by Little's law)."""
+
+_PROPORTIONAL = re.compile(
+    r"\.(occupancy_mean|bed_days|admissions|episodes)(\.per_year|\.per_1000)?$"
+)
+"""KPIs proportional to the arrival rates while beds do not bind (Little's law)."""
+
+GOF_COLUMNS = [
+    "target",
+    "kpi",
+    "fitted",
+    "observed",
+    "observed_low",
+    "observed_high",
+    "tolerance",
+    "simulated",
+    "ci_low",
+    "ci_high",
+    "n",
+    "ratio",
+    "inside",
+    "source",
+]
+"""The columns of the goodness-of-fit table (``goodness_of_fit.csv``)."""
+
+
+class CalibrationError(SamsimError):
+    """A calibration that cannot run as asked (bounds the scenario refuses, nothing to fit)."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One run of the scenario at some free values: each target's simulated mean and interval."""
+
+    values: Mapping[str, float]
+    means: Mapping[str, float]
+    lows: Mapping[str, float]
+    highs: Mapping[str, float]
+    n: int
+    objective: float
+
+
+@dataclass
+class Fit:
+    """What a calibration (or a check) found.
+
+    Attributes
+    ----------
+    fitted
+        The free values found, by path (empty for a check).
+    start
+        Where the search started, by path, and how each start was found
+        (``start_method``: ``littles_law``, ``given`` or ``scenario``).
+    table
+        The goodness-of-fit table (:data:`GOF_COLUMNS`) at the fitted values.
+    evaluations
+        Every run: the free values, the objective and each target's mean.
+    """
+
+    scenario: Scenario
+    calibrated: Scenario
+    targets: LoadedTargets
+    fitted: dict[str, float]
+    start: dict[str, float]
+    start_method: dict[str, str]
+    table: pd.DataFrame
+    evaluations: pd.DataFrame
+    replications: int
+    seed: int
+    converged: bool
+    message: str
+    started: dt.datetime
+    finished: dt.datetime
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def all_inside(self) -> bool:
+        """Whether every target, fitted or held out, is within its tolerance."""
+        return bool(self.table["inside"].all())
+
+
+def with_values(scenario: Scenario, values: Mapping[str, float], source: str) -> Scenario:
+    """``scenario`` with each dotted path set to its value, validated again.
+
+    Raises
+    ------
+    CalibrationError
+        When the scenario refuses the values (e.g. bounds that allow an invalid value).
+    """
+    data: dict[str, Any] = scenario.model_dump(mode="python", exclude_none=True)
+    for path, value in values.items():
+        patch: Any = value
+        for part in reversed(path.split(".")):
+            patch = {part: patch}
+        data = deep_merge(data, patch)
+    shown = ", ".join(f"{p}={v:.6g}" for p, v in values.items())
+    try:
+        return validate(data, source=f"{source} with {shown}")
+    except SamsimError as exc:
+        raise CalibrationError(
+            f"{source}: the scenario refuses the free values {shown}: {exc}\n"
+            "narrow the parameters' bounds to values the scenario accepts"
+        ) from None
+
+
+def _summarise(
+    results: Results, loaded: LoadedTargets, scalars: Mapping[str, float]
+) -> tuple[dict[str, float], dict[str, float], dict[str, float], int]:
+    reps = results.replications
+    means, lows, highs = {}, {}, {}
+    n = len(reps)
+    for tid, expression in loaded.expressions.items():
+        values: dict[str, Any] = dict(scalars)
+        for name in expression.kpis:
+            values[name] = reps[name].to_numpy(dtype=float)
+        per_replication = np.broadcast_to(expression.evaluate(values), (n,))
+        mean, _, low, high, _ = t_interval(np.asarray(per_replication, dtype=float))
+        means[tid], lows[tid], highs[tid] = float(mean), float(low), float(high)
+    return means, lows, highs, n
+
+
+def _objective(loaded: LoadedTargets, means: Mapping[str, float]) -> float:
+    total = 0.0
+    for tid in loaded.fitted():
+        target = loaded.spec.targets[tid]
+        error = target.error(means[tid])
+        total += target.weight * (error * error if math.isfinite(error) else 1e12)
+    return total
+
+
+def goodness_of_fit(loaded: LoadedTargets, evaluation: Evaluation) -> pd.DataFrame:
+    """The goodness-of-fit table of one evaluation: one row per target (:data:`GOF_COLUMNS`).
+
+    ``ratio`` is simulated / observed (the middle of an observed range);
+    ``inside`` whether the simulated mean is within the tolerance of the
+    observed value or range; ``fitted`` False marks a held-out target.
+    """
+    rows = []
+    for tid, target in loaded.spec.targets.items():
+        mean = evaluation.means[tid]
+        rows.append(
+            {
+                "target": tid,
+                "kpi": target.kpi,
+                "fitted": target.fit,
+                "observed": target.middle,
+                "observed_low": target.low,
+                "observed_high": target.high,
+                "tolerance": target.tolerance_value(),
+                "simulated": mean,
+                "ci_low": evaluation.lows[tid],
+                "ci_high": evaluation.highs[tid],
+                "n": evaluation.n,
+                "ratio": mean / target.middle if target.middle else math.nan,
+                "inside": target.inside(mean),
+                "source": target.source,
+            }
+        )
+    return pd.DataFrame(rows, columns=GOF_COLUMNS)
+
+
+class _Runner:
+    """Runs the scenario at free values with one seed and keeps every evaluation."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        loaded: LoadedTargets,
+        options: RunOptions,
+        scalars: Mapping[str, float],
+    ) -> None:
+        self.scenario = scenario
+        self.loaded = loaded
+        self.options = options
+        self.scalars = scalars
+        self.seen: dict[tuple[float, ...], Evaluation] = {}
+        self.order: list[Evaluation] = []
+        self.failures: list[Failure] = []
+        self.checked = False
+
+    def run(self, values: Mapping[str, float]) -> Evaluation:
+        key = tuple(values[p] for p in values)
+        if key in self.seen:
+            return self.seen[key]
+        scenario = (
+            with_values(self.scenario, values, str(self.loaded.path)) if values else self.scenario
+        )
+        results = simulate(scenario, options=self.options)
+        self.failures.extend(results.failures)
+        if not self.checked:  # KPI names are checked against what a run reports
+            check_kpis(self.loaded, list(results.replications.columns))
+            self.checked = True
+        means, lows, highs, n = _summarise(results, self.loaded, self.scalars)
+        evaluation = Evaluation(dict(values), means, lows, highs, n, _objective(self.loaded, means))
+        self.seen[key] = evaluation
+        self.order.append(evaluation)
+        return evaluation
+
+    def table(self) -> pd.DataFrame:
+        columns = ["evaluation", *self.loaded.spec.parameters, "objective"]
+        columns += [f"target.{t}" for t in self.loaded.spec.targets]
+        rows = []
+        for i, ev in enumerate(self.order):
+            row: dict[str, Any] = {"evaluation": i, **ev.values, "objective": ev.objective}
+            row.update({f"target.{t}": m for t, m in ev.means.items()})
+            rows.append(row)
+        return pd.DataFrame(rows, columns=columns)
+
+
+def _options(
+    scenario: Scenario,
+    options: RunOptions | None,
+    replications: int | None,
+    seed: int | None,
+    jobs: int | None,
+    scheduler: str | None,
+    progress: Progress | None,
+    runs: int,
+) -> tuple[RunOptions, int, int]:
+    opts = (options or RunOptions()).merged(
+        replications=replications, seed=seed, jobs=jobs, scheduler=scheduler, progress=progress
+    )
+    n, root, outer = opts.replications_for(scenario), opts.seed_for(scenario), opts.progress
+    total = n * runs
+    done = 0
+
+    def tick(_done: int, _total: int) -> None:
+        nonlocal done, total
+        done += 1
+        total = max(total, done)
+        if outer is not None:
+            outer(done, total)
+
+    each = replace(
+        opts,
+        replications=n,
+        seed=root,
+        precision=None,
+        progress=tick if outer is not None else None,
+    )
+    return each, n, root
+
+
+def check(
+    scenario: Scenario,
+    targets: LoadedTargets,
+    *,
+    options: RunOptions | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Fit:
+    """Run ``scenario`` once and judge every target (no fitting).
+
+    Raises
+    ------
+    TargetsError
+        For a name the scenario or its KPIs lack.
+    """
+    started = dt.datetime.now(dt.UTC)
+    scalars = check_against(targets, scenario)
+    each, n, root = _options(scenario, options, replications, seed, jobs, scheduler, progress, 1)
+    runner = _Runner(scenario, targets, each, scalars)
+    evaluation = runner.run({})
+    return Fit(
+        scenario=scenario,
+        calibrated=scenario,
+        targets=targets,
+        fitted={},
+        start={},
+        start_method={},
+        table=goodness_of_fit(targets, evaluation),
+        evaluations=runner.table(),
+        replications=n,
+        seed=root,
+        converged=True,
+        message="checked only",
+        started=started,
+        finished=dt.datetime.now(dt.UTC),
+        failures=runner.failures,
+    )
+
+
+def _littles_law_scale(loaded: LoadedTargets, evaluation: Evaluation) -> float | None:
+    """The factor on every arrival rate that best meets the rate-proportional fitted targets.
+
+    Minimises sum w ((s m - o) / o)^2 over the fitted targets that are one KPI
+    proportional to arrivals (mean m, observed o): s = sum w m/o / sum w (m/o)^2.
+    """
+    top = bottom = 0.0
+    for tid in loaded.fitted():
+        kpi = loaded.expressions[tid].single_kpi
+        target = loaded.spec.targets[tid]
+        mean = evaluation.means[tid]
+        if kpi is None or not _PROPORTIONAL.search(kpi) or not target.middle:
+            continue
+        if not (math.isfinite(mean) and mean > 0):
+            continue
+        ratio = mean / target.middle
+        top += target.weight * ratio
+        bottom += target.weight * ratio * ratio
+    return top / bottom if bottom > 0 else None
+
+
+def calibrate(
+    scenario: Scenario,
+    targets: LoadedTargets,
+    *,
+    options: RunOptions | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    max_evaluations: int = MAX_EVALUATIONS,
+) -> Fit:
+    """Fit the free values of ``targets`` so the simulated KPIs meet the fitted targets.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario to calibrate (``--set`` already applied).
+    targets
+        A targets file read by :func:`simulator.calibration.targets.load_targets`.
+    replications, seed
+        Default to the scenario's ``run.replications`` and ``run.seed``; every
+        evaluation uses the same (common random numbers).
+    jobs, scheduler, options
+        As for :func:`simulator.simulate`.
+    progress
+        Called with (replications done, most replications the fit may need).
+    max_evaluations
+        Runs the search may make after the start.
+
+    Raises
+    ------
+    TargetsError
+        For a name the scenario or its KPIs lack.
+    CalibrationError
+        When the file has no parameters or no fitted target, or the scenario
+        refuses values within the bounds.
+    """
+    started = dt.datetime.now(dt.UTC)
+    spec = targets.spec
+    source = str(targets.path)
+    if not spec.parameters:
+        raise TargetsError(
+            [
+                Problem(
+                    source,
+                    "parameters",
+                    "nothing to fit: the file names no free values",
+                    hint="add parameters: with a scenario path and its bounds, "
+                    "or only check the targets",
+                )
+            ]
+        )
+    if not targets.fitted():
+        raise TargetsError(
+            [
+                Problem(
+                    source,
+                    "targets",
+                    "every target is held out (fit: false): nothing to fit to",
+                    hint="let at least one target be fitted",
+                )
+            ]
+        )
+    scalars = check_against(targets, scenario)
+    runs = max_evaluations + 2
+    each, n, root = _options(scenario, options, replications, seed, jobs, scheduler, progress, runs)
+    runner = _Runner(scenario, targets, each, scalars)
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    paths = list(spec.parameters)
+    bounds = [spec.parameters[p].bounds for p in paths]
+    current = {p: scenario_number(data, p)[0] for p in paths}
+    start: dict[str, float] = {}
+    method: dict[str, str] = {}
+    pilot = runner.run({})  # the scenario as given: checks KPI names, gives Little's law
+    scale = _littles_law_scale(targets, pilot)
+    for path, (low, high) in zip(paths, bounds, strict=True):
+        given = spec.parameters[path].start
+        value = current[path]
+        assert value is not None  # check_against found a number there
+        if given is not None:
+            start[path], method[path] = given, "given"
+        elif path.endswith(RATE_SUFFIX) and scale is not None and value > 0:
+            start[path], method[path] = value * scale, "littles_law"
+        else:
+            start[path], method[path] = value, "scenario"
+        start[path] = min(max(start[path], low), high)
+
+    def unscale(x: np.ndarray) -> dict[str, float]:
+        return {
+            p: float(low + min(max(v, 0.0), 1.0) * (high - low))
+            for p, v, (low, high) in zip(paths, x, bounds, strict=True)
+        }
+
+    def objective(x: np.ndarray) -> float:
+        return runner.run(unscale(x)).objective
+
+    x0 = np.array([(start[p] - lo) / (hi - lo) for p, (lo, hi) in zip(paths, bounds, strict=True)])
+    # The first simplex steps 5 % of each range (inwards at an upper bound):
+    # the analytic start is usually close, and a small simplex keeps the runs near it.
+    simplex = [x0]
+    for i in range(len(paths)):
+        vertex = x0.copy()
+        step = 0.05 if x0[i] + 0.05 <= 1 else -0.05
+        vertex[i] += step
+        simplex.append(vertex)
+    result = minimize(
+        objective,
+        x0,
+        method="Nelder-Mead",
+        bounds=[(0.0, 1.0)] * len(paths),
+        options={
+            "initial_simplex": np.array(simplex),
+            "maxfev": max_evaluations,
+            "xatol": 1e-4,
+            "fatol": 1e-8,
+        },
+    )
+    best = min(runner.order[1:], key=lambda e: e.objective)  # the pilot may lie outside
+    fitted = dict(best.values)
+    calibrated = with_values(scenario, fitted, source)
+    return Fit(
+        scenario=scenario,
+        calibrated=calibrated,
+        targets=targets,
+        fitted=fitted,
+        start=start,
+        start_method=method,
+        table=goodness_of_fit(targets, best),
+        evaluations=runner.table(),
+        replications=n,
+        seed=root,
+        converged=bool(result.success),
+        message=str(result.message),
+        started=started,
+        finished=dt.datetime.now(dt.UTC),
+        failures=runner.failures,
+    )
