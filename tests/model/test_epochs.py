@@ -199,6 +199,8 @@ def changed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "serves": ["south"],
     }
     data["facilities"]["kohd-north"]["serves"] = ["north"]
+    for fid in data["facilities"]:
+        data["facilities"][fid]["on_close"] = draw(st.sampled_from(["drain", "transfer"]))
     changes = []
     for _ in range(draw(st.integers(1, 4))):
         day = draw(st.integers(-15, 130))
