@@ -639,10 +639,11 @@ def _bed_changes(b: _Source, a: _Source, lang: str) -> str:
             [f"facility.{fid}.diversions"] if fid in base_ids else [],
             [f"facility.{fid}.diversions"] if fid in alt_ids else [],
         ).scaled(per)
-        if not (only or needed.significant or full.significant or away.significant):
-            continue
         beds_b = b.run.interval(f"facility.{fid}.beds_mean")[0] if fid in base_ids else 0.0
         beds_a = a.run.interval(f"facility.{fid}.beds_mean")[0] if fid in alt_ids else 0.0
+        planned = abs(beds_a - beds_b) > 1e-9
+        if not (only or planned or needed.significant or full.significant or away.significant):
+            continue
         rows.append(
             [
                 td(f"{name} ({only})" if only else name),

@@ -246,7 +246,7 @@ def test_forest_figure_panels_rows_and_highlight() -> None:
 
 def test_write_figures_writes_png_and_svg(run_folder: Path) -> None:
     paths = write_figures(run_folder, "nb")
-    stems = {"occupancy", "occupancy_distribution", "waiting_time", "costs"}
+    stems = {"flows", "occupancy", "occupancy_distribution", "waiting_time", "costs"}
     assert {p.name for p in paths} == {f"{s}.{x}" for s in stems for x in ("png", "svg")}
     for path in paths:
         assert path.parent == run_folder / "plots"

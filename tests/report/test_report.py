@@ -98,7 +98,7 @@ def parse(text: str) -> StrictParser:
 def test_report_is_one_valid_self_contained_file(run_folder: Path, report: str) -> None:
     parser = parse(report)
     pngs = sorted((run_folder / "plots").glob("*.png"))
-    assert len(pngs) == 4
+    assert len(pngs) == 5  # flows, occupancy, occupancy distribution, waits, costs
     assert len(parser.images) == len(pngs)
     assert all(src.startswith("data:image/png;base64,") for src in parser.images)
     assert report.count('<img src="data:image/png;base64,') == len(pngs)
@@ -114,8 +114,9 @@ def test_report_escapes_what_it_reads(report: str) -> None:
     assert "<test>" not in report
 
 
-def test_warnings_come_first(report: str) -> None:
+def test_summary_then_warnings_come_first(report: str) -> None:
     warning = report.index("facility &lt;kohd-north&gt;: warm-up &amp; more")
+    assert report.index('id="summary"') < warning
     assert warning < report.index('id="results"') < report.index('id="model"')
     assert 'class="warnings"' in report
 
@@ -165,7 +166,7 @@ def test_comparison_report(tmp_path: Path) -> None:
     for name in ("minimal", "more-kohd"):
         assert f'href="{name}/report.html"' in text
         sub = (folder / name / "report.html").read_text(encoding="utf-8")
-        assert sub.count('<img src="data:image/png;base64,') == 4
+        assert sub.count('<img src="data:image/png;base64,') == 5  # with the flow diagram
 
 
 def test_yaml_comments_by_key_path() -> None:
