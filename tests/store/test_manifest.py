@@ -76,7 +76,7 @@ def test_unknown_kind_and_repeated_common_keys_are_refused() -> None:
         build_manifest(kind="batch", seed=1, replications=1, started=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="repeat common manifest keys: seed"):
         build_manifest(kind="run", seed=1, replications=1, started=None, details={"seed": 2})
-    assert KINDS == ("run", "comparison", "sweep", "sizing")
+    assert KINDS == ("run", "comparison", "sweep", "sizing", "calibration")
 
 
 def test_failure_rows_with_and_without_tracebacks() -> None:
