@@ -63,7 +63,6 @@ __all__ = ["run_replication"]
 QUEUE, OVERFLOW, DIVERT_OUT, DIVERT_TO = range(4)
 HOME, DEATH = -1, -2
 DIVERT_MAP = -3  # when_full target: drawn from the step's diversion map
-SWITCHED = -1  # facility code _find_bed gives when max_wait was reached
 _ENDS = {HOME: Outcome.HOME, DEATH: Outcome.DEATH}
 
 # Record columns the run updates in place, as plain ints (an IntEnum index is slower on
@@ -153,6 +152,7 @@ class CompiledStep:
     # HOME/DEATH); None when the step has none (simulator.model.background, docs/model.md).
     divert: Router | None = None
     max_stay: tuple[float, int] | None = None
+    stay_limit: float = math.inf  # max_stay days (inf: none), read on every stay
     max_wait: tuple[float, int] | None = None
     no_bed: bool = False  # service: none, a period without a bed lasting los
     costs: tuple[float, float, int] | None = None  # per day, per start, payer code
@@ -198,6 +198,7 @@ class Model:
         self.outside: list[OutsidePatients] = []
         self.limits: list[tuple[float, ...]] = []
         self._outside_waiting: list[list[float]] = []
+        self._switched: int | None = None  # set by _find_bed when max_wait was reached
         # Pathways per municipality and age band (simulator.model.pathways); without
         # overrides every entry is the group's own compiled steps.
         self.variants = Variants(self, _router)
@@ -294,6 +295,8 @@ class Model:
             limit = getattr(step, key)
             if limit is not None:
                 compiled[key] = (limit.days, code(limit.then))
+        if step.max_stay is not None:
+            compiled["stay_limit"] = step.max_stay.days
         return compiled
 
     def _max_stay_reached(self, step: CompiledStep, patient: Patient, code: int) -> int:
@@ -540,10 +543,11 @@ class Model:
                 continue
             requested = env.now
             placed = yield from self._find_bed(step, patient)
-            if placed is None or placed[0] == SWITCHED:
+            if placed is None:
                 outcome = Outcome.DIVERTED
-                if placed is not None:  # max_wait reached: to the alternative
-                    target = int(placed[1])
+                switched, self._switched = self._switched, None
+                if switched is not None:  # max_wait reached: to the alternative
+                    target = switched
                     outcome = _ENDS.get(target, outcome)
                 else:
                     _, target = step.when_full[m]
@@ -564,10 +568,9 @@ class Model:
             if self.followed and patient.episode in self.followed:
                 self._admitted_after_horizon(patient.episode)
             los = step.los()
-            limited = step.max_stay is not None and los > step.max_stay[0]
+            limited = los > step.stay_limit  # max_stay
             if limited:
-                assert step.max_stay is not None
-                los = step.max_stay[0]
+                los = step.stay_limit
             stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow, los]
             self.stays.append(stay)
             patient.held = stay
@@ -665,7 +668,8 @@ class Model:
             if got_bed is None:  # max_wait reached: the alternative
                 assert step.max_wait is not None
                 self.limits.append((env.now, LimitKind.MAX_WAIT, code, patient.g, patient.m))
-                return SWITCHED, float(step.max_wait[1]), 0.0
+                self._switched = step.max_wait[1]
+                return None
             if got_bed:
                 return code, travel, 0.0
             # The facility closed (0 beds) while the patient waited: look again.

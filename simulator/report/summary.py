@@ -684,6 +684,17 @@ _NB_PATTERNS: list[tuple[str, str]] = [
         "replikasjoner; {k} trenger omtrent {need} (kjør flere replikasjoner, eller gi en "
         "presisjon så legges de til til den er nådd)",
     ),
+    (
+        r"^facility (?P<f>\S+): (?P<n>\d+) patient\(s\) in (?P<r>\d+) of (?P<t>\d+) "
+        r"replication\(s\) started waiting for a bed in the collection period and were still "
+        r"waiting (?P<d>\S+) days after it ended; their waits count up to then, so its "
+        r"wait_mean and wait_p90 are lower bounds \(the queue does not clear: too few beds for "
+        r"the demand\)$",
+        "{f}: {n} pasient(er) i {r} av {t} replikasjoner begynte å vente på seng i "
+        "innsamlingsperioden og ventet fortsatt {d} dager etter at den sluttet; ventetiden "
+        "deres teller bare til da, så ventetid (snitt og 90-persentil) er nedre grenser (køen "
+        "tømmes ikke: for få senger for behovet). Vurder flere senger",
+    ),
 ]
 _EN_PATTERNS: list[tuple[str, str]] = [
     (
@@ -697,21 +708,33 @@ _EN_PATTERNS: list[tuple[str, str]] = [
         "replications; {k} needs about {need} (run more replications, or give a precision "
         "to add them until it is reached)",
     ),
+    (
+        _NB_PATTERNS[2][0],
+        "{f}: {n} patient(s) in {r} of {t} replication(s) started waiting for a bed in the "
+        "collection period and were still waiting {d} days after it ended; their waits count "
+        "up to then, so its mean and 90th percentile wait are lower bounds (the queue does not "
+        "clear: too few beds for the demand). Consider more beds",
+    ),
 ]
 
 
 def localise_warnings(warnings: Sequence[str], names: Names, lang: str) -> list[str]:
     """Warnings in ``lang``, with facility and KPI ids replaced by display names.
 
-    Known warnings are written anew in the language; others keep their text,
-    with each facility id replaced by its display name.
+    Known warnings are written anew in the language (also behind a scenario's
+    name, as a comparison gives them); others keep their text, with each KPI
+    name and facility id replaced by its display name.
     """
     from simulator.text.labels import kpi_label
 
     facilities = names.get("facilities", {})
+    patterns = _NB_PATTERNS if lang == "nb" else _EN_PATTERNS
     out = []
     for text in warnings:
-        patterns = _NB_PATTERNS if lang == "nb" else _EN_PATTERNS
+        prefix = ""
+        found = re.match(r"^(?P<scenario>[\w.-]+): (?P<rest>.*)$", text, re.DOTALL)
+        if found and not any(re.match(p, text) for p, _ in patterns):
+            prefix, text = found.group("scenario") + ": ", found.group("rest")
         for pattern, template in patterns:
             match = re.match(pattern, text)
             if match:
@@ -723,7 +746,12 @@ def localise_warnings(warnings: Sequence[str], names: Names, lang: str) -> list[
                 text = template.format(**values)
                 break
         else:
+            text = re.sub(
+                r"(?<![\w-])(?:facility|group|municipality)\.[\w-]+\.[a-z_0-9]+(?![\w-])",
+                lambda m: kpi_label(m.group(0), names, lang),
+                text,
+            )
             for fid in sorted(facilities, key=len, reverse=True):
-                text = re.sub(rf"(?<![\w-]){re.escape(fid)}(?![\w-])", facilities[fid], text)
-        out.append(text)
+                text = re.sub(rf"(?<![\w.-]){re.escape(fid)}(?![\w-])", facilities[fid], text)
+        out.append(prefix + text)
     return out
