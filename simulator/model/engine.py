@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import gc
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -402,16 +403,17 @@ class Model:
             zip(self.streams, generators, strict=True)
         ):
             t = s.sample(arrival_rng, t0, t1)
-            g, m = self.gids.index(s.group), self.mids.index(s.municipality)
-            if variants.special[g]:  # by municipality or age band (simulator.model.pathways)
-                codes, band = variants.draw(s, m, g, t, entry_rng.random(len(t)), ages[i])
-                times.append(t)
-                mcodes.append(np.full(len(t), m))
-                gcodes.append(np.full(len(t), g))
-                entries.append(codes)
-                bands.append(band)
-                continue
-            bands.append(np.zeros(len(t)))
+            if variants.any_special:
+                g, m = self.gids.index(s.group), self.mids.index(s.municipality)
+                if variants.special[g]:  # by municipality or age band (model/pathways)
+                    codes, band = variants.draw(s, m, g, t, entry_rng.random(len(t)), ages[i])
+                    times.append(t)
+                    mcodes.append(np.full(len(t), m))
+                    gcodes.append(np.full(len(t), g))
+                    entries.append(codes)
+                    bands.append(band)
+                    continue
+                bands.append(np.zeros(len(t)))
             group = self.scenario.groups[s.group]
             sids = list(group.steps)
             probs = np.array(list(group.entry.values()), dtype=float)
@@ -433,7 +435,7 @@ class Model:
             np.concatenate(mcodes)[order],
             np.concatenate(gcodes)[order],
             np.concatenate(entries)[order],
-            np.concatenate(bands)[order],
+            np.concatenate(bands)[order] if bands else np.zeros(len(t_all)),
         )
 
     def source(self) -> Generator[simpy.Event, Any, None]:

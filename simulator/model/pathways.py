@@ -215,16 +215,24 @@ class Variants:
                 entries.append(entry_row)
             self.paths.append(paths)
             self.entries.append(entries)
-        self.age: list[np.random.Generator]
-        self.extension_age: list[np.random.Generator]
+        self.age: list[np.random.Generator | None]
+        self.extension_age: list[np.random.Generator | None]
         if first is not None:
+            self.any_special = any(self.special)
             self.age, self.extension_age = first.age, first.extension_age
             return
+        self.any_special = any(self.special)
+        # Age generators only where a group carries bands (they cost a SeedSequence each).
         self.age = [
-            stream(seed, replication, "age", s.municipality, s.group) for s in model.streams
+            stream(seed, replication, "age", s.municipality, s.group)
+            if self.bands[model.gids.index(s.group)]
+            else None
+            for s in model.streams
         ]
         self.extension_age = [
             stream(seed, replication, "extension", "age", s.municipality, s.group)
+            if self.bands[model.gids.index(s.group)]
+            else None
             for s in model.streams
         ]
 
