@@ -633,14 +633,26 @@ class Change(Frozen):
     date: dt.date = Field(description="From this date (ISO) the values in set apply.")
     until: dt.date | None = Field(
         None,
-        description="Ramp: numbers move linearly from their value the day before date to the "
-        "value in set, reached on until; in monthly steps, each holding the ramp's mean over "
-        "its month.",
+        description="Ramp (also written {from, to, set}): numbers move linearly from their "
+        "value the day before date to the value in set, reached on until; in monthly steps, "
+        "each holding the ramp's mean over its month.",
     )
     set: dict[str, Any] = Field(
         min_length=1,
         description="Dotted key paths (as for --set) and their values from date on.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_to(cls, data: Any) -> Any:
+        """``{from, to, set}`` is read as a ramp ``{date, until, set}``."""
+        if isinstance(data, dict) and ("from" in data or "to" in data):
+            data = dict(data)
+            if "from" in data and "date" not in data:
+                data["date"] = data.pop("from")
+            if "to" in data and "until" not in data:
+                data["until"] = data.pop("to")
+        return data
 
 
 class Scenario(Frozen):
