@@ -168,3 +168,11 @@ def test_the_episode_limit_counts_each_state_over_its_days() -> None:
     assert expected_episodes(validate(data)) == pytest.approx(4.0 * 210, rel=1e-9)
     data["changes"] = [{"date": "2025-04-11", "set": {"groups.g.rate_per_1000": 8.0 * 365}}]
     assert expected_episodes(validate(data)) == pytest.approx(4.0 * 110 + 8.0 * 100, rel=1e-9)
+
+
+def test_from_and_to_are_read_as_a_ramp() -> None:
+    ramp = {"groups.kols.rate_per_1000": 9}
+    written = validate(_with([{"from": "2025-02-01", "to": "2025-06-01", "set": ramp}]))
+    same = validate(_with([{"date": "2025-02-01", "until": "2025-06-01", "set": ramp}]))
+    assert written == same
+    assert written.changes[0].until == dt.date(2025, 6, 1)
