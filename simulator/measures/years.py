@@ -17,7 +17,8 @@ period and again over each calendar year in it
   ``X.per_year`` per 1 000 inhabitants (the mean population over the
   window's days: of the municipality for ``municipality.<m>.*`` and
   ``cost.municipality.<m>.*``, of the catchment for ``facility.<f>.*`` and
-  ``cost.facility.<f>``, of all municipalities otherwise) -- the unit of a
+  ``cost.facility.<f>``, of the age band in every municipality for
+  ``group.<g>.band.<b>.*``, of all municipalities otherwise) -- the unit of a
   group's ``rate_per_1000`` (not for the day counts ``days_above_*``).
 
 A year's KPIs are named ``year.<yyyy>.<kpi>``. Counts and costs of the years
@@ -29,6 +30,7 @@ period in every year (:func:`simulator.measures.costs.fixed_cost_shares`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -145,15 +147,26 @@ def _total_population(value: float | Mapping[str, float]) -> float:
     return float(sum(value.values()) if isinstance(value, Mapping) else value)
 
 
-def _population(m: Municipality, default_year: int, years: FloatArray) -> FloatArray:
-    """Inhabitants of ``m`` at fractional calendar years, as the demand model counts them."""
+def _part(value: float | Mapping[str, float], band: str | None) -> float:
+    """The inhabitants of one age band (``None``: all) of a population value; nan if the
+    value is not given by band."""
+    if band is None:
+        return _total_population(value)
+    return float(value.get(band, math.nan)) if isinstance(value, Mapping) else math.nan
+
+
+def _population(
+    m: Municipality, default_year: int, years: FloatArray, band: str | None = None
+) -> FloatArray:
+    """Inhabitants of ``m`` (of one age band) at fractional calendar years, as the demand
+    model counts them: compound growth from ``population_year``, or the projection."""
     pop_year = float(m.population_year or default_year)
-    base = _total_population(m.population)
+    base = _part(m.population, band)
     if not m.projection:
         grown: FloatArray = base * (1.0 + m.growth_per_year) ** (years - pop_year)
         return grown
     knots = sorted(
-        [(pop_year, base)] + [(float(y), _total_population(v)) for y, v in m.projection.items()]
+        [(pop_year, base)] + [(float(y), _part(v, band)) for y, v in m.projection.items()]
     )
     interpolated: FloatArray = np.interp(
         years, [k[0] for k in knots], [k[1] for k in knots]
@@ -161,23 +174,45 @@ def _population(m: Municipality, default_year: int, years: FloatArray) -> FloatA
     return interpolated
 
 
+def _bands(scenario: Scenario) -> list[str]:
+    found = [
+        band
+        for m in scenario.municipalities.values()
+        if isinstance(m.population, Mapping)
+        for band in m.population
+    ]
+    return list(dict.fromkeys(found))
+
+
 def population_means(scenario: Scenario, window: Window) -> dict[str, float]:
-    """Mean inhabitants of each municipality over the window's days (at their midpoints)."""
+    """Mean inhabitants of each municipality over the window's days (at their midpoints),
+    and of each age band over all municipalities as ``band:<b>`` (nan where a
+    municipality's population is not given by band)."""
     calendar = Calendar.of(scenario)
     n = max(1, int(np.ceil(window.days - 1e-9)))
     mids = np.minimum(window.start + np.arange(n) + 0.5, window.end)
     years = calendar.year_of(0.0) + mids / DAYS_PER_CALENDAR_YEAR
     default = scenario.run.start_date.year
-    return {
+    means = {
         mid: float(_population(m, default, years).mean())
         for mid, m in scenario.municipalities.items()
     }
+    for band in _bands(scenario):
+        means[f"band:{band}"] = float(
+            sum(
+                _population(m, default, years, band).mean()
+                for m in scenario.municipalities.values()
+            )
+        )
+    return means
 
 
 def _area_population(
     kpi: str, scenario: Scenario, population: Mapping[str, float], everyone: float
 ) -> float:
     parts = kpi.split(".")
+    if parts[0] == "group" and len(parts) >= 5 and parts[2] == "band":
+        return population.get(f"band:{parts[3]}", math.nan)
     if parts[0] == "municipality" or (parts[0] == "cost" and parts[1] == "municipality"):
         return population[parts[1] if parts[0] == "municipality" else parts[2]]
     if parts[0] == "facility" or (parts[0] == "cost" and parts[1] == "facility"):
@@ -191,7 +226,7 @@ def _area_population(
 def rates(kpis: Mapping[str, float], scenario: Scenario, window: Window) -> dict[str, float]:
     """``<kpi>.per_year`` and ``<kpi>.per_1000`` of every count and cost of one window."""
     population = population_means(scenario, window)
-    everyone = float(sum(population.values()))
+    everyone = float(sum(v for k, v in population.items() if not k.startswith("band:")))
     out: dict[str, float] = {}
     for kpi, value in kpis.items():
         if not is_count(kpi):
@@ -201,7 +236,7 @@ def rates(kpis: Mapping[str, float], scenario: Scenario, window: Window) -> dict
         out[f"{kpi}.per_year"] = per_year
         if kpi.rsplit(".", 1)[-1] in PER_DAY_COUNTS:
             continue
-        out[f"{kpi}.per_1000"] = per_year / inhabitants * 1000.0 if inhabitants > 0 else np.nan
+        out[f"{kpi}.per_1000"] = per_year / inhabitants * 1000.0 if inhabitants > 0 else math.nan
     return out
 
 

@@ -257,3 +257,44 @@ def test_no_kpi_is_left_without_a_year(measured: tuple[Scenario, dict[str, float
     for year in YEARS:
         assert sum(k.startswith(f"year.{year}.") for k in kpis) == len(period)
     assert np.isfinite(kpis["year.2029.cost.total"])
+
+
+def test_per_1000_of_an_age_band_is_per_inhabitant_of_that_band() -> None:
+    """Old: 2 000 + 5 000 (constant), young: 8 000 + 5 000, growing 10 % a year in b."""
+    data: dict[str, Any] = {
+        "name": "bands",
+        "run": {"start_date": "2025-01-01", "days": 730, "warmup_days": 0},
+        "municipalities": {
+            "a": {"population": {"young": 8000, "old": 2000}},
+            "b": {"population": {"young": 5000, "old": 5000}, "growth_per_year": 0.1},
+        },
+        "facilities": {"hospital": {"service": "hospital", "level": "specialist", "beds": 500}},
+        "groups": {
+            "kols": {
+                "rate_per_1000": {"young": 10, "old": 60},
+                "entry": {"hospital_stay": 1.0},
+                "bands": {},
+                "steps": {
+                    "hospital_stay": {
+                        "service": "hospital",
+                        "los": {"dist": "fixed", "mean": 2},
+                        "next": {"home": 1.0},
+                    }
+                },
+            }
+        },
+    }
+    scenario = validate(data)
+    kpis, _ = replication_kpis(run_replication(scenario, 5, 0), scenario)
+    for prefix in ("", "year.2025.", "year.2026."):
+        old = f"{prefix}group.kols.band.old.episodes"
+        young = f"{prefix}group.kols.band.young.episodes"
+        everyone = f"{prefix}group.kols.episodes"
+        old_pop = 1000 * kpis[f"{old}.per_year"] / kpis[f"{old}.per_1000"]
+        young_pop = 1000 * kpis[f"{young}.per_year"] / kpis[f"{young}.per_1000"]
+        all_pop = 1000 * kpis[f"{everyone}.per_year"] / kpis[f"{everyone}.per_1000"]
+        assert old_pop == pytest.approx(all_pop - young_pop, rel=1e-9)
+        assert 7000 < old_pop < 7000 + 5000 * (1.1**2 - 1)
+    # The band's rate per 1 000 comes out near the scenario's 60 per 1 000 a year.
+    assert 45 < kpis["group.kols.band.old.episodes.per_1000"] < 75
+    assert 5 < kpis["group.kols.band.young.episodes.per_1000"] < 15
