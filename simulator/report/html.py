@@ -73,6 +73,8 @@ details summary { cursor: pointer; color: #0072B2; margin: 0.4rem 0; }
 .summary h3 { margin-top: 1.1rem; }
 .summary p { max-width: 62rem; }
 .summary table { background: white; }
+.summary th { white-space: normal; max-width: 11rem; vertical-align: bottom; }
+.summary td:first-child { min-width: 12rem; }
 td.changed { background: #fdeee6 !important; }
 .verdict { display: block; font-size: 0.75rem; color: #8a5300; }
 td.same .verdict { color: #6b6b6b; }

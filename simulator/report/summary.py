@@ -300,13 +300,10 @@ def _cost_paragraph(source: _Source, lang: str) -> list[str]:
     for m, name in names.items():
         row = [td(name)]
         if paid:
-            row.append(
-                _cell(
-                    source.estimate([_paid_kpi(m)]).scaled(years), lambda v: _money(v, lang), lang
-                )
-            )
+            own = source.estimate([_paid_kpi(m)]).scaled(years)
+            row.append(_cell(own, lambda v: _mnok(v, lang), lang))
         caused = source.estimate([f"municipality.{m}.cost"]).scaled(years)
-        row.append(_cell(caused, lambda v: _money(v, lang), lang))
+        row.append(_cell(caused, lambda v: _mnok(v, lang), lang))
         rows.append(row)
     if rows:
         parts.append(html_table(header, rows))

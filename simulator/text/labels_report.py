@@ -367,12 +367,17 @@ _SUMMARY: _L = {
         "found the unit full and were sent elsewhere. In short: too few where patients lie "
         "in the corridor, 5 % are turned away or the mean wait is 2 days or more; tight "
         "where the unit is full 15 % of the time, 1 % are turned away or the mean wait is "
-        "half a day.",
+        "half a day. A unit that turns patients away or lets them wait never uses more "
+        "beds than it has: there the turn-aways and waits show the shortfall, and samsim "
+        "size finds the beds that meet a target.",
         "Senger som trengs: antall senger som var nok 95 % av tiden. Dager fullt: andelen av "
         "tiden med alle senger belagt, regnet som dager i året. Avviste: pasienter som fant "
         "enheten full og ble sendt et annet sted. Kort sagt: for få der pasienter ligger på "
         "korridor, 5 % avvises eller ventetiden i snitt er 2 dager eller mer; trangt der "
-        "enheten er full 15 % av tiden, 1 % avvises eller ventetiden i snitt er en halv dag.",
+        "enheten er full 15 % av tiden, 1 % avvises eller ventetiden i snitt er en halv dag. "
+        "En enhet som avviser eller lar pasienter vente bruker aldri flere senger enn den "
+        "har: der viser avviste og ventetid underskuddet, og samsim size finner sengetallet "
+        "som når et mål.",
     ),
     "beds_unchanged": (
         "No unit's beds needed, days full or patients turned away changed clearly.",
