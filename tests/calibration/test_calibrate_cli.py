@@ -1,0 +1,144 @@
+"""``samsim calibrate`` through click's ``CliRunner``: exit codes, the folder, the overlay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from conftest import targets_dict, unit_scenario
+from helpers import write_yaml
+
+from simulator.calibration import fit
+from simulator.cli import calibrate_commands, main
+from simulator.experiment.simulate import simulate
+from simulator.scenario.loading import load_scenario
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, ["calibrate", *args, "-j", "1"])
+
+
+def test_the_cli_repeats_the_library_default() -> None:
+    assert calibrate_commands.MAX_EVALUATIONS == fit.MAX_EVALUATIONS
+
+
+def test_check_exits_1_when_a_target_is_outside(files: tuple[Path, Path]) -> None:
+    _, targets = files
+    result = invoke(str(targets), "--check")  # the targets file names its scenario
+    assert result.exit_code == 1, result.output
+    assert "OUTSIDE" in result.stdout and "held out" in result.stdout
+    assert "2 target(s) outside their tolerance" in result.stderr
+
+
+def test_check_exits_0_when_every_target_is_inside(tmp_path: Path) -> None:
+    scenario = write_yaml(tmp_path / "unit.yaml", unit_scenario(arrivals=4.0))
+    targets = write_yaml(tmp_path / "targets.yaml", targets_dict())
+    result = invoke(
+        str(scenario), "--targets", str(targets), "--check", "--out", str(tmp_path / "r")
+    )
+    assert result.exit_code == 0, result.output
+    assert "OUTSIDE" not in result.stdout and result.stdout.count("inside") == 2
+    assert not (tmp_path / "r").exists()  # a check writes nothing
+
+
+def test_calibrate_writes_an_overlay_that_reproduces_the_fit(files: tuple[Path, Path]) -> None:
+    scenario_file, targets = files
+    out = scenario_file.parent / "results"
+    result = invoke(str(scenario_file), "--targets", str(targets), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    assert folder.parent == out / "calibrate-single-unit"
+    names = {p.name for p in folder.iterdir()}
+    assert {"calibrated.yaml", "goodness_of_fit.csv", "goodness_of_fit.png", "evaluations.csv",
+            "manifest.json", "scenario.yaml", "inputs"} <= names  # fmt: skip
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "calibration"
+    assert manifest["held_out_targets"] == ["admissions-per-1000"]
+    fitted = manifest["parameters"]["groups.g.rate_per_1000"]["fitted"]
+    overlay_text = (folder / "calibrated.yaml").read_text()
+    overlay = yaml.safe_load(overlay_text)
+    assert overlay["groups"]["g"]["rate_per_1000"] == fitted
+    assert "# fitted to: occupancy (20," in overlay_text
+    # the overlay extends the input and, run with the same seed, gives the fitted KPIs
+    calibrated = load_scenario(folder / "calibrated.yaml")
+    assert calibrated.groups["g"].rate_per_1000 == fitted
+    assert calibrated.municipalities == load_scenario(scenario_file).municipalities
+    table = pd.read_csv(folder / "goodness_of_fit.csv").set_index("target")
+    again = simulate(calibrated, replications=int(table["n"].iloc[0]), seed=manifest["seed"])
+    assert again.replications["facility.unit.occupancy_mean"].mean() == pytest.approx(
+        table.loc["occupancy", "simulated"], rel=1e-12
+    )
+    # and the check of the calibrated overlay passes
+    check = invoke(str(folder / "calibrated.yaml"), "--targets", str(targets), "--check")
+    assert check.exit_code == 0, check.output
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"targets": {"occupancy": {"kpi": "x.y", "observed": 1, "tolerance": 1, "sorce": "a"}}},
+         "targets.occupancy.sorce: unknown key; did you mean 'source'?"),
+        ({"targets": {"occupancy": {"kpi": "x.y", "observed": 1, "tolerance": 1}}},
+         "targets.occupancy.source: required key is missing"),
+        ({"targets": {"occupancy": {"kpi": "x.y", "observed": 1, "source": "a"}}},
+         "targets.occupancy.tolerance: required for a single observed value"),
+        ({"targets": {"occupancy": {"kpi": "x.y", "observed": [3, 1], "source": "a"}}},
+         "targets.occupancy.observed: the range must be [low, high]"),
+        ({"targets": {"occupancy": {"kpi": "x.y", "observed": 1, "tolerance": "5 pct",
+                                    "source": "a"}}},
+         "targets.occupancy.tolerance: must be a number or a share such as '5%'"),
+        ({"targets": {"occupancy": {"kpi": "`x.y` ** 2", "observed": 1, "tolerance": 1,
+                                    "source": "a"}}},
+         "targets.occupancy.kpi: uses ** (write the product out)"),
+        ({"parameters": {"groups.g.rate_per_1000": {"bounds": [5, 1]}}},
+         "parameters.groups.g.rate_per_1000.bounds: must be [low, high] with low < high"),
+        ({"parameters": {"groups.g.rate_per_1000": {"bounds": [1, 5], "start": 9}}},
+         "parameters.groups.g.rate_per_1000.start: must lie within the bounds"),
+        ({"parameters": {"rate": {"bounds": [1, 5]}}},
+         "parameters.rate: must be a scenario path with dots"),
+        ({"targts": {}}, "targts: unknown key; did you mean 'targets'?"),
+    ],
+)  # fmt: skip
+def test_a_bad_targets_file_exits_2_naming_file_and_key(
+    files: tuple[Path, Path], change: dict[str, object], says: str
+) -> None:
+    scenario_file, targets = files
+    write_yaml(targets, targets_dict(**change))
+    result = invoke(str(scenario_file), "--targets", str(targets))
+    assert result.exit_code == 2, result.output
+    assert f"{targets}: {says}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_scenario_without_targets_is_refused(files: tuple[Path, Path]) -> None:
+    scenario_file, _ = files
+    result = invoke(str(scenario_file), "--check")
+    assert result.exit_code == 2
+    assert "--targets TARGETS.yaml" in result.stderr
+
+
+def test_a_file_that_is_not_a_targets_file(files: tuple[Path, Path]) -> None:
+    scenario_file, _ = files
+    result = invoke(str(scenario_file), "--targets", str(scenario_file), "--check")
+    assert result.exit_code == 2
+    assert "is not a targets file: it needs a top-level targets: map" in result.stderr
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario_file, targets = files
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fit, "simulate", stop)
+    out = scenario_file.parent / "results"
+    result = invoke(str(scenario_file), "--targets", str(targets), "--out", str(out))
+    assert result.exit_code == 130
+    assert "interrupted: no run is kept; nothing was written" in result.stderr
+    assert list(out.rglob("*.yaml")) == []
