@@ -34,6 +34,7 @@ Sections:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -55,6 +56,7 @@ import pandas as pd
 import simulator
 from simulator import load_scenario, validate
 from simulator.analysis.intervals import summarise
+from simulator.experiment import replication as replication_module
 from simulator.experiment.replication import replicate
 from simulator.experiment.simulate import collect
 
@@ -156,12 +158,14 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
     return min(times)
 
 
-def collecting(days: float, copies: int, repeat: int) -> None:
-    scenario = validate(national_scenario(days=days), "national")
-    print(
-        f"\n## Collecting results: national scenario ({len(scenario.facilities)} facilities, "
-        f"{days:g} + {scenario.run.warmup_days:g} warm-up days)\n"
-    )
+def collector_cost(scenario: Any, paused: bool) -> Any:
+    """One replication, and the CPU seconds the garbage collector spent in it and after it.
+
+    ``paused=False`` runs it as before the pause (``collector_paused`` a no-op).
+    """
+    saved = getattr(replication_module, "collector_paused", None)
+    if not paused and saved is not None:
+        replication_module.collector_paused = contextlib.nullcontext
     gc.collect()
     clock = CollectorClock()
     gc.callbacks.append(clock)
@@ -175,11 +179,29 @@ def collecting(days: float, copies: int, repeat: int) -> None:
         after = clock.seconds
     finally:
         gc.callbacks.remove(clock)
+        if saved is not None:
+            replication_module.collector_paused = saved
+    how = "collector paused, then one young collection" if paused else "collector as before"
     print(
-        f"one replication: {outcome.episodes} episodes, {cpu:.2f} s CPU, of it "
+        f"one replication ({how}): {outcome.episodes} episodes, {cpu:.2f} s CPU, of it "
         f"{inside:.2f} s in {count} garbage collections; a full collection after it: "
-        f"{after:.2f} s, {found} objects freed"
+        f"{after:.2f} s, {found} objects freed; garbage collection in all {inside + after:.2f} s"
     )
+    return outcome
+
+
+def collecting(days: float, copies: int, repeat: int) -> None:
+    scenario = validate(national_scenario(days=days), "national")
+    print(
+        f"\n## Collecting results: national scenario ({len(scenario.facilities)} facilities, "
+        f"{days:g} + {scenario.run.warmup_days:g} warm-up days)\n"
+    )
+    outcome = None
+    for paused in (True, False):
+        if paused and not hasattr(replication_module, "collector_paused"):
+            continue  # an older checkout: it has no pause
+        outcome = collector_cost(scenario, paused)
+    assert outcome is not None
     outcomes = [replace(outcome, replication=r) for r in range(copies)]
     table_ = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outcomes])
     kpis = table_.shape[1] - 1

@@ -14,8 +14,9 @@ replications run is :mod:`simulator.experiment.executors`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,46 @@ def bounded_summary(replications: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
+_INTEGERS = frozenset({int, np.int64})
+_NUMBERS = _INTEGERS | {float, np.float64}
+
+
+def kpi_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """``pd.DataFrame(rows)`` for rows of numbers, built a block at a time.
+
+    The same table to the bit: columns in order of first appearance, a value a
+    row lacks is ``nan``, a column of integers only is ``int64``, any other
+    column of numbers ``float64``. Built from one array per kind, not column by
+    column: pandas takes seconds to infer the type of each of the tens of
+    thousands of KPI columns of a national scenario one at a time. Rows holding
+    anything but numbers go to pandas as they are.
+    """
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    if not rows or not keys:
+        return pd.DataFrame(list(rows))
+    if all(len(row) == len(keys) for row in rows):  # every row has every key (the rule)
+        values = [[row[key] for key in keys] for row in rows]
+    else:
+        values = [[row.get(key, math.nan) for key in keys] for row in rows]
+    kinds = [list(map(type, row)) for row in values]
+    if not all(set(kind) <= _NUMBERS for kind in kinds):
+        return pd.DataFrame(list(rows))
+    integer = np.logical_and.reduce(
+        [np.fromiter((k in _INTEGERS for k in kind), bool, len(keys)) for kind in kinds]
+    )
+    blocks = []
+    for chosen, dtype in ((np.flatnonzero(integer), np.int64), (np.flatnonzero(~integer), float)):
+        if not len(chosen):
+            continue
+        try:
+            block = np.array([[row[i] for i in chosen] for row in values], dtype=dtype)
+        except OverflowError:  # an integer beyond int64: pandas decides
+            return pd.DataFrame(list(rows))
+        blocks.append(pd.DataFrame(block, columns=[keys[i] for i in chosen]))
+    table = blocks[0] if len(blocks) == 1 else pd.concat(blocks, axis=1)
+    return table[keys]
+
+
 def collect(
     scenario: Scenario,
     seed: int,
@@ -222,7 +263,7 @@ def collect(
 ) -> Results:
     """Assemble the outcomes of every replication, sorted by replication."""
     outcomes = sorted(outcomes, key=lambda o: o.replication)
-    table = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outcomes])
+    table = kpi_table([{"replication": o.replication, **o.kpis} for o in outcomes])
     start = scenario.run.start_date
     days = outcomes[0].daily_occupied.shape[1]
     dates = [(start + dt.timedelta(days=i)).isoformat() for i in range(days)]
@@ -327,7 +368,7 @@ def simulate(
     )
     while precision is not None and len(done) < max_replications:
         # Sequential procedure: run what the replications so far say is needed.
-        table = pd.DataFrame([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
+        table = kpi_table([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
         needed = [replications_needed(table[k], precision) for k in advice(table).kpi]
         target = min(max([x for x in needed if x is not None], default=0), max_replications)
         if target <= len(done):
