@@ -60,10 +60,17 @@ def index_of_year(costs: Costs, year: int, price_year: int) -> float:
 
 
 def _changes_costs(scenario: Scenario) -> bool:
+    """Whether a change on a date gives any price another value."""
+    if not scenario.changes:
+        return False
+    states = dated_states(scenario)
+    base = states[0].scenario
     return any(
-        path.startswith("costs") or ".costs" in path
-        for change in scenario.changes
-        for path in change.set
+        state.scenario.costs != base.costs
+        or any(
+            f.costs != base.facilities[fid].costs for fid, f in state.scenario.facilities.items()
+        )
+        for state in states[1:]
     )
 
 
