@@ -74,8 +74,11 @@ def time_report(folder: Path, lang: str, workers: int | None) -> tuple[float, fl
     """Wall and CPU seconds of the whole report (figures, report.html, results.xlsx)."""
     from simulator.report import write_report
 
+    import inspect
+
+    extra = {"workers": workers} if "workers" in inspect.signature(write_report).parameters else {}
     t0, c0 = time.perf_counter(), cpu()
-    write_report(folder, lang, workers=workers)
+    write_report(folder, lang, **extra)  # an older samsim (for "before") has no workers
     return time.perf_counter() - t0, cpu() - c0
 
 

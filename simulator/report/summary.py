@@ -117,6 +117,19 @@ class _Source:
     def has(self, kpi: str) -> bool:
         return kpi in self.table.columns or kpi in self.kpis
 
+    def annual(self, kpis: Sequence[str]) -> tuple[list[str], float]:
+        """The KPIs per year: their ``.per_year`` KPIs where the folder has them, else the
+        period's with the factor that makes them per year (``1 / years``)."""
+        per_year = [f"{k}.per_year" for k in kpis]
+        if per_year and all(self.has(k) for k in per_year):
+            return per_year, 1.0
+        return list(kpis), 1 / self.years
+
+    def yearly(self, kpis: Sequence[str]) -> Estimate:
+        """The sum of ``kpis`` per year, with its interval."""
+        names, factor = self.annual(kpis)
+        return self.estimate(names).scaled(factor)
+
     def series(self, kpis: Sequence[str]) -> pd.Series | None:
         return _sum(self.table, kpis) if len(self.table) else None
 
@@ -127,6 +140,17 @@ class _Source:
         if len(kpis) == 1:
             return Estimate(*self.run.interval(kpis[0]))
         return Estimate(math.nan)
+
+
+def _paired_yearly(
+    base: _Source, alt: _Source, kpis_base: Sequence[str], kpis_alt: Sequence[str]
+) -> Estimate:
+    """Alternative − base per year (see :meth:`_Source.annual`), paired by replication."""
+    kb, fb = base.annual(kpis_base)
+    ka, fa = alt.annual(kpis_alt)
+    if fb == 1.0 and fa == 1.0:
+        return _paired(base, alt, kb, ka)
+    return _paired(base, alt, kpis_base, kpis_alt).scaled(1 / base.years)
 
 
 def _paired(
@@ -210,6 +234,12 @@ def _paid_kpi(m: str) -> str:
     return f"cost.municipality.{m}.paid"
 
 
+def _caused_kpi(source: _Source, m: str) -> str:
+    """What a municipality's residents cost all payers: the named KPI, or the older one."""
+    caused = f"cost.municipality.{m}.caused"
+    return caused if source.has(caused) else f"municipality.{m}.cost"
+
+
 # --- a run ------------------------------------------------------------------------------
 
 
@@ -269,10 +299,9 @@ def _bed_rows(source: _Source, lang: str) -> list[list[str]]:
 
 
 def _cost_paragraph(source: _Source, lang: str) -> list[str]:
-    years = 1 / source.years
-    municipality = source.estimate(["cost.payer.municipality"]).scaled(years)
-    trust = source.estimate(["cost.payer.health_trust"]).scaled(years)
-    total = source.estimate(["cost.total"]).scaled(years)
+    municipality = source.yearly(["cost.payer.municipality"])
+    trust = source.yearly(["cost.payer.health_trust"])
+    total = source.yearly(["cost.total"])
     parts = [
         "<p>"
         + esc(
@@ -300,9 +329,9 @@ def _cost_paragraph(source: _Source, lang: str) -> list[str]:
     for m, name in names.items():
         row = [td(name)]
         if paid:
-            own = source.estimate([_paid_kpi(m)]).scaled(years)
+            own = source.yearly([_paid_kpi(m)])
             row.append(_cell(own, lambda v: _mnok(v, lang), lang))
-        caused = source.estimate([f"municipality.{m}.cost"]).scaled(years)
+        caused = source.yearly([_caused_kpi(source, m)])
         row.append(_cell(caused, lambda v: _mnok(v, lang), lang))
         rows.append(row)
     if rows:
@@ -337,12 +366,11 @@ def _per_year_costs(source: _Source, lang: str) -> str:
 
 def _hospital_paragraph(source: _Source, lang: str) -> str:
     services = _services(source.run)
-    per = 1 / source.years
     hospital = services.get("service:hospital", [])
     municipal = services.get("level:municipal", [])
-    bed_days = source.estimate(_facility_kpis(hospital, "bed_days")).scaled(per)
-    admissions = source.estimate(_facility_kpis(hospital, "admissions")).scaled(per)
-    local = source.estimate(_facility_kpis(municipal, "bed_days")).scaled(per)
+    bed_days = source.yearly(_facility_kpis(hospital, "bed_days"))
+    admissions = source.yearly(_facility_kpis(hospital, "admissions"))
+    local = source.yearly(_facility_kpis(municipal, "bed_days"))
     text = label(
         "summary.hospital_text",
         lang,
@@ -356,10 +384,10 @@ def _hospital_paragraph(source: _Source, lang: str) -> str:
 
 
 def _wait_paragraph(source: _Source, lang: str) -> str:
-    run, per = source.run, 1 / source.years
+    run = source.run
     facilities = list(run.names["facilities"])
-    blocked = source.estimate(_facility_kpis(facilities, "blocked_days")).scaled(per)
-    payments = source.estimate(["cost.blocked_payments"]).scaled(per)
+    blocked = source.yearly(_facility_kpis(facilities, "blocked_days"))
+    payments = source.yearly(["cost.blocked_payments"])
     waits = []
     for g, name in run.names["groups"].items():
         mean, _, _ = run.interval(f"group.{g}.wait_mean")
@@ -517,7 +545,6 @@ def _change_row(
     money: bool = True,
 ) -> list[str]:
     """One row of a comparison summary: base and alternative per year, and the paired change."""
-    per = 1 / b.years
     kb, ka = kpis
     if money:
         text = f"{text} ({label('summary.mnok', lang)})"
@@ -528,16 +555,15 @@ def _change_row(
         signed = lambda v: _amount(v, lang, sign=True)  # noqa: E731
     return [
         td(text),
-        _cell(b.estimate(kb).scaled(per), show, lang),
-        _cell(a.estimate(ka).scaled(per), show, lang),
-        _change_cell(_paired(b, a, kb, ka).scaled(per), signed, lang),
+        _cell(b.yearly(kb), show, lang),
+        _cell(a.yearly(ka), show, lang),
+        _change_cell(_paired_yearly(b, a, kb, ka), signed, lang),
     ]
 
 
 def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]:
     """The summary of one alternative against the base."""
     a, base = _Source(run), b.run
-    per = 1 / b.years
     rows = [
         _change_row(
             b,
@@ -551,7 +577,7 @@ def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]
         ),
     ]
     for m, name in base.names["municipalities"].items():
-        kpi = _paid_kpi(m) if b.has(_paid_kpi(m)) else f"municipality.{m}.cost"
+        kpi = _paid_kpi(m) if b.has(_paid_kpi(m)) else _caused_kpi(b, m)
         key = "summary.row_paid" if kpi.endswith(".paid") else "summary.row_caused"
         rows.append(_change_row(b, a, label(key, lang, municipality=name), ([kpi], [kpi]), lang))
     bs, as_ = _services(base), _services(run)
@@ -578,7 +604,7 @@ def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]
     for kpi, caveat in caveats.items():
         if not (b.has(kpi) or a.has(kpi)):
             continue
-        change = _paired(b, a, [kpi], [kpi]).scaled(per)
+        change = _paired_yearly(b, a, [kpi], [kpi])
         if change.significant:
             group = kpi.split(".")[1]
             text = label(
