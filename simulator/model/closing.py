@@ -22,14 +22,16 @@ still ends the stay at the time drawn, then leaves the bed it holds then.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from simulator.model.records import Stay
 
-if TYPE_CHECKING:  # the engine builds a Closing; no import back at run time
-    from simulator.model.engine import Model, Patient
+# The engine builds a Closing and imports this module: its types are named here without
+# importing them back (no import cycle).
+Model = Any  # simulator.model.engine.Model
+Patient = Any  # simulator.model.engine.Patient
 
 __all__ = ["Closing", "uses_transfer"]
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
@@ -45,8 +45,10 @@ from simulator.model.streams import stream
 from simulator.scenario.changes import dated_states
 from simulator.scenario.schema import Scenario
 
-if TYPE_CHECKING:  # the engine builds an Epochs; no import back at run time
-    from simulator.model.engine import CompiledStep, Model
+# The engine builds an Epochs and imports this module: the engine's types are named here
+# without importing them back (no import cycle).
+Model = Any  # simulator.model.engine.Model
+CompiledStep = Any  # simulator.model.engine.CompiledStep
 
 __all__ = ["Epochs", "capacity_steps"]
 

@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from simulator.errors import Problem, ScenarioError, show_value
 from simulator.scenario.provenance import deep_merge
 from simulator.scenario.schema import Change, Scenario
@@ -208,13 +210,24 @@ def _base_data(scenario: Scenario) -> dict[str, Any]:
 _CACHE: dict[int, tuple[Scenario, tuple[DatedState, ...]]] = {}
 
 
+Validate = Callable[..., Scenario]
+"""``simulator.scenario.validation.validate``: (data, source=, origins=) -> Scenario."""
+
+
 def dated_states(
-    scenario: Scenario, source: str = "<scenario>", origins: Any = None
+    scenario: Scenario,
+    source: str = "<scenario>",
+    origins: Any = None,
+    validate: Validate | None = None,
 ) -> tuple[DatedState, ...]:
     """The scenario's states in date order, the first (date ``None``) before any change.
 
     A scenario without changes has one state: itself. Results are cached per
-    scenario object, so each replication of a run reuses them.
+    scenario object, so each replication of a run reuses them. ``validate``
+    checks each state like a file (validation passes its own function; this
+    module does not import it back); without it, as when the model rebuilds
+    the states of a scenario validated before, each state is checked against
+    the schema only.
 
     Raises
     ------
@@ -227,16 +240,33 @@ def dated_states(
     cached = _CACHE.get(id(scenario))
     if cached is not None and cached[0] is scenario:
         return cached[1]
-    states = _build(scenario, source, origins)
+    states = _build(scenario, source, origins, validate or _schema_only)
     if len(_CACHE) >= 16:
         _CACHE.clear()
     _CACHE[id(scenario)] = (scenario, states)
     return states
 
 
-def _build(scenario: Scenario, source: str, origins: Any) -> tuple[DatedState, ...]:
-    from simulator.scenario.validation import validate  # validation calls this module
+def _schema_only(data: Mapping[str, Any], source: str = "", origins: Any = None) -> Scenario:
+    """A state checked against the schema only (its scenario was validated whole before)."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "changes",
+                    f"a dated state breaks {exc.error_count()} rule(s) of the schema",
+                    hint="validate the scenario: each problem is then named",
+                )
+            ]
+        ) from None
 
+
+def _build(
+    scenario: Scenario, source: str, origins: Any, validate: Validate
+) -> tuple[DatedState, ...]:
     data = _base_data(scenario)
     problems: list[Problem] = []
     for i, change in enumerate(scenario.changes):

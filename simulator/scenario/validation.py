@@ -294,5 +294,5 @@ def validate(
     if found:
         raise ScenarioError(blame([Problem(source, *f) for f in found], origins))
     if scenario.changes:  # every dated state is validated like a file (and kept for the model)
-        dated_states(scenario, _origin("changes", origins or {}) or source, origins)
+        dated_states(scenario, _origin("changes", origins or {}) or source, origins, validate)
     return scenario
