@@ -2,7 +2,8 @@
 
 :func:`calibrate` fits; :func:`check` only runs the scenario. Both end in a
 goodness-of-fit table (:func:`goodness_of_fit`): every target, fitted or held
-out, observed against simulated with its 95 % interval.
+out, observed against simulated with its 95 % interval. Each run is made and
+judged by :mod:`simulator.calibration.evaluation`.
 
 The fit has two steps.
 
@@ -33,32 +34,35 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from simulator.analysis.intervals import t_interval
+from simulator.calibration.evaluation import (
+    GOF_COLUMNS,
+    CalibrationError,
+    Evaluation,
+    Runner,
+    goodness_of_fit,
+    with_values,
+)
 from simulator.calibration.targets import (
     LoadedTargets,
     TargetsError,
     check_against,
-    check_kpis,
     scenario_number,
 )
-from simulator.errors import Problem, SamsimError
+from simulator.errors import Problem
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress
-from simulator.experiment.simulate import Results, simulate
-from simulator.scenario.loading import deep_merge
 from simulator.scenario.schema import Scenario
-from simulator.scenario.validation import validate
 
 __all__ = [
+    "GOF_COLUMNS",
     "MAX_EVALUATIONS",
+    "CalibrationError",
     "Evaluation",
     "Fit",
     "calibrate",
@@ -77,40 +81,6 @@ _PROPORTIONAL = re.compile(
     r"\.(occupancy_mean|bed_days|admissions|episodes)(\.per_year|\.per_1000)?$"
 )
 """KPIs proportional to the arrival rates while beds do not bind (Little's law)."""
-
-GOF_COLUMNS = [
-    "target",
-    "kpi",
-    "fitted",
-    "observed",
-    "observed_low",
-    "observed_high",
-    "tolerance",
-    "simulated",
-    "ci_low",
-    "ci_high",
-    "n",
-    "ratio",
-    "inside",
-    "source",
-]
-"""The columns of the goodness-of-fit table (``goodness_of_fit.csv``)."""
-
-
-class CalibrationError(SamsimError):
-    """A calibration that cannot run as asked (bounds the scenario refuses, nothing to fit)."""
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One run of the scenario at some free values: each target's simulated mean and interval."""
-
-    values: Mapping[str, float]
-    means: Mapping[str, float]
-    lows: Mapping[str, float]
-    highs: Mapping[str, float]
-    n: int
-    objective: float
 
 
 @dataclass
@@ -150,134 +120,6 @@ class Fit:
     def all_inside(self) -> bool:
         """Whether every target, fitted or held out, is within its tolerance."""
         return bool(self.table["inside"].all())
-
-
-def with_values(scenario: Scenario, values: Mapping[str, float], source: str) -> Scenario:
-    """``scenario`` with each dotted path set to its value, validated again.
-
-    Raises
-    ------
-    CalibrationError
-        When the scenario refuses the values (e.g. bounds that allow an invalid value).
-    """
-    data: dict[str, Any] = scenario.model_dump(mode="python", exclude_none=True)
-    for path, value in values.items():
-        patch: Any = value
-        for part in reversed(path.split(".")):
-            patch = {part: patch}
-        data = deep_merge(data, patch)
-    shown = ", ".join(f"{p}={v:.6g}" for p, v in values.items())
-    try:
-        return validate(data, source=f"{source} with {shown}")
-    except SamsimError as exc:
-        raise CalibrationError(
-            f"{source}: the scenario refuses the free values {shown}: {exc}\n"
-            "narrow the parameters' bounds to values the scenario accepts"
-        ) from None
-
-
-def _summarise(
-    results: Results, loaded: LoadedTargets, scalars: Mapping[str, float]
-) -> tuple[dict[str, float], dict[str, float], dict[str, float], int]:
-    reps = results.replications
-    means, lows, highs = {}, {}, {}
-    n = len(reps)
-    for tid, expression in loaded.expressions.items():
-        values: dict[str, Any] = dict(scalars)
-        for name in expression.kpis:
-            values[name] = reps[name].to_numpy(dtype=float)
-        per_replication = np.broadcast_to(expression.evaluate(values), (n,))
-        mean, _, low, high, _ = t_interval(np.asarray(per_replication, dtype=float))
-        means[tid], lows[tid], highs[tid] = float(mean), float(low), float(high)
-    return means, lows, highs, n
-
-
-def _objective(loaded: LoadedTargets, means: Mapping[str, float]) -> float:
-    total = 0.0
-    for tid in loaded.fitted():
-        target = loaded.spec.targets[tid]
-        error = target.error(means[tid])
-        total += target.weight * (error * error if math.isfinite(error) else 1e12)
-    return total
-
-
-def goodness_of_fit(loaded: LoadedTargets, evaluation: Evaluation) -> pd.DataFrame:
-    """The goodness-of-fit table of one evaluation: one row per target (:data:`GOF_COLUMNS`).
-
-    ``ratio`` is simulated / observed (the middle of an observed range);
-    ``inside`` whether the simulated mean is within the tolerance of the
-    observed value or range; ``fitted`` False marks a held-out target.
-    """
-    rows = []
-    for tid, target in loaded.spec.targets.items():
-        mean = evaluation.means[tid]
-        rows.append(
-            {
-                "target": tid,
-                "kpi": target.kpi,
-                "fitted": target.fit,
-                "observed": target.middle,
-                "observed_low": target.low,
-                "observed_high": target.high,
-                "tolerance": target.tolerance_value(),
-                "simulated": mean,
-                "ci_low": evaluation.lows[tid],
-                "ci_high": evaluation.highs[tid],
-                "n": evaluation.n,
-                "ratio": mean / target.middle if target.middle else math.nan,
-                "inside": target.inside(mean),
-                "source": target.source,
-            }
-        )
-    return pd.DataFrame(rows, columns=GOF_COLUMNS)
-
-
-class _Runner:
-    """Runs the scenario at free values with one seed and keeps every evaluation."""
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        loaded: LoadedTargets,
-        options: RunOptions,
-        scalars: Mapping[str, float],
-    ) -> None:
-        self.scenario = scenario
-        self.loaded = loaded
-        self.options = options
-        self.scalars = scalars
-        self.seen: dict[tuple[float, ...], Evaluation] = {}
-        self.order: list[Evaluation] = []
-        self.failures: list[Failure] = []
-        self.checked = False
-
-    def run(self, values: Mapping[str, float]) -> Evaluation:
-        key = tuple(values[p] for p in values)
-        if key in self.seen:
-            return self.seen[key]
-        scenario = (
-            with_values(self.scenario, values, str(self.loaded.path)) if values else self.scenario
-        )
-        results = simulate(scenario, options=self.options)
-        self.failures.extend(results.failures)
-        if not self.checked:  # KPI names are checked against what a run reports
-            check_kpis(self.loaded, list(results.replications.columns))
-            self.checked = True
-        means, lows, highs, n = _summarise(results, self.loaded, self.scalars)
-        evaluation = Evaluation(dict(values), means, lows, highs, n, _objective(self.loaded, means))
-        self.seen[key] = evaluation
-        self.order.append(evaluation)
-        return evaluation
-
-    def table(self) -> pd.DataFrame:
-        columns = ["evaluation", *self.loaded.spec.parameters, "objective"]
-        columns += [f"target.{t}" for t in self.loaded.spec.targets]
-        rows = []
-        for i, ev in enumerate(self.order):
-            row: dict[str, Any] = {"evaluation": i, **ev.values, "objective": ev.objective}
-            row.update({f"target.{t}": m for t, m in ev.means.items()})
-            rows.append(row)
-        return pd.DataFrame(rows, columns=columns)
 
 
 def _options(
@@ -335,7 +177,7 @@ def check(
     started = dt.datetime.now(dt.UTC)
     scalars = check_against(targets, scenario)
     each, n, root = _options(scenario, options, replications, seed, jobs, scheduler, progress, 1)
-    runner = _Runner(scenario, targets, each, scalars)
+    runner = Runner(scenario, targets, each, scalars)
     evaluation = runner.run({})
     return Fit(
         scenario=scenario,
@@ -444,7 +286,7 @@ def calibrate(
     scalars = check_against(targets, scenario)
     runs = max_evaluations + 2
     each, n, root = _options(scenario, options, replications, seed, jobs, scheduler, progress, runs)
-    runner = _Runner(scenario, targets, each, scalars)
+    runner = Runner(scenario, targets, each, scalars)
     data = scenario.model_dump(mode="python", exclude_none=True)
     paths = list(spec.parameters)
     bounds = [spec.parameters[p].bounds for p in paths]

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from conftest import targets_dict, unit_scenario
 from helpers import write_yaml
 
-from simulator.calibration import fit
+from simulator.calibration import evaluation, fit
 from simulator.cli import calibrate_commands, main
 from simulator.experiment.simulate import simulate
 from simulator.scenario.loading import load_scenario
@@ -136,7 +136,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(
     def stop(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fit, "simulate", stop)
+    monkeypatch.setattr(evaluation, "simulate", stop)
     out = scenario_file.parent / "results"
     result = invoke(str(scenario_file), "--targets", str(targets), "--out", str(out))
     assert result.exit_code == 130
