@@ -330,3 +330,18 @@ def test_costs_add_up_with_any_prices_keys_and_payments(
     received = kpis["municipality.a.episode_payments"] + kpis["municipality.b.episode_payments"]
     assert abs(received) == pytest.approx(kpis["cost.episode_payments"], rel=1e-9, abs=1e-6)
     assert all(v >= 0 for k, v in kpis.items() if k.startswith("cost.facility."))
+
+
+def test_priced_costs_of_the_years_add_up_to_the_period() -> None:
+    from simulator.measures.years import replication_kpis
+
+    data = _two_facilities(
+        index_per_year=0.05, payments={"g": {"per_episode": 1000}}, blocked_day_rate=100
+    )
+    data["changes"] = [{"date": "2026-07-01", "set": {"facilities.unit.costs.per_bed_day": 9000}}]
+    scenario = validate(data)
+    kpis = replication_kpis(run_replication(scenario, 1, 0), scenario)[0]
+    for key in ("cost.total", "cost.episode_payments", "cost.payer.municipality"):
+        years = [k for k in kpis if k.startswith("year.") and k.endswith("." + key)]
+        assert len(years) == 4  # 2025-2028
+        assert sum(kpis[k] for k in years) == pytest.approx(kpis[key], rel=1e-12)
