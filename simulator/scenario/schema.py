@@ -295,6 +295,13 @@ class FacilityCosts(Frozen):
     )
 
 
+class Seasonality(Frozen):
+    """Rate multiplier 1 + amplitude * cos(2 pi (day - peak) / 365.25)."""
+
+    amplitude: float = Field(ge=0, le=1, description="Relative swing around the mean.")
+    peak_day_of_year: float = Field(1, ge=1, le=366, description="Day of year of the peak.")
+
+
 MAX_BACKGROUND_PER_YEAR = 1_000_000  # admissions per year from outside the region: ~2 700 a day
 
 
@@ -478,13 +485,6 @@ class Step(Frozen):
         if (self.service is None) == (self.facility is None):
             raise ValueError("give exactly one of service or facility")
         return self
-
-
-class Seasonality(Frozen):
-    """Rate multiplier 1 + amplitude * cos(2 pi (day - peak) / 365.25)."""
-
-    amplitude: float = Field(ge=0, le=1, description="Relative swing around the mean.")
-    peak_day_of_year: float = Field(1, ge=1, le=366, description="Day of year of the peak.")
 
 
 class StepRoute(Frozen):
