@@ -100,7 +100,16 @@ takes a free bed in the first candidate that has one. If none has, the step's
 {when_full_table}
 
 A chain of `divert_to` must end in a step that queues, overflows or diverts
-out; validation rejects a loop.
+out; validation rejects a loop. With a map, every patient turned away must be
+able to leave the chain (some target home or death, or a step that does not
+divert, with a probability above 0).
+
+A step may also limit the stay (`max_stay: {{days, then}}`: at `days` the
+patient moves to `then` instead of `next`; KØHD's 72 hours) and the wait
+(`max_wait: {{days, then}}`: a patient queued that long for this step's bed
+goes to `then`). A facility shared with other regions carries their patients
+as `background`, and `initial_occupancy` puts patients in its beds at the
+start (see docs/model.md).
 """
 
 WHEN_FULL_CHOICES = (
@@ -112,6 +121,11 @@ WHEN_FULL_CHOICES = (
     ("`overflow`", "admitted above capacity to the first candidate; counted as corridor days"),
     ("`divert`", "the patient leaves the modelled system (treated elsewhere); a diversion"),
     ("`{divert_to: step}`", "the patient moves to another step of the same pathway; a diversion"),
+    (
+        "`{divert_to: {step: p, home: q}}`",
+        "the patient goes to a target drawn from the map: a step, or home (treated "
+        "without a bed: substitution) or death; a diversion",
+    ),
 )
 WHEN_FULL = WHEN_FULL.format(
     when_full_table="\n".join(
