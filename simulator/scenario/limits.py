@@ -203,6 +203,9 @@ def _episodes_between(scenario: Scenario, t0: float, t1: float) -> float:
     for mid, m in scenario.municipalities.items():
         for g in scenario.groups.values():
             total += _stream_episodes(scenario, m, demand_group(g, mid), y0, y1)
+    for f in scenario.facilities.values():  # patients from outside the region: a stay each
+        if f.background is not None:
+            total += f.background.admissions_per_year * (t1 - t0) / DAYS_PER_RATE_YEAR
     return total if math.isfinite(total) else math.inf
 
 
@@ -245,7 +248,8 @@ def _episodes(scenario: Scenario, limits: Limits, source: str) -> Iterator[tuple
                 "municipalities",
                 f"about {_count(episodes)} episodes expected in each replication, more than the "
                 f"limit of {_count(limits.episodes)} (memory and time grow with every episode)",
-                hint="check population and rate_per_1000 (per 1 000 inhabitants per year), "
+                hint="check population and rate_per_1000 (per 1 000 inhabitants per year) "
+                "and background.admissions_per_year, "
                 "shorten run.days or run.warmup_days, or raise the limit of episodes per "
                 "replication if the region is truly this large",
             ),
