@@ -72,9 +72,9 @@ def cpu() -> float:
 
 def time_report(folder: Path, lang: str, workers: int | None) -> tuple[float, float]:
     """Wall and CPU seconds of the whole report (figures, report.html, results.xlsx)."""
-    from simulator.report import write_report
-
     import inspect
+
+    from simulator.report import write_report
 
     extra = {"workers": workers} if "workers" in inspect.signature(write_report).parameters else {}
     t0, c0 = time.perf_counter(), cpu()
