@@ -48,7 +48,16 @@ def test_check_exits_0_when_every_target_is_inside(tmp_path: Path) -> None:
 def test_calibrate_writes_an_overlay_that_reproduces_the_fit(files: tuple[Path, Path]) -> None:
     scenario_file, targets = files
     out = scenario_file.parent / "results"
-    result = invoke(str(scenario_file), "--targets", str(targets), "--out", str(out), "-q")
+    result = invoke(
+        str(scenario_file),
+        "--targets",
+        str(targets),
+        "--out",
+        str(out),
+        "-q",
+        "--max-evaluations",
+        "8",
+    )
     assert result.exit_code == 0, result.output
     folder = Path(result.stdout.strip().splitlines()[-1])
     assert folder.parent == out / "calibrate-single-unit"

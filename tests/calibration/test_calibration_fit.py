@@ -10,7 +10,7 @@ import pytest
 from conftest import MEAN_STAY, TRUE_ARRIVALS, TRUE_OCCUPANCY, targets_dict, unit_scenario
 from helpers import write_yaml
 
-from simulator.calibration.fit import CalibrationError, calibrate, check, with_values
+from simulator.calibration.fit import CalibrationError, Fit, calibrate, check, with_values
 from simulator.calibration.targets import TargetsError, load_targets
 from simulator.experiment.simulate import simulate
 from simulator.scenario.loading import load_scenario
@@ -19,10 +19,19 @@ from simulator.scenario.validation import validate
 TRUE_RATE = TRUE_ARRIVALS * 365
 
 
-def test_the_arrival_rate_is_recovered_from_an_occupancy_target(files: tuple[Path, Path]) -> None:
-    scenario_file, targets_file = files
-    scenario = load_scenario(scenario_file)
-    fit = calibrate(scenario, load_targets(targets_file), jobs=1)
+@pytest.fixture(scope="module")
+def rate_fit(tmp_path_factory: pytest.TempPathFactory) -> Fit:
+    """The arrival rate fitted to the occupancy of the unit with 40 % too few arrivals."""
+    folder = tmp_path_factory.mktemp("rate")
+    write_yaml(folder / "unit.yaml", unit_scenario())
+    write_yaml(folder / "targets.yaml", targets_dict())
+    return calibrate(
+        load_scenario(folder / "unit.yaml"), load_targets(folder / "targets.yaml"), jobs=1
+    )
+
+
+def test_the_arrival_rate_is_recovered_from_an_occupancy_target(rate_fit: Fit) -> None:
+    fit, scenario = rate_fit, rate_fit.scenario
     rate = fit.fitted["groups.g.rate_per_1000"]
     assert abs(rate / TRUE_RATE - 1) < 0.05  # the target's own tolerance
     assert scenario.groups["g"].rate_per_1000 == pytest.approx(0.6 * TRUE_RATE)  # not mutated
@@ -38,9 +47,8 @@ def test_the_arrival_rate_is_recovered_from_an_occupancy_target(files: tuple[Pat
     )
 
 
-def test_littles_law_gives_the_start_on_an_mmc_unit(files: tuple[Path, Path]) -> None:
-    scenario_file, targets_file = files
-    fit = calibrate(load_scenario(scenario_file), load_targets(targets_file), jobs=1)
+def test_littles_law_gives_the_start_on_an_mmc_unit(rate_fit: Fit) -> None:
+    fit = rate_fit
     path = "groups.g.rate_per_1000"
     assert fit.start_method == {path: "littles_law"}
     # the pilot run (the scenario as given) scaled by observed / simulated occupancy
@@ -54,10 +62,8 @@ def test_littles_law_gives_the_start_on_an_mmc_unit(files: tuple[Path, Path]) ->
     assert fit.evaluations["objective"].iloc[1:].min() <= fit.evaluations.iloc[1]["objective"]
 
 
-def test_common_random_numbers_make_each_evaluation_repeatable(files: tuple[Path, Path]) -> None:
-    scenario_file, targets_file = files
-    scenario = load_scenario(scenario_file)
-    fit = calibrate(scenario, load_targets(targets_file), jobs=1, max_evaluations=6)
+def test_common_random_numbers_make_each_evaluation_repeatable(rate_fit: Fit) -> None:
+    fit = rate_fit
     again = simulate(fit.calibrated, replications=fit.replications, seed=fit.seed, jobs=1)
     occupancy = again.replications["facility.unit.occupancy_mean"].to_numpy()
     assert fit.table.set_index("target").loc["occupancy", "simulated"] == pytest.approx(
