@@ -285,3 +285,58 @@ def test_a_municipality_entry_changed_on_a_date_applies_from_the_date_only_there
     after_b = ~before & (m == 1)
     k, n = int(at_dms[after_b].sum()), int(after_b.sum())
     assert stats.binomtest(k, n, 0.6).pvalue > 1e-3
+
+
+def test_entry_and_next_by_band_and_municipality_precedence() -> None:
+    data = _banded(
+        {
+            "old": {
+                "entry": {"dms_stay": 1.0},
+                "steps": {"dms_stay": {"next": {"death": 1.0}}},
+            }
+        }
+    )
+    steps = data["groups"]["kols"]["steps"]
+    steps["dms_stay"] = {
+        "facility": "dms",
+        "los": {"dist": "fixed", "mean": 1},
+        "next": {"home": 1.0},
+    }
+    # Municipality b's own next for dms_stay wins over the band's.
+    data["groups"]["kols"]["municipalities"] = {
+        "b": {"steps": {"dms_stay": {"next": {"home": 1.0}}}}
+    }
+    scenario = _valid(data)
+    record = run_replication(scenario, seed=8, replication=0)
+    bands = record.pathways.bands
+    old = bands[:, 1] == list(record.pathways.group_bands[0] or ()).index("old")
+    episodes = record.episodes[bands[:, 0].astype(int)]
+    first = {}
+    for row in record.stays:
+        first.setdefault(int(row[Stay.EPISODE]), int(row[Stay.FACILITY]))
+    at_dms = np.array([first.get(int(e), -1) == 1 for e in bands[:, 0]])
+    assert np.array_equal(at_dms, old)  # old patients start at DMS, young in hospital
+    ended = ~np.isnan(episodes[:, Episode.END])
+    died = episodes[:, Episode.OUTCOME] == 2
+    in_a = episodes[:, Episode.MUNICIPALITY] == 0
+    assert np.array_equal(died[ended], (old & in_a)[ended])  # the band's next, not in b
+
+
+def test_band_keys_need_populations_by_the_same_bands() -> None:
+    data = _banded({})
+    data["municipalities"]["b"]["population"] = 10000
+    data["groups"]["kols"]["rate_per_1000"] = 10
+    with pytest.raises(ScenarioError, match="groups.kols.bands.*'b' has a total population"):
+        _valid(data)
+
+
+def test_a_step_without_a_bed_takes_no_when_full_and_none_is_no_facility_service() -> None:
+    groups = _home_period(0.3, 0.1, 0.05)
+    groups["kols"]["steps"]["at_home"]["when_full"] = "queue"
+    data = _scenario(groups)
+    data["facilities"]["dms"]["service"] = "none"
+    with pytest.raises(ScenarioError) as caught:
+        _valid(data)
+    text = str(caught.value)
+    assert "groups.kols.steps.at_home.when_full" in text and "never full" in text
+    assert "facilities.dms.service" in text and "reserved" in text
