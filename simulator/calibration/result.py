@@ -61,10 +61,7 @@ def overlay_text(fit: Fit, extends: str, overrides: Sequence[str] = ()) -> str:
     fitted_to = []
     for tid in fit.targets.fitted():
         target = fit.targets.spec.targets[tid]
-        observed = (
-            f"{target.low:g}–{target.high:g}" if target.low != target.high else f"{target.low:g}"
-        )
-        fitted_to.append(f"{tid} ({observed}, {target.source})")
+        fitted_to.append(f"{tid} ({target.observed_text()}, {target.source})")
     held_out = [t for t in fit.targets.spec.targets if t not in fit.targets.fitted()]
     lines = [
         f"# Calibrated by samsim {samsim_version()} on "

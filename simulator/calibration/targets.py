@@ -9,7 +9,7 @@ file, the key path and a fix. See ``docs/calibration.md`` for the format::
     targets:
       unit-occupancy:
         kpi: facility.unit.occupancy_mean
-        observed: 20                 # or a range: [18, 22]
+        observed: 20                 # or a range: [18, 22]; [null, 22]: at most 22
         tolerance: 5%                # absolute (0.5) or a share of the observed ("5%")
         source: Annual report 2024, table 3
       admissions-per-1000:
@@ -81,8 +81,9 @@ class Target(_Model):
     """One observed figure and the KPI expression it corresponds to."""
 
     kpi: str = Field(description="The KPI, or an expression of + - * / over KPI names")
-    observed: float | tuple[float, float] = Field(
-        description="The observed value, or a range [low, high]"
+    observed: float | tuple[float | None, float | None] = Field(
+        description="The observed value, or a range [low, high]; null for an open end "
+        "([null, 3.6]: at most 3.6)"
     )
     tolerance: float | str | None = Field(
         default=None,
@@ -96,11 +97,15 @@ class Target(_Model):
 
     @field_validator("observed")
     @classmethod
-    def _range(cls, value: float | tuple[float, float]) -> float | tuple[float, float]:
+    def _range(
+        cls, value: float | tuple[float | None, float | None]
+    ) -> float | tuple[float | None, float | None]:
         low, high = value if isinstance(value, tuple) else (value, value)
-        if not (math.isfinite(low) and math.isfinite(high)):
+        if low is None and high is None:
+            raise ValueError("a range needs at least one end, e.g. [null, 3.6] for at most 3.6")
+        if any(end is not None and not math.isfinite(end) for end in (low, high)):
             raise ValueError("must be a finite number or a range [low, high]")
-        if low > high:
+        if low is not None and high is not None and low > high:
             raise ValueError(f"the range must be [low, high] with low <= high, got [{low}, {high}]")
         return value
 
@@ -115,18 +120,32 @@ class Target(_Model):
 
     @property
     def low(self) -> float:
-        """The observed value, or the low end of its range."""
-        return float(self.observed[0] if isinstance(self.observed, tuple) else self.observed)
+        """The observed value, or the low end of its range (-inf when open)."""
+        end = self.observed[0] if isinstance(self.observed, tuple) else self.observed
+        return -math.inf if end is None else float(end)
 
     @property
     def high(self) -> float:
-        """The observed value, or the high end of its range."""
-        return float(self.observed[1] if isinstance(self.observed, tuple) else self.observed)
+        """The observed value, or the high end of its range (inf when open)."""
+        end = self.observed[1] if isinstance(self.observed, tuple) else self.observed
+        return math.inf if end is None else float(end)
 
     @property
     def middle(self) -> float:
-        """The observed value, or the middle of its range."""
+        """The observed value, the middle of its range, or the closed end of an open range."""
+        if math.isinf(self.low):
+            return self.high
+        if math.isinf(self.high):
+            return self.low
         return (self.low + self.high) / 2
+
+    def observed_text(self) -> str:
+        """The observed value or range in words: ``20``, ``0.8–0.9``, ``≤ 3.6``, ``≥ 2``."""
+        if math.isinf(self.low):
+            return f"≤ {self.high:g}"
+        if math.isinf(self.high):
+            return f"≥ {self.low:g}"
+        return f"{self.low:g}–{self.high:g}" if self.low != self.high else f"{self.low:g}"
 
     def tolerance_value(self) -> float:
         """The tolerance in the KPI's units (a share is of the observed value or mid-range)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,8 +53,13 @@ def gof_text(table: pd.DataFrame, lang: str = "en") -> str:
     header = ("target", "observed", "tolerance", "simulated (95 % interval)", "ratio", "", "")
     rows = [header]
     for row in table.itertuples(index=False):
-        if float(str(row.observed_low)) != float(str(row.observed_high)):
-            observed = f"{num(row.observed_low)}–{num(row.observed_high)}"
+        low, high = float(str(row.observed_low)), float(str(row.observed_high))
+        if math.isinf(low):
+            observed = "≤ " + num(high)
+        elif math.isinf(high):
+            observed = "≥ " + num(low)
+        elif low != high:
+            observed = f"{num(low)}–{num(high)}"
         else:
             observed = num(row.observed)
         rows.append(

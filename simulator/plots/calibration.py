@@ -3,7 +3,8 @@
 Drawn from ``goodness_of_fit.csv`` (:func:`simulator.calibration.fit.goodness_of_fit`),
 so it can be redrawn from saved results. Targets have different units, so
 each row shows simulated / observed: the mean with its 95 % interval, the
-observed value (or range) with its tolerance as a grey band, filled markers
+observed value (or range; an open range runs to the plot's edge) with its
+tolerance as a grey band, filled markers
 for fitted targets and open ones for held-out targets, green inside the
 tolerance and vermilion outside.
 """
@@ -34,18 +35,24 @@ def goodness_of_fit_figure(table: pd.DataFrame, lang: str = "en") -> Figure:
         ax.text(0.5, 0.5, calibration_label("none", lang), ha="center", va="center")
         return fig
     n = int(rows["n"].max())
+    bands: list[tuple[float, float, float]] = []
+    shown: list[float] = [1.0]
     for i, row in rows.iterrows():
         y = len(rows) - 1 - int(str(i))
         middle = float(row["observed"])
         tol = float(row["tolerance"])
-        low = (float(row["observed_low"]) - tol) / middle
-        high = (float(row["observed_high"]) + tol) / middle
-        ax.fill_betweenx([y - 0.3, y + 0.3], min(low, high), max(low, high), color="0.85", lw=0)
+        ends = sorted(
+            (
+                (float(row["observed_low"]) - tol) / middle,
+                (float(row["observed_high"]) + tol) / middle,
+            )
+        )
+        bands.append((y, ends[0], ends[1]))
         colour = GREEN if bool(row["inside"]) else VERMILION
         ratio = float(row["ratio"])
-        ends = sorted((float(row["ci_low"]) / middle, float(row["ci_high"]) / middle))
-        if all(math.isfinite(e) for e in ends):
-            ax.plot(ends, [y, y], color=colour, lw=2)
+        interval = sorted((float(row["ci_low"]) / middle, float(row["ci_high"]) / middle))
+        if all(math.isfinite(e) for e in interval):
+            ax.plot(interval, [y, y], color=colour, lw=2)
         fitted = bool(row["fitted"])
         ax.plot(
             [ratio],
@@ -56,6 +63,14 @@ def goodness_of_fit_figure(table: pd.DataFrame, lang: str = "en") -> Figure:
             markerfacecolor=colour if fitted else "white",
             markeredgewidth=1.5,
         )
+        shown += [e for e in (ratio, *interval, *ends) if math.isfinite(e)]
+    # An open range ([null, 3.6]: at most 3.6) runs its band to the edge of the plot.
+    pad = 0.05 * (max(shown) - min(shown) or 1.0)
+    left, right = min(shown) - pad, max(shown) + pad
+    for row_y, low, high in bands:
+        low, high = max(low, left), min(high, right)
+        ax.fill_betweenx([row_y - 0.3, row_y + 0.3], low, high, color="0.85", lw=0, zorder=0)
+    ax.set_xlim(left, right)
     ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
     ax.set_yticks(range(len(rows)), [wrap(str(t), 30) for t in rows["target"][::-1]])
     ax.set_ylim(-0.7, len(rows) - 0.3)

@@ -203,10 +203,18 @@ def _episodes_between(scenario: Scenario, t0: float, t1: float) -> float:
     for mid, m in scenario.municipalities.items():
         for g in scenario.groups.values():
             total += _stream_episodes(scenario, m, demand_group(g, mid), y0, y1)
-    for f in scenario.facilities.values():  # patients from outside the region: a stay each
-        if f.background is not None:
-            total += f.background.admissions_per_year * (t1 - t0) / DAYS_PER_RATE_YEAR
     return total if math.isfinite(total) else math.inf
+
+
+def expected_background(scenario: Scenario) -> float:
+    """At most how many background patients (``facilities.<id>.background``) arrive in one
+    replication: the largest total rate of any dated state over the whole horizon. Each is
+    a stay row, so they count towards the episode limit."""
+    days = scenario.run.warmup_days + scenario.run.days
+    return max(
+        sum(f.background.admissions_per_year for f in s.scenario.facilities.values() if f.background)
+        for s in dated_states(scenario)
+    ) * days / DAYS_PER_RATE_YEAR
 
 
 # --- expected steps per episode -----------------------------------------------------------
@@ -240,7 +248,7 @@ def expected_steps(group: Group) -> dict[str, float]:
 
 
 def _episodes(scenario: Scenario, limits: Limits, source: str) -> Iterator[tuple[Problem, str]]:
-    episodes = expected_episodes(scenario)
+    episodes = expected_episodes(scenario) + expected_background(scenario)
     if episodes > limits.episodes:
         yield (
             Problem(

@@ -77,3 +77,29 @@ def test_the_plot_has_a_row_per_target_marked_fitted_or_held_out(tmp_path: Path)
     paths = write_calibration_figures(tmp_path, "nb")
     assert [p.name for p in paths] == ["goodness_of_fit.png", "goodness_of_fit.svg"]
     assert "simulert / observert" in (tmp_path / "goodness_of_fit.svg").read_text()
+
+
+def test_an_open_range_is_a_one_sided_bound() -> None:
+    at_most = target(observed=[None, 3.6])
+    assert at_most.low == -float("inf") and at_most.middle == 3.6
+    assert at_most.observed_text() == "≤ 3.6"
+    assert at_most.inside(0.1) and at_most.inside(3.6) and not at_most.inside(3.7)
+    assert at_most.error(1.0) == 0 and at_most.error(3.96) == pytest.approx(0.1)
+    at_least = target(observed=[2, None], tolerance="10%")
+    assert at_least.observed_text() == "≥ 2" and at_least.inside(1.8)
+    assert not at_least.inside(1.79)
+    with pytest.raises(ValueError, match="at least one end"):
+        target(observed=[None, None])
+
+
+def test_an_open_range_band_runs_to_the_edge(tmp_path: Path) -> None:
+    table = _table().iloc[:1].assign(observed=3.6, observed_low=float("-inf"), observed_high=3.6)
+    table = table.assign(tolerance=0.0, simulated=3.0, ci_low=2.5, ci_high=3.5, ratio=3.0 / 3.6)
+    table.to_csv(tmp_path / "goodness_of_fit.csv", index=False)
+    read = pd.read_csv(tmp_path / "goodness_of_fit.csv")
+    assert read["observed_low"].iloc[0] == float("-inf")  # the CSV keeps the open end
+    ax = goodness_of_fit_figure(read).axes[0]
+    left, right = ax.get_xlim()
+    band = ax.collections[0].get_paths()[0].vertices[:, 0]
+    assert band.min() == pytest.approx(left) and band.max() == pytest.approx(1.0)
+    assert right > 1.0
