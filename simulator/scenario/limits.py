@@ -53,6 +53,7 @@ __all__ = [
     "check_limits",
     "check_replications",
     "episodes_per_year",
+    "expected_background",
     "expected_episodes",
     "expected_steps",
     "limit_problems",
@@ -211,10 +212,18 @@ def expected_background(scenario: Scenario) -> float:
     replication: the largest total rate of any dated state over the whole horizon. Each is
     a stay row, so they count towards the episode limit."""
     days = scenario.run.warmup_days + scenario.run.days
-    return max(
-        sum(f.background.admissions_per_year for f in s.scenario.facilities.values() if f.background)
-        for s in dated_states(scenario)
-    ) * days / DAYS_PER_RATE_YEAR
+    return (
+        max(
+            sum(
+                f.background.admissions_per_year
+                for f in s.scenario.facilities.values()
+                if f.background
+            )
+            for s in dated_states(scenario)
+        )
+        * days
+        / DAYS_PER_RATE_YEAR
+    )
 
 
 # --- expected steps per episode -----------------------------------------------------------

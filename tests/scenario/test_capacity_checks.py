@@ -11,7 +11,13 @@ from helpers import minimal_scenario, single_unit_dict
 from simulator import validate
 from simulator.errors import ScenarioError
 from simulator.scenario.checks import reachable_steps
-from simulator.scenario.limits import LimitError, Limits, check_limits, expected_episodes
+from simulator.scenario.limits import (
+    LimitError,
+    Limits,
+    check_limits,
+    expected_background,
+    expected_episodes,
+)
 
 EXPONENTIAL = {"dist": "exponential", "mean": 2.0}
 KOHD = "groups.kols.steps.kohd_stay"
@@ -108,6 +114,7 @@ def test_background_admissions_count_towards_the_episode_limit() -> None:
         "los": EXPONENTIAL,
     }
     scenario = validate(data)
-    assert expected_episodes(scenario) == pytest.approx(10_000_000)
+    assert expected_background(scenario) == pytest.approx(10_000_000)
+    assert expected_episodes(scenario) == 0  # episodes are the region's
     with pytest.raises(LimitError, match="background.admissions_per_year"):
         check_limits(scenario, Limits())
