@@ -84,6 +84,15 @@ def _no_bed_steps(s: Scenario) -> Iterator[Finding]:
                     show_value(step.when_full),
                     "remove when_full",
                 )
+            for key in ("max_stay", "max_wait"):
+                if getattr(step, key, None) is not None:
+                    yield (
+                        f"{here}.{key}",
+                        "a step without a bed has no stay or wait to limit: its los is the "
+                        "length of the period",
+                        None,
+                        f"remove {key}, or shorten los",
+                    )
 
 
 def _overrides(s: Scenario, gid: str, group: Group) -> Iterator[Finding]:

@@ -340,3 +340,10 @@ def test_a_step_without_a_bed_takes_no_when_full_and_none_is_no_facility_service
     text = str(caught.value)
     assert "groups.kols.steps.at_home.when_full" in text and "never full" in text
     assert "facilities.dms.service" in text and "reserved" in text
+
+
+def test_a_step_without_a_bed_refuses_max_stay() -> None:
+    groups = _home_period(0.3, 0.1, 0.05)
+    groups["kols"]["steps"]["at_home"]["max_stay"] = {"days": 3, "then": "hospital_stay"}
+    with pytest.raises(ScenarioError, match="at_home.max_stay"):
+        _valid(_scenario(groups))
