@@ -28,12 +28,16 @@ Sections:
   ``scipy.stats`` quantile per KPI) for reference;
 * ``executors``: the baseline's replications with ``jobs=1`` and ``jobs=2``
   and on a two-worker Dask ``LocalCluster`` (``benchmarks/scaling.py`` does
-  the timing): speed-up and worker time per task not spent in a replication.
+  the timing): speed-up and worker time per task not spent in a replication;
+  then the CPU seconds of a replication in a pool worker against this
+  process, which other load does not change (wall-clock speed-ups on a
+  shared machine do not mean much).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import gc
@@ -62,10 +66,10 @@ from simulator.experiment.simulate import collect
 
 try:
     from benchmarks.national import national_scenario
-    from benchmarks.scaling import BASELINE, Row, measure, table, timed
+    from benchmarks.scaling import BASELINE, SEED, Row, measure, table, timed
 except ImportError:  # run as a script: benchmarks/ itself is on sys.path
     from national import national_scenario  # type: ignore[no-redef]
-    from scaling import BASELINE, Row, measure, table, timed  # type: ignore[no-redef]
+    from scaling import BASELINE, SEED, Row, measure, table, timed  # type: ignore[no-redef]
 
 HEAVY = ("pandas", "scipy.stats", "matplotlib", "simpy", "distributed", "pydantic", "numpy")
 
@@ -218,6 +222,30 @@ def collecting(days: float, copies: int, repeat: int) -> None:
 # --- executors ----------------------------------------------------------------------------
 
 
+def replication_times(task: tuple[Any, int]) -> tuple[float, float]:
+    """(CPU s, wall s) of one replication where it runs (a pool worker or this process)."""
+    scenario, replication = task
+    cpu, wall = time.process_time(), time.perf_counter()
+    replicate(scenario, SEED, replication)
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def worker_cpu(scenario: Any, replications: int) -> None:
+    """CPU per replication in a 2-worker pool against this process: load does not change it."""
+    tasks = [(scenario, r) for r in range(replications)]
+    here = [replication_times(task) for task in tasks]
+    with cf.ProcessPoolExecutor(2) as pool:
+        there = list(pool.map(replication_times, tasks))
+    cpu_here = statistics.mean(t[0] for t in here)
+    cpu_there = statistics.mean(t[0] for t in there)
+    print(
+        f"\nCPU per replication: {cpu_here:.3f} s in this process, {cpu_there:.3f} s in a "
+        f"pool worker (wall {statistics.mean(t[1] for t in here):.3f} s and "
+        f"{statistics.mean(t[1] for t in there):.3f} s); two workers on two idle cores can "
+        f"reach at most {2 * cpu_here / cpu_there:.2f}x"
+    )
+
+
 def executors(replications: int, repeat: int, dask: bool) -> None:
     print(f"\n## Executors: baseline, {replications} replications (best of {repeat})\n")
     scenario = load_scenario(BASELINE)
@@ -250,6 +278,7 @@ def executors(replications: int, repeat: int, dask: bool) -> None:
     order = {"jobs=1": 0, "jobs=2": 1, "dask": 2}
     print()
     print(table(sorted(rows, key=lambda r: order[r.executor])))
+    worker_cpu(scenario, replications)
 
 
 def main(argv: list[str] | None = None) -> None:
