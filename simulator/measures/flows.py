@@ -29,7 +29,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 from scipy import stats
 
 from simulator.model.records import Episode, Outcome, ReplicationRecord, Stay
@@ -52,57 +51,72 @@ its mean count over the whole collection period and the replications."""
 DAYS_PER_YEAR = 365.0
 
 
+def _node_names(record: ReplicationRecord) -> list[str]:
+    """Every node's name; a node's integer code indexes this list (see :func:`flow_counts`)."""
+    names = [f"municipality:{m}" for m in record.municipalities]
+    names += [f"group:{g}" for g in record.groups]
+    for k in range(MAX_STAYS):
+        names += [f"stay{k + 1}:{f}" for f in record.facilities]
+    names += [OUTCOME_NODES[o] for o in sorted(OUTCOME_NODES)]
+    return names
+
+
 def flow_counts(record: ReplicationRecord) -> dict[tuple[str, str], int]:
-    """Episodes along each edge of the flow, for episodes starting in the collection period."""
+    """Episodes along each edge of the flow, for episodes starting in the collection period.
+
+    Nodes are integer codes while counting (municipalities, then groups, then
+    each stay column's facilities, then the endings), so the cost is a few
+    array passes over the episodes and stays; names are given to the edges
+    found only.
+    """
     start, end = record.warmup, record.horizon
+    n_m, n_g, n_f = len(record.municipalities), len(record.groups), len(record.facilities)
+    stay0, end0 = n_m + n_g, n_m + n_g + MAX_STAYS * n_f
     episodes = record.episodes
     arrival = episodes[:, Episode.ARRIVAL]
     inside = (arrival >= start) & (arrival < end)
     ids = np.flatnonzero(inside)
-    counts: dict[tuple[str, str], int] = {}
-
-    def add(sources: ArrayLike, targets: ArrayLike) -> None:
-        frame = pd.DataFrame({"s": sources, "t": targets})
-        for key, n in frame.value_counts(sort=False).items():
-            edge = (str(key[0]), str(key[1]))  # type: ignore[index]
-            counts[edge] = counts.get(edge, 0) + int(n)
-
-    municipality = np.array([f"municipality:{m}" for m in record.municipalities], dtype=object)
-    group = np.array([f"group:{g}" for g in record.groups], dtype=object)
-    ep_group = group[episodes[ids, Episode.GROUP].astype(np.int64)]
-    add(municipality[episodes[ids, Episode.MUNICIPALITY].astype(np.int64)], ep_group)
+    ep_group = n_m + episodes[ids, Episode.GROUP].astype(np.int64)
+    sources = [episodes[ids, Episode.MUNICIPALITY].astype(np.int64)]
+    targets = [ep_group]
 
     stays = record.stays
     stay_episode = stays[:, Stay.EPISODE].astype(np.int64)
     keep = np.isfinite(stays[:, Stay.ADMITTED])
-    keep &= inside[stay_episode] if len(stays) else keep
+    if len(stays):
+        keep &= inside[stay_episode]
     stays, stay_episode = stays[keep], stay_episode[keep]
     order = np.lexsort((stays[:, Stay.ADMITTED], stay_episode))
     stays, stay_episode = stays[order], stay_episode[order]
     first = np.r_[True, stay_episode[1:] != stay_episode[:-1]] if len(stays) else np.zeros(0, bool)
     position = np.arange(len(stays))
     step = position - np.maximum.accumulate(np.where(first, position, 0))
-    facility = stays[:, Stay.FACILITY].astype(np.int64)
-    names = np.array(record.facilities, dtype=object)
-    node = np.array(
-        [f"stay{k + 1}:{f}" for k, f in zip(step, names[facility], strict=True)], dtype=object
-    )
     drawn = step < MAX_STAYS
+    node = stay0 + np.minimum(step, MAX_STAYS - 1) * n_f + stays[:, Stay.FACILITY].astype(np.int64)
     # group -> first stay
-    add(group[stays[first, Stay.GROUP].astype(np.int64)], node[first])
+    sources.append(n_m + stays[first, Stay.GROUP].astype(np.int64))
+    targets.append(node[first])
     # stay k -> stay k + 1
     follows = ~first & drawn
-    add(node[np.flatnonzero(follows) - 1], node[follows])
+    sources.append(node[np.flatnonzero(follows) - 1])
+    targets.append(node[follows])
     # last drawn node (a stay, or the group when there was none) -> ending
-    last_node = pd.Series(ep_group, index=ids, dtype=object)
-    if len(stays):
-        last = pd.Series(node[drawn], index=stay_episode[drawn], dtype=object)
-        last = last[~last.index.duplicated(keep="last")]
-        last_node.loc[last.index] = last.to_numpy()
+    last_node = np.full(len(episodes), -1, dtype=np.int64)
+    last_node[ids] = ep_group
+    last_node[stay_episode[drawn]] = node[drawn]  # in time order: the last one stays
     outcome = episodes[ids, Episode.OUTCOME].astype(np.int64)
-    ending = np.array([OUTCOME_NODES.get(int(o), "end:open") for o in outcome], dtype=object)
-    add(last_node.to_numpy(), ending)
-    return counts
+    known = np.isin(outcome, list(OUTCOME_NODES))
+    sources.append(last_node[ids])
+    targets.append(end0 + np.where(known, outcome, Outcome.OPEN))
+
+    size = end0 + len(OUTCOME_NODES)
+    edges = np.concatenate(sources) * size + np.concatenate(targets)
+    found, counts = np.unique(edges, return_counts=True)
+    names = _node_names(record)
+    return {
+        (names[e // size], names[e % size]): int(n)
+        for e, n in zip(found.tolist(), counts.tolist(), strict=True)
+    }
 
 
 def flow_table(counts: Sequence[dict[tuple[str, str], int]], days: float) -> pd.DataFrame:
