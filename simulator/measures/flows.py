@@ -29,7 +29,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulator.model.records import Episode, Outcome, ReplicationRecord, Stay
 
@@ -133,7 +132,10 @@ def flow_table(counts: Sequence[dict[tuple[str, str], int]], days: float) -> pd.
     years = days / DAYS_PER_YEAR if days > 0 else math.nan
     mean = values.mean(axis=1)
     if n > 1:
-        half = stats.t.ppf(0.975, n - 1) * values.std(axis=1, ddof=1) / math.sqrt(n)
+        # scipy.stats.t.ppf to the bit; imported here, as every worker imports this module
+        from scipy.special import stdtrit
+
+        half = stdtrit(n - 1, 0.975) * values.std(axis=1, ddof=1) / math.sqrt(n)
     else:
         half = np.full(len(edges), np.nan)
     return pd.DataFrame(
