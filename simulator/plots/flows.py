@@ -143,7 +143,7 @@ def flow_figure(flows: pd.DataFrame, scenario: Mapping[str, Any], lang: str = "e
     x_of = {n: float(xs[COLUMNS[col(n)]]) for n in nodes}
     width = 0.08
 
-    ax = fig.add_axes((0.01, 0.06, 0.98, 0.86))
+    ax = fig.add_axes((0.01, 0.03, 0.98, 0.86))
     ax.set_xlim(-0.15, len(used) - 1 + 0.9)
     ax.set_ylim(-0.01, 1.01)
     ax.axis("off")
@@ -195,7 +195,7 @@ def flow_figure(flows: pd.DataFrame, scenario: Mapping[str, Any], lang: str = "e
     for c in used:
         ax.text(
             xs[c] + width / 2,
-            1.04,
+            1.02,
             label(f"legend.flow_{c}", lang),
             ha="left",
             va="bottom",
@@ -204,5 +204,6 @@ def flow_figure(flows: pd.DataFrame, scenario: Mapping[str, Any], lang: str = "e
             transform=ax.transData,
             clip_on=False,
         )
-    fig.suptitle(label("title.flows", lang, total=format_number(total, lang, 0)), x=0.01, ha="left")
+    title = label("title.flows", lang, total=format_number(total, lang, 0))
+    fig.suptitle(title, x=0.01, y=0.985, ha="left")
     return fig
