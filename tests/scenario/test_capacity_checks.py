@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from helpers import minimal_scenario, single_unit_dict
 
 from simulator import validate
@@ -18,6 +19,7 @@ from simulator.scenario.limits import (
     expected_background,
     expected_episodes,
 )
+from simulator.scenario.loading import scenario_yaml
 
 EXPONENTIAL = {"dist": "exponential", "mean": 2.0}
 KOHD = "groups.kols.steps.kohd_stay"
@@ -118,3 +120,21 @@ def test_background_admissions_count_towards_the_episode_limit() -> None:
     assert expected_episodes(scenario) == 0  # episodes are the region's
     with pytest.raises(LimitError, match="background.admissions_per_year"):
         check_limits(scenario, Limits())
+
+
+def test_the_new_keys_survive_the_stored_scenario_yaml() -> None:
+    """What a results folder stores as scenario.yaml loads back as the same scenario."""
+    data = minimal_scenario()
+    data["facilities"]["hospital"]["background"] = {
+        "admissions_per_year": 800,
+        "los": {"dist": "lognormal", "mean": 4.0, "cv": 0.8},
+        "seasonality": {"amplitude": 0.3},
+    }
+    data["facilities"]["hospital"]["initial_occupancy"] = {"patients": 5, "los": EXPONENTIAL}
+    steps = data["groups"]["kols"]["steps"]
+    steps["kohd_stay"]["when_full"] = {"divert_to": {"hospital_stay": 0.25, "home": 0.75}}
+    steps["kohd_stay"]["max_stay"] = {"days": 3, "then": "hospital_stay"}
+    steps["hospital_stay"]["max_wait"] = {"days": 2, "then": "home"}
+    scenario = validate(data)
+    again = validate(yaml.safe_load(scenario_yaml(scenario)))
+    assert again == scenario
