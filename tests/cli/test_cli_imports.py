@@ -76,3 +76,10 @@ def test_the_bounds_the_options_show_are_the_librarys() -> None:
     assert base.MAX_REPLICATIONS == schema.MAX_REPLICATIONS == limits.MAX_REPLICATIONS
     assert dataclasses.asdict(limits.Limits()) == base.LIMIT_DEFAULTS
     assert base.DESIGNS == design.DESIGNS
+
+
+def test_a_worker_loads_no_statistics_or_plotting() -> None:
+    """What a worker imports to run replications (a Dask worker, a spawned process)."""
+    modules = imported_by("import simulator.experiment.dask_cluster")
+    assert "simpy" in modules  # the list is real: a worker needs the model
+    assert sorted(m for m in modules if m.startswith(("scipy.stats", "matplotlib"))) == []
