@@ -262,6 +262,8 @@ def _share(compiled: Any, base: Any) -> Any:
 def _share_streams(compiled: CompiledStep, base: CompiledStep) -> None:
     """Point a later state's step at the first state's generators (no replayed numbers)."""
     compiled.route._uniform = base.route._uniform
+    if compiled.divert is not None and base.divert is not None:  # a diversion map
+        compiled.divert._uniform = base.divert._uniform
     compiled.los = _share(compiled.los, base.los)
     if compiled.delay is not None and base.delay is not None:
         compiled.delay = _share(compiled.delay, base.delay)
