@@ -18,7 +18,8 @@ no new KPI:
 * step costs (``costs`` on a step): ``per_start`` for each start in the
   period and ``per_day`` for each day of the step in it, added to
   ``cost.total``, the payer's ``cost.payer.*`` and ``cost.gross.*``, and
-  the patient's ``municipality.<m>.cost``; ``cost.steps`` is their sum.
+  the patient's ``municipality.<m>.cost`` and ``cost.municipality.<m>.caused``
+  (and ``.paid`` where the municipality pays); ``cost.steps`` is their sum.
 """
 
 from __future__ import annotations
@@ -146,10 +147,19 @@ def _step_costs(
         weights=cost,
         minlength=len(record.municipalities),
     )
+    paid_by_m = np.bincount(
+        rows[:, StepCost.MUNICIPALITY].astype(np.int64),
+        weights=cost * (rows[:, StepCost.PAYER] == 0),
+        minlength=len(record.municipalities),
+    )
     for code, mid in enumerate(record.municipalities):
-        key = f"municipality.{mid}.cost"
-        if key in kpis:
-            kpis[key] += float(by_m[code])
+        for key, value in (
+            (f"municipality.{mid}.cost", by_m[code]),
+            (f"cost.municipality.{mid}.caused", by_m[code]),
+            (f"cost.municipality.{mid}.paid", paid_by_m[code]),
+        ):
+            if key in kpis:
+                kpis[key] += float(value)
     if "cost.per_episode" in kpis:
         episodes = record.episodes[:, Episode.ARRIVAL]
         n = int(((episodes >= start) & (episodes < end)).sum())

@@ -158,4 +158,8 @@ def test_pathway_invariants(data: dict[str, Any], seed: int) -> None:
     )
     municipal = sum(kpis[f"municipality.{m}.cost"] for m in ("a", "b"))
     assert math.isclose(municipal, total, rel_tol=1e-9, abs_tol=1e-6)
+    caused = sum(kpis[f"cost.municipality.{m}.caused"] for m in ("a", "b"))
+    assert math.isclose(caused, total, rel_tol=1e-9, abs_tol=1e-6)
+    paid = sum(kpis[f"cost.municipality.{m}.paid"] for m in ("a", "b"))
+    assert math.isclose(paid, kpis["cost.payer.municipality"], rel_tol=1e-9, abs_tol=1e-6)
     assert kpis.get("cost.steps", 0.0) >= 0
