@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.intervals import t_interval
-from simulator.calibration.targets import LoadedTargets, check_kpis
+from simulator.calibration.targets import LoadedTargets, check_kpis, scenario_value
 from simulator.errors import SamsimError
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure
@@ -34,6 +34,7 @@ __all__ = [
     "Evaluation",
     "Runner",
     "goodness_of_fit",
+    "scaled",
     "with_values",
 ]
 
@@ -72,8 +73,12 @@ class Evaluation:
     objective: float
 
 
-def with_values(scenario: Scenario, values: Mapping[str, float], source: str) -> Scenario:
+def with_values(
+    scenario: Scenario, values: Mapping[str, Any], source: str, shown: str | None = None
+) -> Scenario:
     """``scenario`` with each dotted path set to its value, validated again.
+
+    ``shown`` names the values in a message (default: each ``path=value``).
 
     Raises
     ------
@@ -86,7 +91,7 @@ def with_values(scenario: Scenario, values: Mapping[str, float], source: str) ->
         for part in reversed(path.split(".")):
             patch = {part: patch}
         data = deep_merge(data, patch)
-    shown = ", ".join(f"{p}={v:.6g}" for p, v in values.items())
+    shown = shown or ", ".join(f"{p}={v}" for p, v in values.items())
     try:
         return validate(data, source=f"{source} with {shown}")
     except SamsimError as exc:
@@ -94,6 +99,13 @@ def with_values(scenario: Scenario, values: Mapping[str, float], source: str) ->
             f"{source}: the scenario refuses the free values {shown}: {exc}\n"
             "narrow the parameters' bounds to values the scenario accepts"
         ) from None
+
+
+def scaled(value: Any, factor: float) -> Any:
+    """``value`` (a number or a map of numbers) with every number times ``factor``."""
+    if isinstance(value, Mapping):
+        return {k: scaled(v, factor) for k, v in value.items()}
+    return float(value) * factor
 
 
 def _summarise(
@@ -166,6 +178,11 @@ class Runner:
         self.loaded = loaded
         self.options = options
         self.scalars = scalars
+        data = scenario.model_dump(mode="python", exclude_none=True)
+        # A scaled parameter multiplies what the scenario holds at its path.
+        self.base = {
+            p: scenario_value(data, p) for p, spec in loaded.spec.parameters.items() if spec.scale
+        }
         self.seen: dict[tuple[float, ...], Evaluation] = {}
         self.order: list[Evaluation] = []
         self.failures: list[Failure] = []
@@ -175,9 +192,7 @@ class Runner:
         key = tuple(values[p] for p in values)
         if key in self.seen:
             return self.seen[key]
-        scenario = (
-            with_values(self.scenario, values, str(self.loaded.path)) if values else self.scenario
-        )
+        scenario = self.scenario_at(values) if values else self.scenario
         results = simulate(scenario, options=self.options)
         self.failures.extend(results.failures)
         if not self.checked:  # KPI names are checked against what a run reports
@@ -188,6 +203,17 @@ class Runner:
         self.seen[key] = evaluation
         self.order.append(evaluation)
         return evaluation
+
+    def assignments(self, values: Mapping[str, float]) -> dict[str, Any]:
+        """What each free value sets at its path: the value, or the scaled numbers."""
+        return {p: scaled(self.base[p], v) if p in self.base else v for p, v in values.items()}
+
+    def scenario_at(self, values: Mapping[str, float]) -> Scenario:
+        """The scenario with the free values set (validated again)."""
+        shown = ", ".join(
+            f"{p}{' x ' if p in self.base else '='}{v:.6g}" for p, v in values.items()
+        )
+        return with_values(self.scenario, self.assignments(values), str(self.loaded.path), shown)
 
     def table(self) -> pd.DataFrame:
         columns = ["evaluation", *self.loaded.spec.parameters, "objective"]

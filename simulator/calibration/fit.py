@@ -17,7 +17,9 @@ The fit has two steps.
    year or per 1 000) best meet their observed values on weighted squared
    relative error. For an M/M/c unit whose beds rarely fill this is the exact
    answer; elsewhere it is a good start. Other free values start at the
-   target file's ``start``, else at the scenario's value, moved into the bounds.
+   target file's ``start``, else at the scenario's value, moved into the bounds
+   (a ``scale`` parameter, a factor on every number at its path, starts at 1
+   or, for a rate, at the Little's law factor).
 2. **Search.** The objective is the weighted sum of squared relative errors of
    the fitted targets (0 inside an observed range), each evaluated from the
    mean over replications of one run. Every evaluation uses the same root seed
@@ -35,6 +37,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +93,10 @@ class Fit:
     Attributes
     ----------
     fitted
-        The free values found, by path (empty for a check).
+        The free values found, by path (empty for a check); a factor for a
+        ``scale`` parameter.
+    assignments
+        What each sets in the scenario: the value, or the scaled numbers.
     start
         Where the search started, by path, and how each start was found
         (``start_method``: ``littles_law``, ``given`` or ``scenario``).
@@ -104,6 +110,7 @@ class Fit:
     calibrated: Scenario
     targets: LoadedTargets
     fitted: dict[str, float]
+    assignments: dict[str, Any]
     start: dict[str, float]
     start_method: dict[str, str]
     table: pd.DataFrame
@@ -184,6 +191,7 @@ def check(
         calibrated=scenario,
         targets=targets,
         fitted={},
+        assignments={},
         start={},
         start_method={},
         table=goodness_of_fit(targets, evaluation),
@@ -290,7 +298,7 @@ def calibrate(
     data = scenario.model_dump(mode="python", exclude_none=True)
     paths = list(spec.parameters)
     bounds = [spec.parameters[p].bounds for p in paths]
-    current = {p: scenario_number(data, p)[0] for p in paths}
+    current = {p: 1.0 if spec.parameters[p].scale else scenario_number(data, p)[0] for p in paths}
     start: dict[str, float] = {}
     method: dict[str, str] = {}
     pilot = runner.run({})  # the scenario as given: checks KPI names, gives Little's law
@@ -339,12 +347,13 @@ def calibrate(
     )
     best = min(runner.order[1:], key=lambda e: e.objective)  # the pilot may lie outside
     fitted = dict(best.values)
-    calibrated = with_values(scenario, fitted, source)
+    calibrated = runner.scenario_at(fitted)
     return Fit(
         scenario=scenario,
         calibrated=calibrated,
         targets=targets,
         fitted=fitted,
+        assignments=runner.assignments(fitted),
         start=start,
         start_method=method,
         table=goodness_of_fit(targets, best),

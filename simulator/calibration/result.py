@@ -76,8 +76,14 @@ def overlay_text(fit: Fit, extends: str, overrides: Sequence[str] = ()) -> str:
         parts, value = parse_override(text)
         leaves[".".join(parts)] = (_value(value), "given on the command line (--set)")
     comment = "fitted to: " + "; ".join(fitted_to)
-    for path, value in fit.fitted.items():
-        leaves[path] = (repr(float(value)), comment)
+    for path, value in fit.assignments.items():
+        factor = fit.fitted[path]
+        if fit.targets.spec.parameters[path].scale:
+            note = f"as given x {factor:.6g} ({comment})"
+            for leaf, number in _flat(path, value):
+                leaves[leaf] = (repr(float(number)), note)
+        else:
+            leaves[path] = (repr(float(value)), comment)
 
     def emit(node: dict[str, Any], prefix: str, depth: int) -> None:
         for part, child in node.items():
@@ -92,6 +98,12 @@ def overlay_text(fit: Fit, extends: str, overrides: Sequence[str] = ()) -> str:
 
     emit(_tree({p: None for p in leaves}), "", 0)
     return "\n".join(lines) + "\n"
+
+
+def _flat(path: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _flat(f"{path}.{k}", v)]
+    return [(path, value)]
 
 
 def _value(value: Any) -> str:
@@ -116,6 +128,7 @@ def manifest(fit: Fit, overrides: Sequence[str] = (), check_only: bool = False) 
         "parameters": {
             p: {
                 "bounds": list(spec.bounds),
+                "scale": spec.scale,
                 "start": fit.start.get(p),
                 "start_method": fit.start_method.get(p),
                 "fitted": fit.fitted.get(p),
@@ -153,7 +166,7 @@ def write_calibration(
     """Write ``out/calibrate-<scenario>/<run id>/`` (see the module); its path.
 
     ``scenario_file`` is the input scenario the overlay extends (by a path
-    relative to the folder); ``inputs`` the scenario files to copy; ``draw``
+    relative to the folder, or by its absolute path when given so); ``inputs`` the scenario files to copy; ``draw``
     is called on the folder before it is moved into place, to add plots.
     """
     parent = Path(out) / f"{FOLDER_PREFIX}{fit.scenario.name}"
@@ -161,8 +174,14 @@ def write_calibration(
 
     def fill(folder: Path) -> None:
         # The staging folder sits beside the final one, so the relative path holds for both.
+        # A scenario named by an absolute path is extended by it; otherwise relatively.
         final = parent / identity
-        extends = Path(os.path.relpath(Path(scenario_file).resolve(), final.resolve()))
+        given = Path(scenario_file)
+        extends = (
+            given
+            if given.is_absolute()
+            else Path(os.path.relpath(given.resolve(), final.resolve()))
+        )
         (folder / OVERLAY).write_text(
             overlay_text(fit, extends.as_posix(), overrides), encoding="utf-8"
         )

@@ -22,6 +22,9 @@ file, the key path and a fix. See ``docs/calibration.md`` for the format::
       groups.g.rate_per_1000:        # a scenario path, as --set writes it
         bounds: [500, 3000]
         start: 1000                  # optional: else the analytic start, else the scenario's
+      groups.h.rate_per_1000:        # a map (rates by age band): one factor on all of it
+        bounds: [0.5, 2]
+        scale: true
 
 What the expressions say is read by :mod:`simulator.calibration.expressions`;
 names are checked against the scenario here (:func:`check_against`) and
@@ -61,11 +64,13 @@ __all__ = [
     "check_kpis",
     "is_targets_file",
     "load_targets",
+    "numbers_at",
     "scenario_number",
+    "scenario_value",
 ]
 
 _ID = r"^[A-Za-z0-9_-]+$"
-_PATH = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
+_PATH = re.compile(r"^[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)+$")
 _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%\s*$")
 
 
@@ -181,6 +186,11 @@ class Parameter(_Model):
     bounds: tuple[float, float] = Field(description="[low, high]: the values the fit may try")
     start: float | None = Field(
         default=None, description="Where the search starts; default: analytic, else the scenario's"
+    )
+    scale: bool = Field(
+        default=False,
+        description="True: the fitted value is a factor on every number at the path "
+        "(a map such as rates by age band), 1 meaning as given",
     )
 
     @field_validator("bounds")
@@ -342,8 +352,7 @@ def load_targets(path: str | Path) -> LoadedTargets:
     return LoadedTargets(path, spec, expressions)
 
 
-def scenario_number(data: Mapping[str, Any], path: str) -> tuple[float | None, str | None]:
-    """The number at a dotted path of a scenario map, or None and what is wrong."""
+def _at(data: Mapping[str, Any], path: str) -> tuple[Any, str | None]:
     current: Any = data
     parts = path.split(".")
     for depth, part in enumerate(parts):
@@ -353,9 +362,39 @@ def scenario_number(data: Mapping[str, Any], path: str) -> tuple[float | None, s
             hint = suggest(part, known, known="keys there") if known else "it is not a map"
             return None, f"the scenario has no '{part}' under {above}; {hint}"
         current = current[part]
-    if isinstance(current, bool) or not isinstance(current, int | float):
+    return current, None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def numbers_at(value: Any) -> bool:
+    """Whether ``value`` is a number or a map whose every leaf is a number."""
+    if isinstance(value, Mapping):
+        return bool(value) and all(numbers_at(v) for v in value.values())
+    return _is_number(value)
+
+
+def scenario_number(data: Mapping[str, Any], path: str) -> tuple[float | None, str | None]:
+    """The number at a dotted path of a scenario map, or None and what is wrong."""
+    current, wrong = _at(data, path)
+    if wrong:
+        return None, wrong
+    if isinstance(current, Mapping) and numbers_at(current):
+        keys = ", ".join(str(k) for k in current)
+        return None, (
+            f"is a map of numbers ({keys}), not one number: name one of them "
+            f"({path}.{next(iter(current))}), or add 'scale: true' to fit one factor on all"
+        )
+    if not _is_number(current):
         return None, "is not a number in the scenario"
     return float(current), None
+
+
+def scenario_value(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of a scenario map (checked to exist before)."""
+    return _at(data, path)[0]
 
 
 def scenario_values(scenario: Scenario) -> dict[str, float]:
@@ -384,8 +423,13 @@ def check_against(loaded: LoadedTargets, scenario: Scenario) -> dict[str, float]
     data = scenario.model_dump(mode="python", exclude_none=True)
     problems: list[Problem] = []
     values = scenario_values(scenario)
-    for name in loaded.spec.parameters:
-        _, wrong = scenario_number(data, name)
+    for name, parameter in loaded.spec.parameters.items():
+        if parameter.scale:
+            value, wrong = _at(data, name)
+            if not wrong and not numbers_at(value):
+                wrong = "holds no number to scale (a number or a map of numbers is needed)"
+        else:
+            _, wrong = scenario_number(data, name)
         if wrong:
             problems.append(Problem(source, f"parameters.{name}", wrong))
     for tid, expression in loaded.expressions.items():

@@ -151,3 +151,31 @@ def test_ctrl_c_exits_130_and_writes_nothing(
     assert result.exit_code == 130
     assert "interrupted: no run is kept; nothing was written" in result.stderr
     assert list(out.rglob("*.yaml")) == []
+
+
+def test_the_overlay_of_a_scale_parameter_sets_every_band(tmp_path: Path) -> None:
+    data = unit_scenario()
+    data["municipalities"]["m"]["population"] = {"0-66": 800, "67+": 200}
+    data["groups"]["g"]["rate_per_1000"] = {"0-66": 600.0, "67+": 1980.0}
+    scenario = write_yaml(tmp_path / "unit.yaml", data)
+    targets = targets_dict(
+        parameters={"groups.g.rate_per_1000": {"bounds": [0.5, 3], "scale": True}}
+    )
+    write_yaml(tmp_path / "targets.yaml", targets)
+    out = tmp_path / "results"
+    result = invoke(
+        str(scenario), "--targets", str(tmp_path / "targets.yaml"), "--out", str(out), "-q",
+        "--max-evaluations", "3",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    factor = json.loads((folder / "manifest.json").read_text())["parameters"][
+        "groups.g.rate_per_1000"
+    ]["fitted"]
+    text = (folder / "calibrated.yaml").read_text()
+    assert f"'67+': {1980.0 * factor!r}  # as given x {factor:.6g}" in text
+    calibrated = load_scenario(folder / "calibrated.yaml")
+    assert dict(calibrated.groups["g"].rate_per_1000) == {  # type: ignore[call-overload]
+        "0-66": 600.0 * factor,
+        "67+": 1980.0 * factor,
+    }

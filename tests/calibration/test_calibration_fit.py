@@ -130,3 +130,41 @@ def test_nothing_to_fit_is_refused(tmp_path: Path) -> None:
     write_yaml(tmp_path / "targets.yaml", targets_dict(parameters={}))
     with pytest.raises(TargetsError, match="nothing to fit"):
         calibrate(load_scenario(tmp_path / "unit.yaml"), load_targets(tmp_path / "targets.yaml"))
+
+
+def test_a_scale_parameter_fits_one_factor_on_rates_by_age_band(tmp_path: Path) -> None:
+    data = unit_scenario()
+    data["municipalities"]["m"]["population"] = {"0-66": 800, "67+": 200}
+    # truth 4 arrivals a day: (800 * 1000 + 200 * 3300) / 1000 = 1460 a year; given 0.6 of it
+    data["groups"]["g"]["rate_per_1000"] = {"0-66": 0.6 * 1000.0, "67+": 0.6 * 3300.0}
+    write_yaml(tmp_path / "unit.yaml", data)
+    targets = targets_dict(
+        parameters={"groups.g.rate_per_1000": {"bounds": [0.5, 3], "scale": True}}
+    )
+    del targets["targets"]["admissions-per-1000"]
+    write_yaml(tmp_path / "targets.yaml", targets)
+    fit = calibrate(
+        load_scenario(tmp_path / "unit.yaml"), load_targets(tmp_path / "targets.yaml"), jobs=1
+    )
+    factor = fit.fitted["groups.g.rate_per_1000"]
+    assert fit.start_method == {"groups.g.rate_per_1000": "littles_law"}
+    assert abs(factor * 0.6 - 1) < 0.05
+    rates = fit.calibrated.groups["g"].rate_per_1000
+    assert fit.assignments["groups.g.rate_per_1000"] == {
+        "0-66": 0.6 * 1000.0 * factor,
+        "67+": 0.6 * 3300.0 * factor,
+    }
+    assert dict(rates) == fit.assignments["groups.g.rate_per_1000"]  # type: ignore[call-overload]
+
+
+def test_a_map_is_refused_without_scale_with_the_fix(tmp_path: Path) -> None:
+    data = unit_scenario()
+    data["municipalities"]["m"]["population"] = {"0-66": 800, "67+": 200}
+    data["groups"]["g"]["rate_per_1000"] = {"0-66": 1000.0, "67+": 5000.0}
+    write_yaml(tmp_path / "unit.yaml", data)
+    write_yaml(tmp_path / "targets.yaml", targets_dict())
+    with pytest.raises(TargetsError) as caught:
+        calibrate(load_scenario(tmp_path / "unit.yaml"), load_targets(tmp_path / "targets.yaml"))
+    text = str(caught.value)
+    assert "parameters.groups.g.rate_per_1000: is a map of numbers (0-66, 67+)" in text
+    assert "groups.g.rate_per_1000.0-66" in text and "add 'scale: true'" in text
