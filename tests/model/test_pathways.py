@@ -18,7 +18,7 @@ from scipy import stats
 from simulator import validate
 from simulator.errors import ScenarioError
 from simulator.measures.kpis import compute_kpis
-from simulator.model.engine import run_replication
+from simulator.model.engine import Model, run_replication
 from simulator.model.pathways import Period
 from simulator.model.records import Episode, Stay
 from simulator.scenario.schema import Scenario
@@ -347,3 +347,32 @@ def test_a_step_without_a_bed_refuses_max_stay() -> None:
     groups["kols"]["steps"]["at_home"]["max_stay"] = {"days": 3, "then": "hospital_stay"}
     with pytest.raises(ScenarioError, match="at_home.max_stay"):
         _valid(_scenario(groups))
+
+
+def test_an_override_in_one_municipality_leaves_the_others_numbers_unchanged() -> None:
+    groups = {
+        "kols": {
+            "rate_per_1000": 80,
+            "entry": {"hospital_stay": 0.5, "dms_stay": 0.5},
+            "steps": {
+                "hospital_stay": {
+                    "service": "hospital",
+                    "los": {"dist": "exponential", "mean": 3},
+                    "next": {"home": 1.0},
+                },
+                "dms_stay": {
+                    "facility": "dms",
+                    "los": {"dist": "exponential", "mean": 2},
+                    "next": {"home": 1.0},
+                },
+            },
+        }
+    }
+    plain = _valid(_scenario(groups, days=200))
+    groups["kols"]["municipalities"] = {"b": {"entry": {"hospital_stay": 1.0}}}
+    changed = _valid(_scenario(groups, days=200))
+    t0, m0, _, e0, _ = Model(plain, 4, 0).arrivals()
+    t1, m1, _, e1, _ = Model(changed, 4, 0).arrivals()
+    assert np.array_equal(t0, t1) and np.array_equal(m0, m1)  # arrivals unchanged
+    assert np.array_equal(e0[m0 == 0], e1[m1 == 0])  # a's entries unchanged
+    assert set(e1[m1 == 1].tolist()) == {0}  # b's all start in hospital
