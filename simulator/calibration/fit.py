@@ -60,6 +60,7 @@ from simulator.calibration.targets import (
 from simulator.errors import Problem
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress
+from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.schema import Scenario
 
 __all__ = [
@@ -238,6 +239,7 @@ def calibrate(
     scheduler: str | None = None,
     progress: Progress | None = None,
     max_evaluations: int = MAX_EVALUATIONS,
+    limits: Limits | None = None,
 ) -> Fit:
     """Fit the free values of ``targets`` so the simulated KPIs meet the fitted targets.
 
@@ -256,6 +258,10 @@ def calibrate(
         Called with (replications done, most replications the fit may need).
     max_evaluations
         Runs the search may make after the start.
+    limits
+        If given, the scenario with every free value at its upper bound is
+        checked against them before anything runs (the most episodes the
+        search can ask for, where the free values are rates).
 
     Raises
     ------
@@ -264,6 +270,8 @@ def calibrate(
     CalibrationError
         When the file has no parameters or no fitted target, or the scenario
         refuses values within the bounds.
+    LimitError
+        When the upper bounds pass ``limits``.
     """
     started = dt.datetime.now(dt.UTC)
     spec = targets.spec
@@ -298,6 +306,11 @@ def calibrate(
     data = scenario.model_dump(mode="python", exclude_none=True)
     paths = list(spec.parameters)
     bounds = [spec.parameters[p].bounds for p in paths]
+    if limits is not None:
+        highs = runner.scenario_at({p: high for p, (_, high) in zip(paths, bounds, strict=True)})
+        check_limits(
+            highs, limits, f"{source}: the scenario with every free value at its upper bound"
+        )
     current = {p: 1.0 if spec.parameters[p].scale else scenario_number(data, p)[0] for p in paths}
     start: dict[str, float] = {}
     method: dict[str, str] = {}

@@ -166,8 +166,9 @@ def write_calibration(
     """Write ``out/calibrate-<scenario>/<run id>/`` (see the module); its path.
 
     ``scenario_file`` is the input scenario the overlay extends (by a path
-    relative to the folder, or by its absolute path when given so); ``inputs`` the scenario files to copy; ``draw``
-    is called on the folder before it is moved into place, to add plots.
+    relative to the folder, or by its absolute path when given so); ``inputs``
+    the scenario files to copy; ``draw`` is called on the folder before it is
+    moved into place, to add plots.
     """
     parent = Path(out) / f"{FOLDER_PREFIX}{fit.scenario.name}"
     identity = run_id(fit.started, fit.seed)

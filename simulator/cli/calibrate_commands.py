@@ -212,6 +212,7 @@ def calibrate(
                     scheduler=scheduler,
                     progress=progress,
                     max_evaluations=max_evaluations,
+                    limits=limits,
                 )
     except ExperimentFailed as exc:
         report_failures(exc.failures)

@@ -179,3 +179,22 @@ def test_the_overlay_of_a_scale_parameter_sets_every_band(tmp_path: Path) -> Non
         "0-66": 600.0 * factor,
         "67+": 1980.0 * factor,
     }
+
+
+def test_upper_bounds_beyond_the_limits_are_refused_before_running(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario_file, targets = files
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("nothing may run")
+
+    monkeypatch.setattr(evaluation, "simulate", never)
+    write_yaml(targets, targets_dict(parameters={"groups.g.rate_per_1000": {"bounds": [1, 5e5]}}))
+    out = str(scenario_file.parent / "r")
+    result = invoke(
+        str(scenario_file), "--targets", str(targets), "--out", out, "--max-episodes", "100000"
+    )
+    assert result.exit_code == 2, result.output
+    assert "every free value at its upper bound" in result.stderr
+    assert "--max-episodes N" in result.stderr
