@@ -42,7 +42,7 @@ from simulator.analysis.erlang import erlang_b, erlang_c
 from simulator.measures.kpis import clipped_durations, compute_kpis, facility_path
 from simulator.model.capacity import Limit, LimitKind, Outside, OutsideKind
 from simulator.model.engine import run_replication
-from simulator.model.records import Episode, Outcome, ReplicationRecord, Stay
+from simulator.model.records import Block, Episode, Outcome, ReplicationRecord, Stay
 from simulator.model.residual import residual_mean, sample_residual
 from simulator.scenario.schema import Scenario
 
@@ -348,3 +348,60 @@ def test_background_load_follows_changes_on_a_date() -> None:
         after.append(second.bed_days / second.length)
     assert_matches(before, 10.0, 0.02, "occupancy before")
     assert_matches(after, 30.0, 0.02, "occupancy after")
+
+
+@pytest.mark.slow
+def test_background_priority_in_a_shared_queue_is_cobham() -> None:
+    """Background patients served first (priority -1) and the region's (0) in one M/M/2 queue:
+    non-preemptive priority waits C / (c mu (1 - s_{k-1}) (1 - s_k)) (Cobham, 1954)."""
+    beds, region, background = 2, 0.9, 0.6
+    data = single_unit_dict(beds, region, EXPONENTIAL, "queue", 3000, 50)
+    data["facilities"]["unit"]["background"] = {
+        "admissions_per_year": background * 365,
+        "los": EXPONENTIAL,
+        "priority": -1,
+    }
+    table = runs(validate(data), 8, seed=31)
+    c = erlang_c(beds, region + background)
+    s1, s2 = background / beds, (background + region) / beds
+    assert_matches(
+        [k["facility.unit.region.wait_mean"] for _, k in table],
+        c / (beds * (1 - s1) * (1 - s2)),
+        0.06,
+        "region (second class) wait",
+    )
+    theirs = []
+    for record, _ in table:
+        rows = record.capacity.outside
+        rows = rows[rows[:, Outside.REQUESTED] >= record.warmup]
+        theirs.append(float((rows[:, Outside.ADMITTED] - rows[:, Outside.REQUESTED]).mean()))
+    assert_matches(theirs, c / (beds * (1 - s1)), 0.08, "background (first class) wait")
+
+
+def test_max_wait_in_the_previous_bed_ends_the_blocked_days_at_the_limit() -> None:
+    """Utskrivningsklar patients waiting in a hospital bed for a full nursing home go home
+    after max_wait days: no blocked stretch is longer, and each switch ends one."""
+    data = single_unit_dict(20, 2.0, EXPONENTIAL, "overflow", 300, 0)
+    steps = data["groups"]["g"]["steps"]
+    steps["stay"]["next"] = {"nursing": 1.0}
+    data["facilities"]["home-care"] = {"service": "nursing", "level": "municipal", "beds": 2}
+    steps["nursing"] = {
+        "service": "nursing",
+        "los": {"dist": "exponential", "mean": 3.0},
+        "wait_in": "previous_bed",
+        "when_full": "queue",
+        "max_wait": {"days": 2.0, "then": "home"},
+        "next": {"home": 1.0},
+    }
+    scenario = validate(data)
+    record = run_replication(scenario, 37, 0)
+    blocks = record.blocks
+    done = ~np.isnan(blocks[:, Block.END])
+    lengths = blocks[done, Block.END] - blocks[done, Block.START]
+    assert len(lengths) > 100 and lengths.max() <= 2.0 + 1e-9
+    switched = record.capacity.limits
+    assert len(switched) > 20 and np.all(switched[:, Limit.KIND] == LimitKind.MAX_WAIT)
+    assert np.isclose(lengths, 2.0).sum() == len(switched)
+    # The hospital bed frees at the switch: a stay ends at each switch time.
+    ends = set(record.stays[:, Stay.LEFT].tolist())
+    assert all(t in ends for t in switched[:, Limit.TIME].tolist())
