@@ -8,6 +8,9 @@ candidate has a free bed, the step's ``when_full`` applies to the first
 candidate: queue (at home, or in the bed held when ``wait_in:
 previous_bed`` -- the utskrivningsklar case), overflow above capacity, divert
 to another step, or divert out of the modelled system.
+A step with ``service: none`` takes no bed: the patient spends its ``los`` at
+home (:meth:`Model._period`). The steps an episode follows are its group's as
+its municipality and age band meet them (:class:`~simulator.model.pathways.Variants`).
 
 The record is the state at the horizon. When patients who started waiting
 in the collection period are still queued then, the run goes on -- with new
