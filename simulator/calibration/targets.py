@@ -250,6 +250,17 @@ def _problems(error: ValidationError, source: str) -> list[Problem]:
             found.append(Problem(source, path, "unknown key", hint=hint))
         elif kind == "missing":
             found.append(Problem(source, path, "required key is missing", hint=f"add '{loc[-1]}:'"))
+        elif kind in ("dict_type", "model_type"):
+            what = {
+                "targets": "a map of target id to kpi, observed, tolerance and source",
+                "parameters": "a map of scenario path to bounds",
+            }.get(path)
+            if what is None and len(loc) == 2:
+                what = "a map with " + (
+                    "kpi, observed, tolerance and source" if loc[0] == "targets" else "bounds"
+                )
+            what = what or "a map of keys"
+            found.append(Problem(source, path, f"must be {what}", hint="see docs/calibration.md"))
         elif kind == "string_pattern_mismatch":
             found.append(
                 Problem(

@@ -165,8 +165,9 @@ def calibrate(
         targets = load_targets(file)
         if targets.scenario_path is None:
             raise SamsimError(
-                f"{file}: scenario: names no scenario; add 'scenario: FILE.yaml' "
-                "(relative to the targets file) or give SCENARIO with --targets"
+                f"{file}: scenario: required when the targets file is given alone; add "
+                "'scenario: FILE.yaml' (relative to the targets file), or give the scenario "
+                "and the targets file as SCENARIO --targets TARGETS.yaml"
             )
         scenario_file = targets.scenario_path
     else:

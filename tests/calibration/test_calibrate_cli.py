@@ -198,3 +198,29 @@ def test_upper_bounds_beyond_the_limits_are_refused_before_running(
     assert result.exit_code == 2, result.output
     assert "every free value at its upper bound" in result.stderr
     assert "--max-episodes N" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("targets: [1, 2]\n", "targets: must be a map of target id to kpi, observed"),
+        ("targets:\n  a: 3\n", "targets.a: must be a map with kpi, observed, tolerance and source"),
+        ("targets:\n  a b: {kpi: a.b, observed: 1, tolerance: 1, source: s}\n",
+         "targets.a b: a target id holds letters"),
+        ("targets: {a: {kpi: a.b, observed: 1, tolerance: 1, source: s}}\nparameters: {a.b: 5}\n",
+         "parameters.a.b: must be a map with bounds"),
+        ("targets: {a: {kpi: a.b, observed: [null, null], source: s}}\n",
+         "targets.a.observed: a range needs at least one end"),
+        ("targets: {a: {kpi: a.b, observed: 1, tolerance: -1, source: s}}\n",
+         "targets.a.tolerance: must be a number >= 0"),
+        ("targets: {a: {kpi: a.b, observed: 1, tolerance: 1, source: s}\n", "YAML"),
+    ],
+)  # fmt: skip
+def test_a_targets_file_of_the_wrong_shape_exits_2(
+    files: tuple[Path, Path], text: str, says: str
+) -> None:
+    scenario_file, targets = files
+    targets.write_text(text, encoding="utf-8")
+    result = invoke(str(scenario_file), "--targets", str(targets), "--check")
+    assert result.exit_code == 2, result.output
+    assert str(targets) in result.stderr and says in result.stderr
