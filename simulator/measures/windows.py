@@ -53,14 +53,19 @@ def _year_length(year: int) -> int:
 
 
 def _years_between(first: dt.date, days: float) -> float:
-    """Length in years of ``days`` days from ``first``, day by day (1/365 or 1/366 each)."""
-    total, date, left = 0.0, first, days
+    """Length in years of ``days`` days from ``first``, day by day (1/365 or 1/366 each).
+
+    Walks calendar years by number, never building 1 January of the year after the last
+    one, so a period ending in 9999 (the last year a date can hold) is measured too.
+    """
+    year, left = first.year, days
+    into_year = float((first - dt.date(year, 1, 1)).days)
+    total = 0.0
     while left > 0:
-        next_year = dt.date(date.year + 1, 1, 1)
-        part = min(left, float((next_year - date).days))
-        total += part / _year_length(date.year)
+        part = min(left, _year_length(year) - into_year)
+        total += part / _year_length(year)
         left -= part
-        date = next_year
+        year, into_year = year + 1, 0.0
     return total
 
 
@@ -90,7 +95,8 @@ def year_windows(scenario: Scenario) -> list[Window]:
     for year in range(run.start_date.year, last.year + 1):
         first = max(dt.date(year, 1, 1), run.start_date)
         a = start + float((first - run.start_date).days)
-        b = min(start + float((dt.date(year + 1, 1, 1) - run.start_date).days), end)
+        # 31 December + 1 day, without building 1 January of year 10000.
+        b = min(start + float((dt.date(year, 12, 31) - run.start_date).days) + 1.0, end)
         if b > a:
             windows.append(Window(a, b, first, year, (b - a) / _year_length(year)))
     return windows
