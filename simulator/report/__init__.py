@@ -26,7 +26,10 @@ model description).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from simulator.plots import figure_files, write_figures
@@ -210,19 +213,61 @@ def write_report(
     kind = folder_kind(folder)
     if kind in ("sweep", "sizing"):
         return _write_study_report(folder, kind, lang, figures)
+    # The workbooks need no figure: written beside the drawing, in a forked process.
+    workbooks = _beside(lambda: _write_workbooks(folder, lang), workers)
     paths = list(figures) if figures is not None else write_figures(folder, lang, workers)
-    target = folder / "report.html"
+    try:
+        return _write_pages(folder, lang, paths)
+    finally:
+        workbooks()
+
+
+def _write_pages(folder: Path, lang: str, paths: Sequence[Path]) -> Path:
+    """``report.html`` of a run or comparison folder (and of a comparison's scenarios)."""
     if is_comparison(folder):
         comparison = read_comparison(folder)
         for run in comparison.runs.values():
-            write_report(run.path, lang, [p for p in paths if _inside(p, run.path)])
+            _write_pages(run.path, lang, [p for p in paths if _inside(p, run.path)])
         text = render_comparison(comparison, figure_files(paths, folder), lang)
+    else:
+        text = render_run(read_run(folder), figure_files(paths, folder), lang)
+    return atomic_write(folder / "report.html", text)  # a reader never sees half a report
+
+
+def _write_workbooks(folder: Path, lang: str) -> None:
+    """``results.xlsx`` of a run or comparison folder and of a comparison's scenarios."""
+    if is_comparison(folder):
+        comparison = read_comparison(folder)
+        for run in comparison.runs.values():
+            write_run_workbook(run, lang)
         write_comparison_workbook(comparison, lang)
     else:
-        run = read_run(folder)
-        text = render_run(run, figure_files(paths, folder), lang)
-        write_run_workbook(run, lang)
-    return atomic_write(target, text)  # a reader never sees half a report
+        write_run_workbook(read_run(folder), lang)
+
+
+def _beside(task: Callable[[], None], workers: int | None) -> Callable[[], None]:
+    """Start ``task`` in a forked process where that is safe and pays; a function that waits.
+
+    Where it cannot fork (another platform, another thread running, one worker
+    asked for) the task runs when the returned function is called. A forked
+    task that fails is run again in this process, so its error is raised here.
+    """
+    if (
+        workers == 1
+        or (os.cpu_count() or 1) < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1
+    ):
+        return task
+    process = multiprocessing.get_context("fork").Process(target=task, daemon=True)
+    process.start()
+
+    def wait() -> None:
+        process.join()
+        if process.exitcode != 0:
+            task()
+
+    return wait
 
 
 def _inside(path: Path, folder: Path) -> bool:
