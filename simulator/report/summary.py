@@ -230,6 +230,17 @@ def _facility_kpis(ids: Sequence[str], suffix: str) -> list[str]:
     return [f"facility.{f}.{suffix}" for f in ids]
 
 
+def _own_kpis(source: _Source, ids: Sequence[str], suffix: str) -> list[str]:
+    """The region's own patients' KPI of each facility: ``facility.<id>.region.<suffix>``
+    where a facility also serves outside patients (background load), else the facility's."""
+    return [
+        f"facility.{f}.region.{suffix}"
+        if source.has(f"facility.{f}.region.{suffix}")
+        else f"facility.{f}.{suffix}"
+        for f in ids
+    ]
+
+
 def _paid_kpi(m: str) -> str:
     return f"cost.municipality.{m}.paid"
 
@@ -368,9 +379,9 @@ def _hospital_paragraph(source: _Source, lang: str) -> str:
     services = _services(source.run)
     hospital = services.get("service:hospital", [])
     municipal = services.get("level:municipal", [])
-    bed_days = source.yearly(_facility_kpis(hospital, "bed_days"))
-    admissions = source.yearly(_facility_kpis(hospital, "admissions"))
-    local = source.yearly(_facility_kpis(municipal, "bed_days"))
+    bed_days = source.yearly(_own_kpis(source, hospital, "bed_days"))
+    admissions = source.yearly(_own_kpis(source, hospital, "admissions"))
+    local = source.yearly(_own_kpis(source, municipal, "bed_days"))
     text = label(
         "summary.hospital_text",
         lang,
@@ -586,7 +597,7 @@ def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]
         ("summary.row_hospital_admissions", "service:hospital", "admissions"),
         ("summary.row_municipal_days", "level:municipal", "bed_days"),
     ):
-        kpis = (_facility_kpis(bs.get(kind, []), suffix), _facility_kpis(as_.get(kind, []), suffix))
+        kpis = (_own_kpis(b, bs.get(kind, []), suffix), _own_kpis(a, as_.get(kind, []), suffix))
         rows.append(_change_row(b, a, label(key, lang), kpis, lang, money=False))
     blocked = (
         _facility_kpis(list(base.names["facilities"]), "blocked_days"),

@@ -386,9 +386,11 @@ _SUMMARY: _L = {
     "hospital": ("Hospital bed-days and admissions", "Liggedøgn og innleggelser i sykehus"),
     "hospital_text": (
         "Hospitals: {bed_days} bed-days a year {b_range} and {admissions} admissions a year "
-        "{a_range}. Municipal beds (KØHD, short-term places): {local} bed-days a year.",
+        "{a_range} of the region's own patients. Municipal beds (KØHD, short-term places): "
+        "{local} bed-days a year.",
         "Sykehus: {bed_days} liggedøgn i året {b_range} og {admissions} innleggelser i året "
-        "{a_range}. Kommunale senger (KØHD, korttidsplasser): {local} liggedøgn i året.",
+        "{a_range} for regionens egne pasienter. Kommunale senger (KØHD, korttidsplasser): "
+        "{local} liggedøgn i året.",
     ),
     "waits": (
         "Waits and patients ready for discharge",
