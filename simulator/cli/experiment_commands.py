@@ -40,6 +40,7 @@ from simulator.cli.output import (
     prepare_out,
     progress_display,
     write_report_or_say,
+    write_workbook_or_say,
 )
 from simulator.errors import SamsimError, ScenarioError
 from simulator.store.folders import ResultsFolderError
@@ -124,6 +125,8 @@ def run(
     folder = save(lambda: results.write(out, inputs, overrides), results.seed)
     if report:
         write_report_or_say(folder, lang)
+    else:
+        write_workbook_or_say(folder, lang)
     report_failures(results.failures)
     click.echo(folder)
     if results.failures:
@@ -299,6 +302,8 @@ def compare(
     folder = save(lambda: comparison.write(out, inputs, overrides), comparison.base.seed)
     if report:
         write_report_or_say(folder, lang)
+    else:
+        write_workbook_or_say(folder, lang)
     failures = [f for r in (comparison.base, *comparison.alternatives) for f in r.failures]
     report_failures(failures)
     click.echo(folder)

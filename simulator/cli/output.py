@@ -38,6 +38,7 @@ __all__ = [
     "prepare_out",
     "progress_display",
     "write_report_or_say",
+    "write_workbook_or_say",
 ]
 
 INTERRUPTED = 130
@@ -111,6 +112,26 @@ def write_report_or_say(folder: Path, lang: str) -> None:
         raise SamsimError(
             f"{folder}: the results are saved, but the report could not be written "
             f"({exc.strerror or exc}); free some space, then draw it with: samsim report {folder}"
+        ) from None
+
+
+def write_workbook_or_say(folder: Path, lang: str) -> None:
+    """Write ``results.xlsx`` into a written folder that gets no report (``--no-report``)."""
+    try:
+        from simulator.store.xlsx import write_workbooks
+
+        write_workbooks(folder, lang)
+    except KeyboardInterrupt:
+        click.echo(folder)
+        interrupted(
+            f"the results are saved in {folder}, without results.xlsx; "
+            f"write it with: samsim report {folder}"
+        )
+    except OSError as exc:
+        click.echo(folder)
+        raise SamsimError(
+            f"{folder}: the results are saved, but results.xlsx could not be written "
+            f"({exc.strerror or exc}); free some space, then write it with: samsim report {folder}"
         ) from None
 
 

@@ -62,7 +62,7 @@ from simulator.store.readers import (
     read_comparison,
     read_run,
 )
-from simulator.store.xlsx import write_comparison_workbook, write_run_workbook
+from simulator.store.xlsx import write_workbooks
 from simulator.text.labels import label
 
 __all__ = ["folder_kind", "render_comparison", "render_run", "write_report", "yaml_comments"]
@@ -214,7 +214,7 @@ def write_report(
     if kind in ("sweep", "sizing"):
         return _write_study_report(folder, kind, lang, figures)
     # The workbooks need no figure: written beside the drawing, in a forked process.
-    workbooks = _beside(lambda: _write_workbooks(folder, lang), workers)
+    workbooks = _beside(lambda: _no_result(write_workbooks(folder, lang)), workers)
     paths = list(figures) if figures is not None else write_figures(folder, lang, workers)
     try:
         return _write_pages(folder, lang, paths)
@@ -234,15 +234,8 @@ def _write_pages(folder: Path, lang: str, paths: Sequence[Path]) -> Path:
     return atomic_write(folder / "report.html", text)  # a reader never sees half a report
 
 
-def _write_workbooks(folder: Path, lang: str) -> None:
-    """``results.xlsx`` of a run or comparison folder and of a comparison's scenarios."""
-    if is_comparison(folder):
-        comparison = read_comparison(folder)
-        for run in comparison.runs.values():
-            write_run_workbook(run, lang)
-        write_comparison_workbook(comparison, lang)
-    else:
-        write_run_workbook(read_run(folder), lang)
+def _no_result(_: object) -> None:
+    """Drop a task's result (a forked task returns nothing)."""
 
 
 def _beside(task: Callable[[], None], workers: int | None) -> Callable[[], None]:

@@ -41,10 +41,23 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from simulator.store.folders import atomic_write_bytes
-from simulator.store.readers import ComparisonFolder, RunFolder, period_text
+from simulator.store.readers import (
+    ComparisonFolder,
+    RunFolder,
+    is_comparison,
+    period_text,
+    read_comparison,
+    read_run,
+)
 from simulator.text.labels import kpi_label, kpi_unit, label
 
-__all__ = ["SHEETS", "write_comparison_workbook", "write_run_workbook", "write_table_workbook"]
+__all__ = [
+    "SHEETS",
+    "write_comparison_workbook",
+    "write_run_workbook",
+    "write_table_workbook",
+    "write_workbooks",
+]
 
 SHEETS = ("About", "Summary", "Per year", "Facilities", "All KPIs", "Flows")
 """The sheets of a run's workbook, in order (``Flows`` only where the folder has flows)."""
@@ -344,3 +357,13 @@ def write_table_workbook(
         ]
         _sheet(book, name, [str(c) for c in table.columns], rows)
     return _save(book, Path(target))
+
+
+def write_workbooks(folder: Path, lang: str = "en") -> list[Path]:
+    """``results.xlsx`` of a run or comparison folder and of a comparison's scenarios."""
+    folder = Path(folder)
+    if not is_comparison(folder):
+        return [write_run_workbook(read_run(folder), lang)]
+    comparison = read_comparison(folder)
+    written = [write_run_workbook(run, lang) for run in comparison.runs.values()]
+    return [*written, write_comparison_workbook(comparison, lang)]

@@ -222,3 +222,17 @@ def test_sweep_and_sizing_folders_get_reports(tmp_path: Path) -> None:
     assert "Sizing report" in text and "North KØHD unit" in text and 'id="summary"' in text
     assert "Smallest number of beds" in text or "No number of beds" in text
     assert openpyxl.load_workbook(sized / "results.xlsx").sheetnames == ["About", "Bed counts"]
+
+
+def test_a_run_without_report_still_writes_results_xlsx(tmp_path: Path) -> None:
+    data = small()
+    data["run"].update(days=60, replications=2)
+    scenario = write_yaml(tmp_path / "minimal.yaml", data)
+    out = str(tmp_path / "out")
+    args = ["run", str(scenario), "--no-report", "-r", "2", "--jobs", "1", "--out", out]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    folder = Path(result.stdout.rstrip("\n").splitlines()[-1])
+    assert not (folder / "report.html").exists() and not (folder / "plots").exists()
+    book = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
+    assert book.sheetnames[:2] == ["About", "Summary"]
