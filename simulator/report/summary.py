@@ -610,7 +610,12 @@ def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]
         label("summary.alt_per_year", lang),
         label("summary.change_per_year", lang),
     ]
-    parts = [f"<h3>{esc(title)}</h3>", html_table(header, rows), _bed_changes(b, a, lang)]
+    parts = [
+        f"<h3>{esc(title)}</h3>",
+        _avoided(b, a, bs.get("service:hospital", []), as_.get("service:hospital", []), lang),
+        html_table(header, rows),
+        _bed_changes(b, a, lang),
+    ]
     caveats = death_caveats(base.scenario, run.scenario, base.names, lang)
     for kpi, caveat in caveats.items():
         if not (b.has(kpi) or a.has(kpi)):
@@ -626,6 +631,31 @@ def _alternative(b: _Source, title: str, run: RunFolder, lang: str) -> list[str]
             )
             parts.append(f'<p class="caveat">{esc(text)} {esc(caveat)}</p>')
     return parts
+
+
+def _avoided(b: _Source, a: _Source, base_ids: list[str], alt_ids: list[str], lang: str) -> str:
+    """One sentence: hospital bed-days and admissions avoided (or added) per year."""
+    parts = []
+    for suffix, key in (
+        ("bed_days", "summary.hospital_days_word"),
+        ("admissions", "summary.admissions_word"),
+    ):
+        change = _paired_yearly(b, a, _own_kpis(b, base_ids, suffix), _own_kpis(a, alt_ids, suffix))
+        if not change.known:
+            continue
+        verb = "summary.avoided" if change.mean < 0 else "summary.added"
+        amount = _amount(abs(change.mean), lang)
+        low, high = sorted((abs(change.low), abs(change.high)))
+        if change.significant:
+            interval = label(
+                "summary.interval", lang, low=_amount(low, lang), high=_amount(high, lang)
+            )
+        else:
+            interval = f"({label('summary.no_clear_change', lang)})"
+        parts.append(label(verb, lang, amount=amount, what=label(key, lang), interval=interval))
+    if not parts:
+        return ""
+    return f"<p><strong>{esc('; '.join(parts))}.</strong></p>"
 
 
 def comparison_summary(

@@ -437,6 +437,13 @@ _SUMMARY: _L = {
         "{municipality}: caused by its residents (all payers)",
         "{municipality}: forårsaket av innbyggerne (alle betalere)",
     ),
+    "hospital_days_word": ("hospital bed-days", "liggedøgn i sykehus"),
+    "admissions_word": ("hospital admissions", "innleggelser i sykehus"),
+    "avoided": (
+        "{amount} {what} a year avoided {interval}",
+        "{amount} {what} i året unngått {interval}",
+    ),
+    "added": ("{amount} {what} a year more {interval}", "{amount} flere {what} i året {interval}"),
     "row_hospital_days": ("Hospital bed-days", "Liggedøgn i sykehus"),
     "row_hospital_admissions": ("Hospital admissions", "Innleggelser i sykehus"),
     "row_municipal_days": ("Municipal bed-days", "Liggedøgn i kommunen"),
