@@ -181,6 +181,7 @@ def test_comparison_report_opens_with_the_summary_and_moved_flows(tmp_path: Path
     assert text.index('id="flows"') < text.index('id="comparison"')
     part = section(text, "summary")
     assert "change per year" in part
+    assert re.search(r"<strong>[\d\u00a0]+ hospital bed-days a year (avoided|more) ", part)
     cells = re.findall(r'<td class="num (changed|same)">', part)
     assert cells and set(cells) <= {"changed", "same"}
     assert part.count('class="verdict">no clear change<') == cells.count("same")
