@@ -226,6 +226,13 @@ def comparison_table(
     return "\n".join(parts)
 
 
+def _flow_node(node: str, names: Names, lang: str) -> str:
+    """A node of the flows in words; a stay with its column (``UNN Tromsø (2nd stay)``)."""
+    kind = node.partition(":")[0]
+    text = node_label(node, names, lang)
+    return f"{text} ({label(f'legend.flow_{kind}', lang)})" if kind.startswith("stay") else text
+
+
 def flows_moved(base: RunFolder, alt: RunFolder, lang: str, limit: int = 15) -> str:
     """The patient flows that moved most between two runs, per year (``flows.csv``)."""
     if base.flows.empty and alt.flows.empty:
@@ -252,7 +259,7 @@ def flows_moved(base: RunFolder, alt: RunFolder, lang: str, limit: int = 15) -> 
         moved["change"].astype(float),
         strict=True,
     ):
-        path = f"{node_label(source, names, lang)} → {node_label(target, names, lang)}"
+        path = f"{_flow_node(source, names, lang)} → {_flow_node(target, names, lang)}"
         rows.append(
             [
                 td(path),
