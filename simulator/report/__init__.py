@@ -1,25 +1,34 @@
 """The HTML report of a results folder: one self-contained file a planner can mail.
 
-:func:`write_report` writes ``<folder>/report.html`` for a run folder or a
-comparison folder. Everything is inside the file: the plots as base64 PNG
-data URIs, the CSS inline, no scripts and no external resources. Text read
-from the folder (titles, descriptions, names, warnings) is escaped.
+:func:`write_report` writes ``<folder>/report.html`` and ``results.xlsx`` for
+a run, comparison, sweep or sizing folder. Everything is inside the HTML
+file: the plots as base64 PNG data URIs, the CSS inline, no scripts and no
+external resources. Text read from the folder (titles, descriptions, names,
+warnings) is escaped.
 
-A run report holds, in this order: title and description; warnings; the
-KPI tables with 95 % intervals (facilities, groups, municipalities, costs);
-the plots; and a model description in the order of the STRESS-DES
+A run report holds, in this order: title and description; the one-page
+summary in plain words (:mod:`~simulator.report.summary`: cost per year by
+payer, beds needed against beds planned, hospital bed-days, waits and
+utskrivningsklare days, what is uncertain); the warnings, in the report's
+language with display names; the KPI tables with 95 % intervals
+(facilities, groups, municipalities, costs); the plots, the patient-flow
+diagram first; and a model description in the order of the STRESS-DES
 checklist (Monks et al. 2019, *Strengthening the reporting of empirical
 simulation studies*): objectives, logic, inputs and their sources,
 assumptions, randomness, warm-up, replications, implementation. Results come
 before the method because a planner reads them first; the contents list at
 the top links every section.
 
-A comparison report holds the paired differences (significant changes
-first), the forest plots, and a short section per scenario linking its own
-full report.
+A comparison report holds the summary of what each alternative changes per
+year, the warnings, the patient flows that moved, the paired differences
+(significant changes first; deaths KPIs with a caveat where they differ only
+through assumed probabilities), the forest plots, and a short section per
+scenario linking its own full report. Sweep and sizing reports are
+:mod:`~simulator.report.studies`.
 
 The parts: :mod:`~simulator.report.html` (escaping, numbers, tables, page),
-:mod:`~simulator.report.sections` (results, plots, warnings, comparison table),
+:mod:`~simulator.report.sections` (results, plots, warnings, comparison table,
+moved flows), :mod:`~simulator.report.summary`, :mod:`~simulator.report.studies`,
 :mod:`~simulator.report.inputs` and :mod:`~simulator.report.description` (the
 model description).
 """
@@ -191,12 +200,12 @@ def write_report(
     figures: Sequence[Path] | None = None,
     workers: int | None = None,
 ) -> Path:
-    """Write ``folder/report.html`` for a run or comparison folder; its path.
+    """Write ``folder/report.html`` (and ``results.xlsx``) for any results folder; its path.
 
     Parameters
     ----------
     folder
-        A run folder or a comparison folder.
+        A run, comparison, sweep or sizing folder (:func:`folder_kind`).
     lang
         "en" or "nb".
     figures
