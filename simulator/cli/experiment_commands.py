@@ -318,7 +318,7 @@ def compare(
 def report(folders: tuple[str, ...], lang: str) -> None:
     """Redraw the plots and rewrite report.html and results.xlsx from saved results folders.
 
-    Any kind of folder: a run, a comparison, a sweep or a sizing. A folder
+    Any kind of folder: a run, a comparison, a sweep, a sizing or a calibration. A folder
     that is not whole (a staging folder, a manifest that does not parse, a
     table missing, cut short or changed since it was written; a sweep that has
     not finished) is refused with exit code 2, and its report is left as it
@@ -335,6 +335,11 @@ def report(folders: tuple[str, ...], lang: str) -> None:
         elif _kind(path) == "sizing":
             if not (path / "size.csv").is_file():
                 raise SamsimError(f"{path}: a sizing folder without size.csv; it is not whole")
+        elif _kind(path) == "calibration":
+            if not (path / "goodness_of_fit.csv").is_file():
+                raise SamsimError(
+                    f"{path}: a calibration folder without goodness_of_fit.csv; it is not whole"
+                )
         else:
             check_folder(path)
     from simulator.report import write_report

@@ -220,7 +220,7 @@ def write_report(
     folder = Path(folder)
     label("heading.report", lang)  # refuses an unknown language before any work
     kind = folder_kind(folder)
-    if kind in ("sweep", "sizing"):
+    if kind in ("sweep", "sizing", "calibration"):
         return _write_study_report(folder, kind, lang, figures)
     # The workbooks need no figure: written beside the drawing, in a forked process.
     workbooks = _beside(lambda: _no_result(write_workbooks(folder, lang)), workers)
@@ -281,42 +281,60 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def folder_kind(folder: Path) -> str:
-    """``sweep``, ``sizing``, ``comparison`` or ``run``: what a results folder holds."""
+    """``sweep``, ``sizing``, ``calibration``, ``comparison`` or ``run``: what a folder holds."""
     folder = Path(folder)
     if (folder / "sweep.json").is_file():
         return "sweep"
     if (folder / "size.csv").is_file():
         return "sizing"
+    if (folder / "goodness_of_fit.csv").is_file():
+        return "calibration"
     return "comparison" if is_comparison(folder) else "run"
 
 
 def _write_study_report(folder: Path, kind: str, lang: str, figures: Sequence[Path] | None) -> Path:
-    """``report.html`` and ``results.xlsx`` of a sweep or sizing folder (plots drawn if needed)."""
+    """``report.html`` and ``results.xlsx`` of a sweep, sizing or calibration folder.
+
+    The plots are drawn first unless ``figures`` names them.
+    """
+    import pandas as pd
+
+    from simulator.plots.calibration import write_calibration_figures
     from simulator.plots.sizing import write_sizing_figures
     from simulator.plots.sweep import write_sweep_figures
-    from simulator.report.studies import render_sizing, render_sweep
+    from simulator.report.studies import render_calibration, render_sizing, render_sweep
     from simulator.store.xlsx import write_table_workbook
     from simulator.sweeps.store import read_sweep
 
     if figures is None:
-        draw = write_sweep_figures if kind == "sweep" else write_sizing_figures
+        draw = {
+            "sweep": write_sweep_figures,
+            "sizing": write_sizing_figures,
+            "calibration": write_calibration_figures,
+        }[kind]
         figures = draw(folder, lang)
-    pngs = figure_files(list(figures), folder)
-    about: list[tuple[str, object]] = [("samsim", label(f"sweep.{kind}_report", lang))]
+    figures = list(figures)
+    pngs = figure_files(figures, folder)
+    if kind == "calibration":  # its plot lies beside its tables
+        pngs = [p for p in figures if p.suffix == ".png"]
+    tables: dict[str, pd.DataFrame]
     if kind == "sweep":
         sweep = read_sweep(folder)
         text = render_sweep(sweep, pngs, lang)
-        tables = {"Points": sweep.table}
-    else:
+        tables, sources = {"Points": sweep.table}, "sweep.csv"
+    elif kind == "sizing":
         text = render_sizing(folder, pngs, lang)
-        import pandas as pd
-
-        tables = {"Bed counts": pd.read_csv(folder / "size.csv")}
-    about.append(
-        (
-            label("xlsx.source", lang),
-            ", ".join("sweep.csv" if kind == "sweep" else "size.csv" for _ in tables),
-        )
-    )
+        tables, sources = {"Bed counts": pd.read_csv(folder / "size.csv")}, "size.csv"
+    else:
+        text = render_calibration(folder, pngs, lang)
+        tables = {"Goodness of fit": pd.read_csv(folder / "goodness_of_fit.csv")}
+        sources = "goodness_of_fit.csv"
+        if (folder / "evaluations.csv").is_file():
+            tables["Evaluations"] = pd.read_csv(folder / "evaluations.csv")
+            sources += ", evaluations.csv"
+    about: list[tuple[str, object]] = [
+        ("samsim", label(f"sweep.{kind}_report", lang)),
+        (label("xlsx.source", lang), sources),
+    ]
     write_table_workbook(folder / "results.xlsx", about, tables)
     return atomic_write(folder / "report.html", text)

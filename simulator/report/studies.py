@@ -32,7 +32,7 @@ from simulator.text.labels import (
 )
 from simulator.text.numbers import format_interval, format_kpi
 
-__all__ = ["render_sizing", "render_sweep"]
+__all__ = ["render_calibration", "render_sizing", "render_sweep"]
 
 
 def _figures(pngs: Sequence[Path], lang: str) -> str:
@@ -191,5 +191,69 @@ def render_sizing(folder: Path, pngs: Sequence[Path], lang: str = "en") -> str:
         _figures(pngs, lang),
         f'<h2 id="points">{esc(label("sweep.bed_counts", lang))}</h2>',
         html_table(header, rows),
+    ]
+    return page(title, "\n".join(b for b in body if b), lang, _version(manifest))
+
+
+def render_calibration(folder: Path, pngs: Sequence[Path], lang: str = "en") -> str:
+    """The HTML of a calibration folder's report (``goodness_of_fit.csv``, ``manifest.json``)."""
+    folder = Path(folder)
+    manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    scenario_file = folder / "scenario.yaml"
+    scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) or {}
+    scenario = scenario if isinstance(scenario, dict) else {}
+    names = display_names(scenario)
+    table = pd.read_csv(folder / "goodness_of_fit.csv")
+    rows = []
+    for row in table.to_dict("records"):
+        kpi = str(row.get("kpi", ""))
+        inside = row.get("inside")
+        rows.append(
+            [
+                td(row.get("target", "")),
+                td(kpi_label(kpi, names, lang)),
+                _value_cell(
+                    _number(row, "observed"),
+                    _number(row, "observed_low"),
+                    _number(row, "observed_high"),
+                    kpi,
+                    lang,
+                ),
+                _value_cell(
+                    _number(row, "simulated"),
+                    _number(row, "ci_low"),
+                    _number(row, "ci_high"),
+                    kpi,
+                    lang,
+                ),
+                td(
+                    label("column.yes" if inside is True else "column.no", lang)
+                    if isinstance(inside, bool)
+                    else "–"
+                ),
+                td(row.get("source", "")),
+            ]
+        )
+    header = [
+        label("sweep.target", lang),
+        label("column.kpi", lang),
+        label("sweep.observed", lang),
+        label("sweep.simulated", lang),
+        label("sweep.inside", lang),
+        label("column.source", lang),
+    ]
+    inside_count = int(table["inside"].astype(bool).sum()) if "inside" in table else 0
+    title = str(scenario.get("title") or scenario.get("name") or folder.name)
+    body = [
+        "<header>",
+        f'<p class="kind">{esc(label("sweep.calibration_report", lang))}</p>',
+        f"<h1>{esc(title)}</h1>",
+        "</header>",
+        f'<section class="summary" id="summary"><h2>{esc(label("summary.heading", lang))}</h2>'
+        f"<p>{esc(label('sweep.calibration_text', lang, inside=inside_count, n=len(table)))}</p>"
+        "</section>",
+        _figures(pngs, lang),
+        f'<h2 id="points">{esc(label("sweep.fit", lang))}</h2>',
+        html_table(header, rows, numeric_from=2),
     ]
     return page(title, "\n".join(b for b in body if b), lang, _version(manifest))

@@ -237,6 +237,18 @@ _SWEEP: _L = {
     "report": ("Sweep report", "Rapport fra parameterstudie"),
     "sweep_report": ("Sweep report", "Rapport fra parameterstudie"),
     "sizing_report": ("Sizing report", "Dimensjoneringsrapport"),
+    "calibration_report": ("Calibration report", "Kalibreringsrapport"),
+    "calibration_text": (
+        "{inside} of {n} targets are met: the simulated value lies within the observed "
+        "range and its tolerance.",
+        "{inside} av {n} mål er nådd: den simulerte verdien ligger innenfor det observerte "
+        "spennet og toleransen.",
+    ),
+    "fit": ("Goodness of fit", "Tilpasning"),
+    "target": ("target", "mål"),
+    "observed": ("observed", "observert"),
+    "simulated": ("simulated", "simulert"),
+    "inside": ("met", "nådd"),
     "meta": (
         "{points} points, {n} replications each, common random numbers",
         "{points} punkter, {n} replikasjoner hver, felles tilfeldige tall",
