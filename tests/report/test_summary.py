@@ -237,3 +237,37 @@ def test_a_run_without_report_still_writes_results_xlsx(tmp_path: Path) -> None:
     assert not (folder / "report.html").exists() and not (folder / "plots").exists()
     book = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
     assert book.sheetnames[:2] == ["About", "Summary"]
+
+
+def test_calibration_folder_gets_a_report(tmp_path: Path) -> None:
+    folder = tmp_path / "calibrate-minimal" / "run"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text('{"kind": "calibration"}', encoding="utf-8")
+    write_yaml(folder / "scenario.yaml", small())
+    pd.DataFrame(
+        {
+            "target": ["kohd-occupancy", "hospital-full"],
+            "kpi": ["facility.kohd-north.utilisation", "facility.hospital.share_time_full"],
+            "fitted": [True, False],
+            "observed": [0.8, 0.02],
+            "observed_low": [0.75, 0.02],
+            "observed_high": [0.85, 0.02],
+            "tolerance": [0.0, 0.01],
+            "simulated": [0.79, 0.05],
+            "ci_low": [0.77, 0.04],
+            "ci_high": [0.81, 0.06],
+            "n": [3, 3],
+            "ratio": [0.99, 2.5],
+            "inside": [True, False],
+            "source": ["a plan", "a count"],
+        }
+    ).to_csv(folder / "goodness_of_fit.csv", index=False)
+    assert folder_kind(folder) == "calibration"
+    result = CliRunner().invoke(main, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Calibration report" in text and "1 of 2 targets are met" in text
+    assert "North KØHD unit: utilisation" in text  # KPIs by display name
+    assert text.count('<img src="data:image/png;base64,') == 1
+    book = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
+    assert book.sheetnames == ["About", "Goodness of fit"]
