@@ -31,12 +31,13 @@ from simulator import load_scenario, simulate
 from simulator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-# Sweep files (a top-level ``sweep:`` key) live beside the scenarios; tests/sweeps/test_sweep.py
-# checks them.
+# Sweep files (a top-level ``sweep:`` key) and calibration targets files (``targets:``) live
+# beside the scenarios; tests/sweeps/test_sweep.py and
+# tests/calibration/test_midt_troms_targets.py check them.
 SCENARIOS = [
     p
     for p in sorted((ROOT / "scenarios").rglob("*.yaml"))
-    if "sweep" not in (yaml.safe_load(p.read_text(encoding="utf-8")) or {})
+    if not {"sweep", "targets"} & set(yaml.safe_load(p.read_text(encoding="utf-8")) or {})
 ]
 BASELINE = ROOT / "scenarios" / "midt-troms" / "baseline.yaml"
 REGRESSION = Path(__file__).resolve().parent / "data" / "baseline_regression.json"
