@@ -55,6 +55,7 @@ def validate(
 
     --set changes every file's scenario as it would change a run of it.
     """
+    from simulator.calibration.targets import is_targets_file
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import read_scenario
     from simulator.sweeps.definition import is_sweep_file
@@ -64,6 +65,9 @@ def validate(
     for path in files:
         if is_sweep_file(path):
             failed += validate_sweep(path, overrides, limits)
+            continue
+        if is_targets_file(path):  # a calibration targets file beside the scenarios
+            failed += validate_targets(path)
             continue
         try:
             loaded = read_scenario(path, overrides)
@@ -100,6 +104,24 @@ def validate_sweep(path: str, overrides: Sequence[str] = (), limits: Limits | No
     for point in invalid:
         click.echo("\n".join(point.problems), err=True)
     return 1 if len(invalid) == len(points) else 0
+
+
+def validate_targets(path: str) -> int:
+    """Check a calibration targets file and the scenario it names; 1 if it is wrong, else 0."""
+    from simulator.calibration.targets import check_against, load_targets
+    from simulator.scenario.loading import load_scenario
+
+    try:
+        loaded = load_targets(path)
+        if loaded.scenario_path is not None:
+            check_against(loaded, load_scenario(loaded.scenario_path))
+    except SamsimError as exc:
+        click.echo(f"invalid {path}", err=False)
+        click.echo(str(exc), err=True)
+        return 1
+    count = len(loaded.spec.targets)
+    click.echo(f"ok      {path}: targets file, {count} targets, {len(loaded.fitted())} fitted")
+    return 0
 
 
 @main.command()
