@@ -91,6 +91,16 @@ def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
     changed = table[significant(table)].copy()
     if changed.empty:
         return "No KPI changed significantly (every 95 % paired interval contains 0)."
+    # The terminal shows the period's own figures; their repeats per calendar year and as
+    # rates (year.<yyyy>.*, *.per_year, *.per_1000) are in comparison.csv and the report.
+    repeats = changed["kpi"].map(_is_repeat).astype(bool)
+    repeated = changed[repeats].groupby("scenario", sort=False).size()
+    changed = changed[~repeats]
+    if changed.empty:
+        return (
+            f"No whole-period KPI changed significantly; {int(repeated.sum())} per-year or "
+            "per-1 000 form(s) did (see comparison.csv)."
+        )
     changed["relative"] = (changed["difference"] / changed["base_mean"].abs()).abs()
     sections = {"cost": 0, "facility": 1, "group": 2, "municipality": 3}
     changed["section"] = [sections.get(k.split(".")[0], 4) for k in changed["kpi"]]
@@ -99,7 +109,7 @@ def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
     )
     lines = []
     for scenario, rows in changed.groupby("scenario", sort=False):
-        lines.append(f"{scenario} − base: {len(rows)} KPI(s) changed significantly")
+        lines.append(f"{scenario} − base: {len(rows)} KPI(s) changed significantly over the period")
         shown = rows.head(limit)
         width = max(len(k) for k in shown["kpi"])
         for kpi, base, alt, diff, low, high in zip(
@@ -119,7 +129,17 @@ def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
             )
         if len(rows) > limit:
             lines.append(f"  … and {len(rows) - limit} more in comparison.csv")
+        if repeated.get(scenario, 0):
+            lines.append(
+                f"  (and {repeated[scenario]} per-year and per-1 000 forms of these in "
+                "comparison.csv and the report)"
+            )
     return "\n".join(lines)
+
+
+def _is_repeat(kpi: str) -> bool:
+    """A KPI repeated per calendar year or as a rate of a period KPI."""
+    return kpi.startswith("year.") or kpi.endswith((".per_year", ".per_1000"))
 
 
 def _bracket(interval: str) -> str:
