@@ -107,12 +107,17 @@ def region_paths(
             continue
         share = (path.bed_days - background[code]) / path.bed_days if path.bed_days > 0 else 1.0
         share = min(1.0, max(0.0, share))
+        bed_days = max(0.0, path.bed_days - background[code] - initial[code])
+        # Priced day by day (a price index, dated prices, payments: measures/money.py), the
+        # region's occupied beds are its share of each day's: the same total as bed_days.
+        own = bed_days / path.bed_days if path.bed_days > 0 else 1.0
         adjusted.append(
             dataclasses.replace(
                 path,
-                bed_days=max(0.0, path.bed_days - background[code] - initial[code]),
+                bed_days=bed_days,
                 capacity_days=path.capacity_days * share,
                 daily_capacity_days=path.daily_capacity_days * share,
+                daily_occupied=path.daily_occupied * own,
             )
         )
     return adjusted
