@@ -56,11 +56,11 @@ from simulator.report.sections import (
     results_section,
     warnings_section,
 )
-from simulator.report.summary import (
+from simulator.report.summary import run_summary
+from simulator.report.summary_compare import (
     comparison_summary,
     death_caveats,
     localise_warnings,
-    run_summary,
 )
 from simulator.store.folders import atomic_write
 from simulator.store.readers import (

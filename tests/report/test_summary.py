@@ -18,7 +18,8 @@ from simulator import simulate, validate
 from simulator.cli import main
 from simulator.experiment.compare import compare
 from simulator.report import folder_kind, write_report
-from simulator.report.summary import Estimate, death_caveats, localise_warnings
+from simulator.report.estimates import Estimate
+from simulator.report.summary_compare import death_caveats, localise_warnings
 from simulator.sweeps.runner import run_sweep, sweep_from_vary
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
