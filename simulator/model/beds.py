@@ -52,9 +52,10 @@ class BedPool:
 
     def _record(self) -> None:
         # A corridor patient moves into a bed as soon as one is free for them.
-        if self.corridor > self.occupied - self.capacity:
-            self.corridor = max(0, self.occupied - self.capacity)
-        self.log.extend((self.env.now, self.occupied, self.blocked, self.capacity, self.corridor))
+        occupied, capacity = self.occupied, self.capacity
+        if self.corridor and self.corridor > occupied - capacity:
+            self.corridor = max(0, occupied - capacity)
+        self.log += (self.env._now, occupied, self.blocked, capacity, self.corridor)
 
     @property
     def waiting(self) -> int:

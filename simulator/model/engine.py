@@ -31,7 +31,7 @@ import bisect
 import dataclasses
 import gc
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -46,6 +46,7 @@ from simulator.model.capacity import CapacityRecord, Limit, LimitKind
 from simulator.model.closing import Closing, uses_transfer
 from simulator.model.demand import demand_streams
 from simulator.model.distributions import BufferedSampler
+from simulator.model.drive import drive
 from simulator.model.epochs import Epochs
 from simulator.model.pathways import Discharge, Period, Variants, step_costs
 from simulator.model.records import (
@@ -77,6 +78,8 @@ _BLOCK_END = int(Block.END)
 _W_REQUESTED, _W_ADMITTED = int(Waiting.REQUESTED), int(Waiting.ADMITTED)
 _READMITTED, _PERIOD_END = int(Discharge.READMITTED), int(Period.END)
 _ENDING = {HOME: Outcome.HOME, DEATH: Outcome.DEATH}
+
+_NAN = math.nan
 
 EXTENSION_CHUNK = 28.0
 """Days of arrivals drawn at a time after the horizon (the run usually stops within one)."""
@@ -160,6 +163,52 @@ class CompiledStep:
     max_wait: tuple[float, int] | None = None
     no_bed: bool = False  # service: none, a period without a bed lasting los
     costs: tuple[float, float, int] | None = None  # per day, per start, payer code
+
+
+class Arrivals:
+    """Starts each episode at its arrival time: one timeout to the next arrival at a time,
+    whose callback starts the episode (:func:`~simulator.model.drive.drive`), no process.
+
+    ``chunks`` yields arrival columns (time, municipality, group, entry step, age band),
+    each sorted by time; the next chunk is drawn when the last one is used up.
+    """
+
+    __slots__ = ("_model", "_chunks", "_columns", "_pos")
+
+    def __init__(self, model: Model, chunks: Iterator[tuple[np.ndarray, ...]]) -> None:
+        self._model = model
+        self._chunks = chunks
+        self._columns: tuple[list[Any], ...] = ([], [], [], [], [])
+        self._pos = 0
+
+    def next(self, _event: simpy.Event | None = None) -> None:
+        """Start every episode due now, then wait for the next arrival."""
+        model = self._model
+        env, episode = model.env, model.episode
+        while True:
+            times, mcodes, gcodes, entries, bands = self._columns
+            i, n = self._pos, len(times)
+            while i < n:
+                t = times[i]
+                if t > env.now:
+                    self._pos = i
+                    env.timeout(t - env.now).callbacks.append(self.next)
+                    return
+                drive(episode(mcodes[i], gcodes[i], entries[i], bands[i]))
+                i += 1
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return
+            at, ms, gs, es, bs = chunk
+            no_bands = bs is None or not len(bs) or not bs.any()
+            self._columns = (
+                at.tolist(),
+                ms.tolist(),
+                gs.tolist(),
+                es.tolist(),
+                [0] * len(at) if no_bands else bs.astype(np.int64).tolist(),
+            )
+            self._pos = 0
 
 
 class Model:
@@ -442,40 +491,11 @@ class Model:
         )
 
     def source(self) -> Generator[simpy.Event, Any, None]:
-        """Start every episode at its arrival time."""
-        if self.epochs is not None:
-            yield from self._start(*self.epochs.arrivals(self))
-            return
-        yield from self._start(*self.arrivals())
-
-    def _start(
-        self,
-        times: np.ndarray,
-        mcodes: np.ndarray,
-        gcodes: np.ndarray,
-        entries: np.ndarray,
-        bands: np.ndarray | None = None,
-    ) -> Generator[simpy.Event, Any, None]:
-        env = self.env
-        if bands is None or not len(bands) or not bands.any():
-            for t, m, g, e in zip(
-                times.tolist(), mcodes.tolist(), gcodes.tolist(), entries.tolist(), strict=True
-            ):
-                if t > env.now:
-                    yield env.timeout(t - env.now)
-                env.process(self.episode(m, g, e))
-            return
-        for t, m, g, e, b in zip(
-            times.tolist(),
-            mcodes.tolist(),
-            gcodes.tolist(),
-            entries.tolist(),
-            bands.astype(np.int64).tolist(),
-            strict=True,
-        ):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            env.process(self.episode(m, g, e, b))
+        """Start every episode at its arrival time (a process only to start at time 0)."""
+        arrivals = self.epochs.arrivals(self) if self.epochs is not None else self.arrivals()
+        Arrivals(self, iter([arrivals])).next()
+        return
+        yield  # a generator: started by env.process like every other activity
 
     def extension_source(self, end: float) -> Generator[simpy.Event, Any, None]:
         """Arrivals after the horizon, up to ``end``, from the ``extension`` streams.
@@ -484,6 +504,12 @@ class Model:
         stream from its own generators, so the arrivals do not depend on when
         the run stops.
         """
+        Arrivals(self, self._extension_chunks(end)).next()
+        return
+        yield  # a generator: started by env.process like every other activity
+
+    def _extension_chunks(self, end: float) -> Iterator[tuple[np.ndarray, ...]]:
+        """The arrivals after the horizon, a chunk at a time, drawn when the last is used."""
         seed, replication = self.seed, self.replication
         generators = [
             (
@@ -495,7 +521,7 @@ class Model:
         t = self.calendar.horizon
         while t < end:
             upto = min(t + EXTENSION_CHUNK, end)
-            yield from self._start(*self.arrivals(generators, t, upto))
+            yield self.arrivals(generators, t, upto)
             t = upto
 
     def _deadline(self, end: float) -> Generator[simpy.Event, Any, None]:
@@ -523,17 +549,18 @@ class Model:
         """One patient's episode, step by step along the group's pathway."""
         env = self.env
         variants = self.variants
+        epochs, closing, stays = self.epochs, self.closing, self.stays
         steps = variants.paths[g][m][band]
         # Discharges are recorded only for groups with a step without a bed.
         specialist = variants.specialist if variants.outcomes[g] else None
-        row = [g, m, env.now, np.nan, Outcome.OPEN]
+        row = [g, m, env.now, _NAN, Outcome.OPEN]
         self.episodes.append(row)
         patient = Patient(len(self.episodes) - 1, m, g, self.priorities[g])
         if variants.bands[g] is not None:
             self.banded.append((patient.episode, band))
         while True:
-            if self.epochs is not None:  # the values in force when the step starts
-                steps = self.epochs.paths_at(env.now)[g][m][band]
+            if epochs is not None:  # the values in force when the step starts
+                steps = epochs.paths_at(env.now)[g][m][band]
             step = steps[step_index]
             if step.delay is not None:
                 if patient.held is not None:
@@ -546,8 +573,11 @@ class Model:
                     return
                 step_index = nxt
                 continue
-            requested = env.now
-            placed = yield from self._find_bed(step, patient)
+            requested = now = env.now
+            placed = self._free_bed(step.candidates[m], patient)  # no generator when free
+            if placed is None:
+                placed = yield from self._find_bed(step, patient)
+                now = env.now
             if placed is None:
                 outcome = Outcome.DIVERTED
                 switched, self._switched = self._switched, None
@@ -576,19 +606,19 @@ class Model:
             limited = los > step.stay_limit  # max_stay
             if limited:
                 los = step.stay_limit
-            stay = [patient.episode, g, m, code, requested, env.now, np.nan, travel, overflow, los]
-            self.stays.append(stay)
+            stay = [patient.episode, g, m, code, requested, now, _NAN, travel, overflow, los]
+            stays.append(stay)
             patient.held = stay
-            if self.closing is not None:
-                self.closing.hold(code, patient)
+            if closing is not None:
+                closing.hold(code, patient)
             if patient.discharge is not None and variants.specialist[code]:
-                patient.discharge[_READMITTED] = env.now  # a readmission
+                patient.discharge[_READMITTED] = now  # a readmission
                 patient.discharge = None
             if step.costs is not None:
-                self.step_costs.append((0, len(self.stays) - 1, *step.costs, m))
+                self.step_costs.append((0, len(stays) - 1, *step.costs, m))
             yield env.timeout(los)
-            if self.epochs is not None:  # next as in force when the stay ends
-                step = self.epochs.paths_at(env.now)[g][m][band][step.index]
+            if epochs is not None:  # next as in force when the stay ends
+                step = epochs.paths_at(env.now)[g][m][band][step.index]
             nxt = self._max_stay_reached(step, patient, code) if limited else step.route()
             if (
                 specialist is not None
@@ -618,6 +648,20 @@ class Model:
         yield env.timeout(step.los())
         period[_PERIOD_END] = env.now
         return step.route()
+
+    def _free_bed(
+        self, candidates: list[tuple[int, BedPool, float]], patient: Patient
+    ) -> tuple[int, float, float] | None:
+        """Take the first free bed among ``candidates`` as :meth:`_find_bed` does, or None."""
+        for code, pool, travel in candidates:
+            if pool.occupied < pool.capacity:
+                if code != candidates[0][0]:  # the first candidate is the own when it is free
+                    own = next((c for c in candidates if c[1].capacity > 0), candidates[0])
+                    if code != own[0]:
+                        self.diversions.append((self.env.now, own[0], patient.g, patient.m))
+                pool.take()
+                return code, travel, 0.0
+        return None
 
     def _find_bed(
         self, step: CompiledStep, patient: Patient
