@@ -81,6 +81,9 @@ _ENDING = {HOME: Outcome.HOME, DEATH: Outcome.DEATH}
 
 _NAN = math.nan
 
+ARRIVAL_BLOCK = 4096
+"""Arrivals turned from numpy into Python numbers at a time (memory held by the source)."""
+
 EXTENSION_CHUNK = 28.0
 """Days of arrivals drawn at a time after the horizon (the run usually stops within one)."""
 
@@ -94,19 +97,21 @@ def _router(sids: list[str], nxt: dict[str, float], rng: np.random.Generator) ->
 class Router:
     """Picks the next target from fixed probabilities with one uniform stream."""
 
-    __slots__ = ("targets", "cumulative", "_uniform")
+    __slots__ = ("targets", "cumulative", "_uniform", "_only", "_last")
 
     def __init__(self, targets: list[int], probabilities: list[float], rng: np.random.Generator):
         self.targets = targets
         total = sum(probabilities)
         self.cumulative = [c / total for c in accumulate(probabilities)]
         self._uniform = BufferedUniform(rng)
+        self._only = targets[0] if len(targets) == 1 else None  # no draw: one target
+        self._last = len(targets) - 1
 
     def __call__(self) -> int:
-        if len(self.targets) == 1:
-            return self.targets[0]
+        if self._only is not None:
+            return self._only
         i = bisect.bisect_right(self.cumulative, self._uniform())
-        return self.targets[min(i, len(self.targets) - 1)]
+        return self.targets[i if i < self._last else self._last]
 
 
 class BufferedUniform:
@@ -170,45 +175,55 @@ class Arrivals:
     whose callback starts the episode (:func:`~simulator.model.drive.drive`), no process.
 
     ``chunks`` yields arrival columns (time, municipality, group, entry step, age band),
-    each sorted by time; the next chunk is drawn when the last one is used up.
+    each sorted by time; the next chunk is drawn when the last one is used up. The
+    columns stay numpy arrays and become Python numbers :data:`ARRIVAL_BLOCK` at a time.
     """
 
-    __slots__ = ("_model", "_chunks", "_columns", "_pos")
+    __slots__ = ("_model", "_chunks", "_chunk", "_from", "_block", "_pos", "_n")
 
     def __init__(self, model: Model, chunks: Iterator[tuple[np.ndarray, ...]]) -> None:
         self._model = model
         self._chunks = chunks
-        self._columns: tuple[list[Any], ...] = ([], [], [], [], [])
+        self._chunk: tuple[np.ndarray, ...] = ()
+        self._from = 0  # the chunk's next row not in the block
+        self._block: tuple[list[Any], ...] = ([], [], [], [], [])
         self._pos = 0
+        self._n = 0
 
     def next(self, _event: simpy.Event | None = None) -> None:
         """Start every episode due now, then wait for the next arrival."""
         model = self._model
         env, episode = model.env, model.episode
         while True:
-            times, mcodes, gcodes, entries, bands = self._columns
-            i, n = self._pos, len(times)
+            (times, ms, gs, es, bs), i, n = self._block, self._pos, self._n
+            now = env.now
             while i < n:
                 t = times[i]
-                if t > env.now:
+                if t > now:
                     self._pos = i
-                    env.timeout(t - env.now).callbacks.append(self.next)
+                    env.timeout(t - now).callbacks.append(self.next)
                     return
-                drive(episode(mcodes[i], gcodes[i], entries[i], bands[i]))
+                drive(episode(ms[i], gs[i], es[i], bs[i]))
                 i += 1
+            if not self._refill():
+                return
+
+    def _refill(self) -> bool:
+        """The next block of arrivals as Python lists (False: there are no more)."""
+        while not self._chunk or self._from >= len(self._chunk[0]):
             chunk = next(self._chunks, None)
             if chunk is None:
-                return
+                return False
             at, ms, gs, es, bs = chunk
-            no_bands = bs is None or not len(bs) or not bs.any()
-            self._columns = (
-                at.tolist(),
-                ms.tolist(),
-                gs.tolist(),
-                es.tolist(),
-                [0] * len(at) if no_bands else bs.astype(np.int64).tolist(),
-            )
-            self._pos = 0
+            if bs is None or not len(bs) or not bs.any():
+                bs = np.zeros(len(at), dtype=np.int64)
+            self._chunk = (at, ms, gs, es, bs.astype(np.int64))
+            self._from = 0
+        start, stop = self._from, self._from + ARRIVAL_BLOCK
+        self._block = tuple(column[start:stop].tolist() for column in self._chunk)
+        self._from = min(stop, len(self._chunk[0]))
+        self._pos, self._n = 0, len(self._block[0])
+        return True
 
 
 class Model:
