@@ -241,6 +241,7 @@ class Model:
         self.levels = [f.level for f in scenario.facilities.values()]
         self.pools = [BedPool(self.env, self._beds_at_start(fid)) for fid in self.fids]
         self._candidate_cache: dict[tuple[str | None, str], list[int]] = {}
+        self._services: tuple[Scenario | None, dict[str | None, list[tuple[int, str]]]] = (None, {})
         self._serves = [
             None if f.serves is None else frozenset(f.serves) for f in scenario.facilities.values()
         ]
@@ -296,11 +297,21 @@ class Model:
     def _find_candidates(self, service: str | None, mid: str) -> list[int]:
         travel = self.scenario.municipalities[mid].travel_minutes
         found = []
-        for i, (fid, f) in enumerate(self.scenario.facilities.items()):
+        for i, fid in self._of_service(service):
             serves = self._serves[i]
-            if f.service == service and (serves is None or mid in serves):
+            if serves is None or mid in serves:
                 found.append((travel.get(fid, 0.0), i))
         return [i for _, i in sorted(found)]
+
+    def _of_service(self, service: str | None) -> list[tuple[int, str]]:
+        """The facilities of ``service`` as (code, id), grouped once per scenario read: the
+        build then costs municipalities x facilities of a service, not x all facilities."""
+        if self._services[0] is not self.scenario:  # epochs compile dated states in turn
+            grouped: dict[str | None, list[tuple[int, str]]] = {}
+            for i, (fid, f) in enumerate(self.scenario.facilities.items()):
+                grouped.setdefault(f.service, []).append((i, fid))
+            self._services = (self.scenario, grouped)
+        return self._services[1].get(service, [])
 
     def _compile_group(self, gid: str) -> list[CompiledStep]:
         group = self.scenario.groups[gid]
