@@ -5,7 +5,7 @@ the replication's own)::
 
     .venv/bin/python benchmarks/engine.py                  # national year, ~1 minute
     .venv/bin/python benchmarks/engine.py --build          # model build by size
-    .venv/bin/python benchmarks/engine.py --horizon        # 1, 3 and 10 years (smaller scenario)
+    .venv/bin/python benchmarks/engine.py --horizon --episodes-per-year 100000  # 1, 3, 10 years
 
 The national year is one replication of ``national.py``'s scenario
 (:func:`~simulator.model.engine.run_replication`: build, arrivals, the SimPy
@@ -13,9 +13,8 @@ run, rows to arrays); episodes per CPU second of this process
 (``time.process_time``, steady when other processes compete), and the peak
 resident memory of the process (``ru_maxrss``) after it. ``--build`` times
 :class:`~simulator.model.engine.Model` (no run) for 178, 356 and 712
-municipalities; ``--horizon`` runs the national scenario scaled to
-``--municipalities`` for 1, 3 and 10 years and prints CPU per episode and the
-memory the run added.
+municipalities; ``--horizon`` runs the national scenario (``--episodes-per-year``
+smaller, to be quick) for 1, 3 and 10 years, each in its own process.
 """
 
 from __future__ import annotations
@@ -39,9 +38,10 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def national_year(municipalities: int, days: float) -> None:
+def national_year(municipalities: int, days: float, per_year: float) -> None:
     """One replication: episodes, CPU seconds, episodes per CPU second, peak memory."""
-    scenario = validate(national_scenario(municipalities, days=days), "national")
+    spec = national_scenario(municipalities, days=days, episodes_per_year=per_year)
+    scenario = validate(spec, "national")
     before = _peak_mb()
     cpu = time.process_time()
     record = run_replication(scenario, scenario.run.seed, 0)
@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--municipalities", type=int, default=356)
     parser.add_argument("--days", type=float, default=365)
+    parser.add_argument(
+        "--episodes-per-year", type=float, default=1_000_000, help="of the national scenario"
+    )
     parser.add_argument("--build", action="store_true", help="model build by size")
     parser.add_argument("--horizon", action="store_true", help="1, 3 and 10 years")
     parser.add_argument("--sizes", type=int, nargs="+", default=[178, 356, 712])
@@ -94,11 +97,13 @@ def main(argv: list[str] | None = None) -> None:
                     str(args.municipalities),
                     "--days",
                     str(365 * years),
+                    "--episodes-per-year",
+                    str(args.episodes_per_year),
                 ],
                 check=True,
             )
         return
-    national_year(args.municipalities, args.days)
+    national_year(args.municipalities, args.days, args.episodes_per_year)
 
 
 if __name__ == "__main__":
