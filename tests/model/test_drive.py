@@ -1,0 +1,99 @@
+"""Episodes driven from event callbacks (simulator.model.drive): same order as a Process,
+failures thrown in, nothing held for a patient once the episode has ended."""
+
+from __future__ import annotations
+
+import gc
+import types
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+import simpy
+
+from simulator import validate
+from simulator.model.drive import drive
+from simulator.model.engine import Model
+from tests.helpers import minimal_scenario
+
+
+def _walker(
+    env: simpy.Environment, name: str, log: list[tuple[float, str]], ready: simpy.Event
+) -> Generator[simpy.Event, Any, None]:
+    log.append((env.now, f"{name} start"))
+    yield env.timeout(1.0)
+    log.append((env.now, f"{name} after timeout"))
+    value = yield ready  # triggered and processed before some resume: goes on at once
+    log.append((env.now, f"{name} got {value}"))
+    yield env.timeout(0.5) | env.timeout(2.0)
+    log.append((env.now, f"{name} after condition"))
+
+
+def _run(start: Any) -> list[tuple[float, str]]:
+    env = simpy.Environment()
+    log: list[tuple[float, str]] = []
+    ready = env.event()
+
+    def arrive(name: str, at: float) -> None:
+        env.timeout(at).callbacks.append(  # type: ignore[union-attr]
+            lambda _e: start(env, _walker(env, name, log, ready))
+        )
+
+    arrive("a", 0.25)
+    arrive("b", 1.0)
+    env.timeout(1.1).callbacks.append(lambda _e: ready.succeed("bed"))  # type: ignore[union-attr]
+    env.run()
+    return log
+
+
+def test_driven_generators_run_as_processes_do() -> None:
+    as_process = _run(lambda env, gen: env.process(gen))
+    driven = _run(lambda env, gen: drive(gen))
+    assert driven == as_process
+    assert (1.25, "a after timeout") in driven and (2.0, "b got bed") in driven
+
+
+def test_a_failed_event_is_thrown_into_the_generator() -> None:
+    env = simpy.Environment()
+    caught: list[str] = []
+
+    def patient() -> Generator[simpy.Event, Any, None]:
+        failing = env.event()
+        failing.fail(ValueError("closed"))
+        try:
+            yield failing
+        except ValueError as error:
+            caught.append(str(error))
+        yield env.timeout(1.0)
+        caught.append("went on")
+
+    drive(patient())
+    env.run()
+    assert caught == ["closed", "went on"]
+
+
+def test_nothing_is_held_for_a_patient_after_the_episode_ends() -> None:
+    scenario = validate(minimal_scenario(), "minimal")
+    model = Model(scenario, 7, 0)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        model.env.process(model.source())
+        model.outside = model._outside_patients()
+        model.env.run(until=model.calendar.horizon)
+        episodes = [
+            o
+            for o in gc.get_objects()
+            if isinstance(o, types.GeneratorType) and o.gi_code.co_name == "episode"
+        ]
+    finally:
+        if collecting:
+            gc.enable()
+    still_open = sum(1 for row in model.episodes if row[3] != row[3])  # END is nan
+    assert len(model.episodes) > 50
+    assert 0 < still_open < len(model.episodes) / 2
+    assert len(episodes) == still_open  # ended episodes left no generator behind
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])
