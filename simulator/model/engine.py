@@ -592,6 +592,8 @@ class Model:
                 if patient.held is not None:
                     self._leave(patient)
                 yield env.timeout(step.delay())
+                if self.epochs is not None:  # the bed is asked for as in force after the delay
+                    step = self.epochs.paths_at(env.now)[g][m][band][step_index]
             if step.no_bed:  # a period without a bed (simulator.model.pathways)
                 nxt = yield from self._period(step, patient, step_index)
                 if nxt < 0:
@@ -602,7 +604,7 @@ class Model:
             requested = now = env.now
             placed = self._free_bed(step.candidates[m], patient)  # no generator when free
             if placed is None:
-                placed = yield from self._find_bed(step, patient)
+                placed = yield from self._find_bed(step, patient, band)
                 now = env.now
             if placed is None:
                 outcome = Outcome.DIVERTED
@@ -690,7 +692,7 @@ class Model:
         return None
 
     def _find_bed(
-        self, step: CompiledStep, patient: Patient
+        self, step: CompiledStep, patient: Patient, band: int
     ) -> Generator[simpy.Event, Any, tuple[int, float, float] | None]:
         """Take a bed for ``step``: (facility, travel minutes, overflow) or None if diverted.
 
@@ -747,7 +749,11 @@ class Model:
                 return None
             if got_bed:
                 return code, travel, 0.0
-            # The facility closed (0 beds) while the patient waited: look again.
+            # The facility closed (0 beds) while the patient waited: look again, among the
+            # facilities that serve the patient in the state in force now.
+            if self.epochs is not None:
+                step = self.epochs.paths_at(env.now)[patient.g][patient.m][band][step.index]
+                candidates = step.candidates[patient.m]
 
     def _leave(self, patient: Patient) -> None:
         """The patient leaves the bed they hold."""
