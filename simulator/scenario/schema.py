@@ -32,10 +32,10 @@ __all__ = [
     "MIN_STAY_DAYS",
     "TERMINALS",
     "AgeBands",
+    "Background",
     "BandPathway",
     "BandStep",
     "Change",
-    "Background",
     "Costs",
     "DivertTo",
     "Distribution",
@@ -475,7 +475,6 @@ class Step(Frozen):
     next: dict[Id, Probability] = Field(
         description="Probabilities over other steps, home and death; must sum to 1."
     )
-
     costs: StepCosts | None = Field(
         None, description="Costs of the step itself, on top of any facility's costs."
     )
