@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 import simpy
+from helpers import minimal_scenario
 
 from simulator import validate
 from simulator.model.drive import drive
 from simulator.model.engine import Model
-from tests.helpers import minimal_scenario
 
 
 def _walker(
