@@ -4,7 +4,7 @@ failures thrown in, nothing held for a patient once the episode has ended."""
 from __future__ import annotations
 
 import gc
-import types
+import weakref
 from collections.abc import Generator
 from typing import Any
 
@@ -75,24 +75,29 @@ def test_a_failed_event_is_thrown_into_the_generator() -> None:
 def test_nothing_is_held_for_a_patient_after_the_episode_ends() -> None:
     scenario = validate(minimal_scenario(), "minimal")
     model = Model(scenario, 7, 0)
+    generators: list[weakref.ref[Generator[simpy.Event, Any, None]]] = []
+    episode = model.episode
+
+    def tracked(*args: int) -> Generator[simpy.Event, Any, None]:
+        generator = episode(*args)
+        generators.append(weakref.ref(generator))
+        return generator
+
+    model.episode = tracked  # type: ignore[method-assign]
     collecting = gc.isenabled()
-    gc.disable()
+    gc.disable()  # as in Model.run: only reference counting frees
     try:
         model.env.process(model.source())
         model.outside = model._outside_patients()
         model.env.run(until=model.calendar.horizon)
-        episodes = [
-            o
-            for o in gc.get_objects()
-            if isinstance(o, types.GeneratorType) and o.gi_code.co_name == "episode"
-        ]
+        alive = sum(ref() is not None for ref in generators)
     finally:
         if collecting:
             gc.enable()
     still_open = sum(1 for row in model.episodes if row[3] != row[3])  # END is nan
-    assert len(model.episodes) > 50
+    assert len(generators) == len(model.episodes) > 50
     assert 0 < still_open < len(model.episodes) / 2
-    assert len(episodes) == still_open  # ended episodes left no generator behind
+    assert alive == still_open  # an ended episode left nothing behind
 
 
 if __name__ == "__main__":  # pragma: no cover
