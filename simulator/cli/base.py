@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -219,3 +220,18 @@ def report_failures(failures: Sequence[Failure]) -> None:
             "and the manifest lists the failures. This is a bug: please report it.",
             err=True,
         )
+
+
+@contextmanager
+def experiment_exits(kept: str) -> Iterator[None]:
+    """Turn failed replications into exit 1 and Ctrl-C into exit 130, saying ``kept``."""
+    from simulator.cli.output import interrupted
+    from simulator.experiment.simulate import ExperimentFailed
+
+    try:
+        yield
+    except ExperimentFailed as exc:
+        report_failures(exc.failures)
+        sys.exit(BUG)
+    except KeyboardInterrupt:
+        interrupted(kept)

@@ -11,6 +11,7 @@ import click
 
 from simulator.cli.base import (
     BUG,
+    experiment_exits,
     jobs_option,
     lang_option,
     main,
@@ -152,7 +153,6 @@ def calibrate(
     from simulator.calibration.result import FOLDER_PREFIX, OVERLAY, write_calibration
     from simulator.calibration.targets import is_targets_file, load_targets
     from simulator.experiment.executors import default_jobs
-    from simulator.experiment.simulate import ExperimentFailed
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
 
@@ -184,42 +184,39 @@ def calibrate(
     n = replications or scenario.run.replications
     runs = 1 if check_only else max_evaluations + 2
     what = "check" if check_only else "calibrate"
-    try:
-        with progress_display(
+    with (
+        experiment_exits("no run is kept; nothing was written"),
+        progress_display(
             quiet,
             f"{what} {scenario.name}: replications",
             n * runs,
             f"{what} {scenario.name}: running {n} replications per run"
             + ("" if check_only else f", at most {runs} runs"),
             follow_total=True,
-        ) as progress:
-            if check_only:
-                fit = check(
-                    scenario,
-                    targets,
-                    replications=n,
-                    seed=seed,
-                    jobs=jobs or default_jobs(),
-                    scheduler=scheduler,
-                    progress=progress,
-                )
-            else:
-                fit = fit_values(
-                    scenario,
-                    targets,
-                    replications=n,
-                    seed=seed,
-                    jobs=jobs or default_jobs(),
-                    scheduler=scheduler,
-                    progress=progress,
-                    max_evaluations=max_evaluations,
-                    limits=limits,
-                )
-    except ExperimentFailed as exc:
-        report_failures(exc.failures)
-        sys.exit(BUG)
-    except KeyboardInterrupt:
-        interrupted("no run is kept; nothing was written")
+        ) as progress,
+    ):
+        if check_only:
+            fit = check(
+                scenario,
+                targets,
+                replications=n,
+                seed=seed,
+                jobs=jobs or default_jobs(),
+                scheduler=scheduler,
+                progress=progress,
+            )
+        else:
+            fit = fit_values(
+                scenario,
+                targets,
+                replications=n,
+                seed=seed,
+                jobs=jobs or default_jobs(),
+                scheduler=scheduler,
+                progress=progress,
+                max_evaluations=max_evaluations,
+                limits=limits,
+            )
     if not quiet or check_only:
         click.echo(gof_text(fit.table, lang))
     if check_only:

@@ -17,6 +17,7 @@ import click
 from simulator.cli.base import (
     BUG,
     MAX_REPLICATIONS,
+    experiment_exits,
     jobs_option,
     lang_option,
     main,
@@ -97,7 +98,6 @@ def run(
     max_steps: float,
 ) -> None:
     """Simulate a scenario and write its results folder, plots and report."""
-    from simulator.experiment.simulate import ExperimentFailed
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import read_scenario, scenario_files
 
@@ -109,15 +109,10 @@ def run(
     inputs = scenario_files(file)
     first = first_replications(scenario, replications, precision, max_replications)
     prepare_out(out, [scenario.name, *input_names(inputs)])
-    try:
+    with experiment_exits("no replication is kept; nothing was written"):
         results = run_with_progress(
             scenario, first, seed, jobs, quiet, precision, max_replications, scheduler
         )
-    except ExperimentFailed as exc:
-        report_failures(exc.failures)
-        sys.exit(BUG)
-    except KeyboardInterrupt:
-        interrupted("no replication is kept; nothing was written")
     if not quiet:
         click.echo(main_table(scenario, results.summary))
     for warning in results.warnings:
@@ -250,7 +245,6 @@ def compare(
     from simulator.experiment.compare import check_periods
     from simulator.experiment.compare import compare as run_comparison
     from simulator.experiment.executors import default_jobs
-    from simulator.experiment.simulate import ExperimentFailed
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
 
@@ -269,28 +263,25 @@ def compare(
     scenarios = [base_scenario, *alt_scenarios]
     prepare_out(out, [s.name for s in scenarios] + [n for f in inputs for n in input_names(f)])
     n = replications or base_scenario.run.replications
-    try:
-        with progress_display(
+    with (
+        experiment_exits("no replication is kept; nothing was written"),
+        progress_display(
             quiet,
             "compare: replications",
             n * len(scenarios),
             f"compare: running {n} replications of {len(scenarios)} scenarios",
-        ) as progress:
-            comparison = run_comparison(
-                base_scenario,
-                alt_scenarios,
-                replications=n,
-                seed=seed,
-                jobs=jobs or default_jobs(),
-                scheduler=scheduler,
-                progress=progress,
-                allow_different_periods=allow_different_periods,
-            )
-    except ExperimentFailed as exc:
-        report_failures(exc.failures)
-        sys.exit(BUG)
-    except KeyboardInterrupt:
-        interrupted("no replication is kept; nothing was written")
+        ) as progress,
+    ):
+        comparison = run_comparison(
+            base_scenario,
+            alt_scenarios,
+            replications=n,
+            seed=seed,
+            jobs=jobs or default_jobs(),
+            scheduler=scheduler,
+            progress=progress,
+            allow_different_periods=allow_different_periods,
+        )
     for problem in problems:
         click.echo(
             f"warning: compared over different periods: {problem.message} ({problem.got}); "

@@ -9,6 +9,7 @@ import click
 
 from simulator.cli.base import (
     BUG,
+    experiment_exits,
     jobs_option,
     lang_option,
     main,
@@ -115,7 +116,6 @@ def size(
     unit full at each bed count beside Erlang's formula (Monks et al. 2016).
     """
     from simulator.experiment.executors import default_jobs
-    from simulator.experiment.simulate import ExperimentFailed
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
     from simulator.scenario.schema import MAX_BEDS
@@ -138,31 +138,28 @@ def size(
     inputs = scenario_files(file)
     prepare_out(out, [f"size-{scenario.name}-{facility}", *input_names(inputs)])
     n = replications or scenario.run.replications
-    try:
-        with progress_display(
+    with (
+        experiment_exits("no replication is kept; nothing was written"),
+        progress_display(
             quiet,
             f"size {facility}: replications",
             n,
             f"size {facility}: running {n} replications of each bed count tried",
             follow_total=True,
-        ) as progress:
-            result = size_facility(
-                scenario,
-                facility,
-                target,
-                bed_range=counts,
-                replications=n,
-                seed=seed,
-                jobs=jobs or default_jobs(),
-                scheduler=scheduler,
-                progress=progress,
-                confidence=confidence,
-            )
-    except ExperimentFailed as exc:
-        report_failures(exc.failures)
-        sys.exit(BUG)
-    except KeyboardInterrupt:
-        interrupted("no replication is kept; nothing was written")
+        ) as progress,
+    ):
+        result = size_facility(
+            scenario,
+            facility,
+            target,
+            bed_range=counts,
+            replications=n,
+            seed=seed,
+            jobs=jobs or default_jobs(),
+            scheduler=scheduler,
+            progress=progress,
+            confidence=confidence,
+        )
     if not quiet:
         click.echo(sizing_summary(result, lang))
 
