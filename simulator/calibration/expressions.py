@@ -13,6 +13,7 @@ written between backquotes::
 
     `facility.unit.bed_days` / `facility.unit.admissions`
     1000 * `group.kols.episodes.per_year` / population
+    1000 * `band.80+.hospital_admissions.per_year` / `band.80+.population`
 
 A backquoted name is a KPI, or with the prefix ``scenario.`` a number in the
 resolved scenario (``scenario.municipalities.north.population``). Bare names
@@ -45,6 +46,8 @@ SCENARIO_PREFIX = "scenario."
 
 _BACKQUOTED = re.compile(r"`([^`]*)`")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+# Between backquotes a name may also hold '+' (an age band such as 80+).
+_QUOTED_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$")
 _PLACEHOLDER = "_kpi{}_"
 _OPERATORS: dict[type[ast.operator], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     ast.Add: np.add,
@@ -138,9 +141,9 @@ def parse(text: str) -> Expression:
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1).strip()
-        if not _NAME.match(name):
+        if not _QUOTED_NAME.match(name):
             raise ExpressionError(
-                f"`{name}` is not a name: names hold letters, digits, '_', '.' and '-'"
+                f"`{name}` is not a name: names hold letters, digits, '_', '.', '-' and '+'"
             )
         placeholder = _PLACEHOLDER.format(len(names))
         names[placeholder] = name

@@ -7,9 +7,10 @@ region's. Where a facility carries a background load
 
 * keeps those as ``facility.<id>.region.*`` (``admissions``, ``diversions``,
   ``diversion_share``, ``wait_mean``, ``wait_p90``, ``bed_days``,
-  ``occupancy_mean``, ``still_waiting_at_end``), the region's patients only;
+  ``occupancy_mean``, ``still_waiting_at_end``, ``corridor_share``), the region's
+  patients only;
 * gives ``facility.<id>.*`` for all patients: admissions, diversions,
-  diversion share, waits, the offered load, the queue at the end and the
+  diversion share, corridor share, waits, the offered load, the queue at the end and the
   unresolved waits count the background patients too (occupancy, beds, days
   full and bed-days come from the facility's occupancy path and always did);
 * gives the region's view of the facility to the costs
@@ -150,6 +151,7 @@ def _background_kpis(
             "wait_mean",
             "wait_p90",
             "still_waiting_at_end",
+            "corridor_share",
         ):
             found[f"{region}.{key}"] = kpis[f"{prefix}.{key}"]
         path = paths[code]
@@ -183,6 +185,10 @@ def _background_kpis(
         admitted_mine = _in(mine[:, Stay.ADMITTED], start, end)
         admitted_theirs = _in(theirs[:, Outside.ADMITTED], start, end)
         admissions = int(admitted_mine.sum() + admitted_theirs.sum())
+        corridor = float(
+            mine[admitted_mine, Stay.OVERFLOW].sum()
+            + theirs[admitted_theirs, Outside.OVERFLOW].sum()
+        )
         diverted = capacity.outside_diversions
         their_diversions = int(
             (
@@ -208,6 +214,7 @@ def _background_kpis(
         found[f"{prefix}.admissions"] = admissions
         found[f"{prefix}.diversions"] = diversions
         found[f"{prefix}.diversion_share"] = diversions / wanted if wanted else NAN
+        found[f"{prefix}.corridor_share"] = corridor / admissions if admissions else NAN
         found[f"{prefix}.wait_mean"], found[f"{prefix}.wait_p90"] = _stats(waits)
         found[f"{prefix}.offered_load"] = (
             wanted / path.length * stay_length / admissions if admissions else NAN

@@ -17,6 +17,9 @@ Definitions that the format leaves open (see ``docs/model.md``):
   admitted (:mod:`simulator.model.engine`), so the wait statistics are not
   biased low when queues grow; a patient still waiting when the follow-up
   ends counts the wait so far (``waits_unresolved`` says how many);
+* the *corridor share* is the share of the period's admissions admitted
+  above capacity (``when_full: overflow``): corridor patients, counted at
+  admission;
 * a day is above 85 % (100 %) when its time-weighted mean occupancy is above
   85 % (100 %) of its time-weighted mean open beds;
 * the offered load is the patients who wanted a bed at the facility per day
@@ -197,6 +200,7 @@ def compute_kpis(
     # Offered load: whole stays as drawn, so stays that end after the period count in full.
     stay_count = _count(facility, admitted_in, n_f)
     stay_length = _total(facility, admitted_in, stays[:, Stay.LOS], n_f)
+    corridor = _total(facility, admitted_in, stays[:, Stay.OVERFLOW], n_f)
     tolerance = 1e-9
     for code, fid in enumerate(record.facilities):
         path = paths[code]
@@ -212,6 +216,9 @@ def compute_kpis(
         kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
         kpis[f"{prefix}.beds_mean"] = mean_beds
         kpis[f"{prefix}.share_time_full"] = path.full_time / path.length
+        kpis[f"{prefix}.corridor_share"] = (
+            float(corridor[code] / admissions[code]) if admissions[code] else NAN
+        )
         kpis[f"{prefix}.offered_load"] = (
             wanted / path.length * float(stay_length[code] / stay_count[code])
             if stay_count[code]

@@ -15,6 +15,12 @@ no new KPI:
   NaN when the period is shorter;
 * ``group.<g>.band.<b>.episodes``, ``.wait_mean``, ``.wait_p90``, ``.deaths``
   (groups with ``bands``), and the two outcomes by band where they are given;
+* ``group.<g>.band.<b>.hospital_admissions`` and ``.hospital_bed_days`` (groups
+  with ``bands``): admissions in the period to the facilities of service
+  ``hospital`` (:data:`HOSPITAL_SERVICE`) and the bed-days spent there in it,
+  of the band's patients; ``band.<b>.hospital_admissions`` and
+  ``.hospital_bed_days``: the same over every group with ``bands`` (the
+  region's patients only, never a background's);
 * step costs (``costs`` on a step): ``per_start`` for each start in the
   period and ``per_day`` for each day of the step in it, added to
   ``cost.total``, the payer's ``cost.payer.*`` and ``cost.gross.*``, and
@@ -35,10 +41,14 @@ from simulator.model.records import Episode, Outcome, ReplicationRecord, Stay, W
 from simulator.scenario.pathways import has_no_bed_step
 from simulator.scenario.schema import Scenario
 
-__all__ = ["FOLLOW_UP_DAYS", "outcome_kpis"]
+__all__ = ["FOLLOW_UP_DAYS", "HOSPITAL_SERVICE", "outcome_kpis"]
 
 FOLLOW_UP_DAYS = 30.0
 """Days after a discharge (a first admission) in which a readmission (a death) counts."""
+
+HOSPITAL_SERVICE = "hospital"
+"""The service whose admissions and bed-days ``*.hospital_admissions`` and
+``*.hospital_bed_days`` count (specialist somatic wards)."""
 
 FloatArray = NDArray[np.float64]
 NAN = math.nan
@@ -200,6 +210,8 @@ def outcome_kpis(
         died = (ended >= start) & (ended < end) & (episodes[:, Episode.OUTCOME] == Outcome.DEATH)
     request_bands, waits = _band_waits(record, band_of, start, end) if len(banded) else (None, None)
     request_groups = _request_groups(record, start, end)
+    hospital_admissions, hospital_days = _hospital_use(record, scenario, band_of, start, end)
+    band_totals: dict[str, list[float]] = {}
     for g, gid in enumerate(record.groups):
         prefix = f"group.{gid}"
         if outcomes[g]:
@@ -220,10 +232,42 @@ def outcome_kpis(
             else:
                 kpis[f"{here}.wait_mean"], kpis[f"{here}.wait_p90"] = NAN, NAN
             kpis[f"{here}.deaths"] = int((mine & died).sum())
+            admitted, days = int(hospital_admissions[g, b]), float(hospital_days[g, b])
+            kpis[f"{here}.hospital_admissions"] = admitted
+            kpis[f"{here}.hospital_bed_days"] = days
+            summed = band_totals.setdefault(band, [0.0, 0.0])
+            summed[0] += admitted
+            summed[1] += days
             if outcomes[g]:
                 readmission, mortality = _outcomes(record, g, band_of == b, first, start, end)
                 kpis[f"{here}.readmission_30d"] = readmission
                 kpis[f"{here}.mortality_30d"] = mortality
+    for band, (count, bed_days) in band_totals.items():
+        kpis[f"band.{band}.hospital_admissions"] = int(count)
+        kpis[f"band.{band}.hospital_bed_days"] = bed_days
+
+
+def _hospital_use(
+    record: ReplicationRecord, scenario: Scenario, band_of: FloatArray, start: float, end: float
+) -> tuple[NDArray[np.int64], FloatArray]:
+    """Hospital admissions in [start, end) and bed-days in it, by group and band index
+    (shape groups x bands; episodes without a band are left out)."""
+    stays = record.stays
+    width = max((len(b) for b in record.pathways.group_bands if b is not None), default=0)
+    shape = (len(record.groups), max(width, 1))
+    hospital = np.array([f.service == HOSPITAL_SERVICE for f in scenario.facilities.values()])
+    if not len(stays) or not hospital.any():
+        return np.zeros(shape, dtype=np.int64), np.zeros(shape)
+    band = band_of[stays[:, Stay.EPISODE].astype(np.int64)]
+    chosen = hospital[stays[:, Stay.FACILITY].astype(np.int64)] & (band >= 0)
+    cell = stays[:, Stay.GROUP].astype(np.int64) * shape[1] + np.maximum(band, 0).astype(np.int64)
+    admitted = stays[:, Stay.ADMITTED]
+    counted = chosen & (admitted >= start) & (admitted < end)
+    days = clipped_durations(admitted, stays[:, Stay.LEFT], start, end)
+    size = shape[0] * shape[1]
+    admissions = np.bincount(cell[counted], minlength=size).reshape(shape)
+    bed_days = np.bincount(cell[chosen], weights=days[chosen], minlength=size).reshape(shape)
+    return admissions.astype(np.int64), bed_days.astype(float)
 
 
 def _request_groups(record: ReplicationRecord, start: float, end: float) -> FloatArray:

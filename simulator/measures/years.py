@@ -19,7 +19,10 @@ period and again over each calendar year in it
   ``cost.municipality.<m>.*``, of the catchment for ``facility.<f>.*`` and
   ``cost.facility.<f>``, of the age band in every municipality for
   ``group.<g>.band.<b>.*``, of all municipalities otherwise) -- the unit of a
-  group's ``rate_per_1000`` (not for the day counts ``days_above_*``).
+  group's ``rate_per_1000`` (not for the day counts ``days_above_*``); of the
+  age band for ``band.<b>.*``, whose ``band.<b>.population`` (the band's mean
+  inhabitants over the window, where the KPIs by band are given) lets a
+  target add bands up (per 1 000 aged 75+).
 
 A year's KPIs are named ``year.<yyyy>.<kpi>``. Counts and costs of the years
 add up to the period's: every stay, day, admission and payment falls in one
@@ -75,6 +78,8 @@ COUNT_SUFFIXES = frozenset(
         "episode_payments",
         "paid",
         "caused",
+        "hospital_admissions",
+        "hospital_bed_days",
     }
 )
 """Last parts of the KPI names that are counts or sums over the window (they add up)."""
@@ -213,6 +218,8 @@ def _area_population(
     parts = kpi.split(".")
     if parts[0] == "group" and len(parts) >= 5 and parts[2] == "band":
         return population.get(f"band:{parts[3]}", math.nan)
+    if parts[0] == "band" and len(parts) >= 3:
+        return population.get(f"band:{parts[1]}", math.nan)
     if parts[0] == "municipality" or (parts[0] == "cost" and parts[1] == "municipality"):
         return population[parts[1] if parts[0] == "municipality" else parts[2]]
     if parts[0] == "facility" or (parts[0] == "cost" and parts[1] == "facility"):
@@ -224,10 +231,15 @@ def _area_population(
 
 
 def rates(kpis: Mapping[str, float], scenario: Scenario, window: Window) -> dict[str, float]:
-    """``<kpi>.per_year`` and ``<kpi>.per_1000`` of every count and cost of one window."""
+    """``<kpi>.per_year`` and ``<kpi>.per_1000`` of every count and cost of one window, and
+    ``band.<b>.population`` where KPIs by band are given."""
     population = population_means(scenario, window)
     everyone = float(sum(v for k, v in population.items() if not k.startswith("band:")))
     out: dict[str, float] = {}
+    for key, inhabitants in population.items():
+        band = key.removeprefix("band:")
+        if key.startswith("band:") and f"band.{band}.hospital_admissions" in kpis:
+            out[f"band.{band}.population"] = inhabitants  # for per-1 000 forms of several bands
     for kpi, value in kpis.items():
         if not is_count(kpi):
             continue

@@ -23,6 +23,7 @@ _KPI: _L = {
     "utilisation": ("utilisation", "beleggsprosent"),
     "beds_mean": ("open beds", "åpne senger"),
     "share_time_full": ("share of time full", "andel av tiden fullt"),
+    "corridor_share": ("admitted to a corridor", "lagt inn på korridor"),
     "offered_load": ("offered load (beds)", "tilbudt belastning (senger)"),
     "days_above_85pct": ("days above 85 %", "dager over 85 %"),
     "days_above_100pct": ("days above 100 %", "dager over 100 %"),
@@ -76,6 +77,9 @@ _KPI: _L = {
         "kostnad innbyggerne gir, alle betalere (kr)",
     ),
     "bed_day_share": ("share of all bed-days", "andel av alle liggedøgn"),
+    "hospital_admissions": ("hospital admissions", "sykehusinnleggelser"),
+    "hospital_bed_days": ("hospital bed-days", "liggedøgn i sykehus"),
+    "population": ("inhabitants", "innbyggere"),
 }
 
 _RATE: _L = {
@@ -204,6 +208,7 @@ UNITS: dict[str, str] = {
     "utilisation": "share",
     "beds_mean": "beds",
     "share_time_full": "share",
+    "corridor_share": "share",
     "offered_load": "beds",
     "days_above_85pct": "day_count",
     "days_above_100pct": "day_count",
@@ -228,5 +233,7 @@ UNITS: dict[str, str] = {
     "paid": "nok",
     "caused": "nok",
     "bed_day_share": "share",
+    "hospital_admissions": "patients",
+    "hospital_bed_days": "bed_days",
 }
 """The unit of each KPI suffix (a ``unit.*`` label key); every ``cost.*`` KPI is in NOK."""

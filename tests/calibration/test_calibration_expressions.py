@@ -32,6 +32,32 @@ def test_per_1000_form_with_scenario_values() -> None:
     np.testing.assert_allclose(got, [10.0, 14.0])
 
 
+def test_backquoted_names_may_hold_a_plus_but_bare_ones_may_not() -> None:
+    """An age band such as 80+ is part of a KPI name between backquotes; without them
+    a + is still addition."""
+    expression = parse(
+        "1000 * (`band.75-79.hospital_admissions.per_year` + `band.80+.hospital_admissions"
+        ".per_year`) / (`band.75-79.population` + `band.80+.population`)"
+    )
+    assert expression.kpis == (
+        "band.75-79.hospital_admissions.per_year",
+        "band.80+.hospital_admissions.per_year",
+        "band.75-79.population",
+        "band.80+.population",
+    )
+    got = expression.evaluate(
+        {
+            "band.75-79.hospital_admissions.per_year": 30.0,
+            "band.80+.hospital_admissions.per_year": np.array([70.0, 90.0]),
+            "band.75-79.population": 100.0,
+            "band.80+.population": 100.0,
+        }
+    )
+    np.testing.assert_allclose(got, [500.0, 600.0])
+    with pytest.raises(ExpressionError, match="backquotes"):  # not read as one name
+        parse("facility.a.admissions+facility.b.admissions")
+
+
 def test_precedence_brackets_and_unary_minus() -> None:
     expression = parse("-(`a.x` + 2) * 3 / `b.y` + 1.5")
     got = expression.evaluate({"a.x": np.array([1.0]), "b.y": np.array([9.0])})
