@@ -2,7 +2,7 @@
 
 A sweep varies scenario paths over a grid or a Latin hypercube
 (:mod:`simulator.sweeps.design`); every point is the base scenario with the point's
-values set and validated again (:mod:`simulator.sweeps.definition`). All
+values set and validated again (:mod:`simulator.sweeps.points`). All
 points share the seed, so replication ``r`` of every point sees the same
 arrivals (common random numbers) and differences between points are due to
 the factors, not to noise.
@@ -28,29 +28,15 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from simulator.errors import SamsimError, ScenarioError, show_value
+from simulator.errors import SamsimError, show_value
 from simulator.experiment.executors import Failure, Task, iter_tasks
-from simulator.experiment.simulate import ReplicationOutcome, replicate
-from simulator.scenario.limits import LimitError, check_limits
-from simulator.scenario.schema import Scenario
-from simulator.scenario.validation import validate
-from simulator.store.manifest import build_manifest, scenario_hash
+from simulator.experiment.simulate import ReplicationOutcome
 from simulator.store.results import run_id
-from simulator.sweeps.definition import (
-    Sweep,
-    differences,
-    is_sweep_file,
-    limits_json,
-    load_sweep,
-    set_path,
-    sweep_from_info,
-    sweep_from_vary,
-)
+from simulator.sweeps.definition import is_sweep_file, load_sweep, sweep_from_vary
 from simulator.sweeps.design import Value
+from simulator.sweeps.points import NoValidPoint, Point, check_kpis, prepare_points, sweep_info
 from simulator.sweeps.store import (
-    FORMAT,
     PointRecord,
     clean_temporary,
     read_point,
@@ -61,7 +47,7 @@ from simulator.sweeps.store import (
     write_sweep_json,
     write_tables,
 )
-from simulator.text.suggest import did_you_mean
+from simulator.sweeps.sweep import Sweep, differences, sweep_from_info
 
 __all__ = [
     "Point",
@@ -105,99 +91,6 @@ class SweepEvent:
 SweepProgress = Callable[[SweepEvent], None]
 
 
-@dataclass(frozen=True)
-class Point:
-    """One point of a sweep: its values and validated scenario, or the problems."""
-
-    point: int
-    values: dict[str, Value]
-    scenario: Scenario | None
-    scenario_hash: str | None
-    problems: tuple[str, ...] = ()
-    limits: tuple[str, ...] = ()
-    """The limits (:mod:`simulator.scenario.limits`) the point's scenario passes, if any."""
-
-
-class NoValidPoint(SamsimError):
-    """No point of a sweep is a valid scenario; ``limits`` names the limits point 0 passes."""
-
-    def __init__(self, message: str, limits: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.limits = tuple(limits)
-
-
-def prepare_points(
-    sweep: Sweep, values: Sequence[Mapping[str, Value]] | None = None
-) -> list[Point]:
-    """Every point's scenario, validated from its merged map; problems where it is invalid."""
-    found = []
-    for index, point_values in enumerate(values if values is not None else sweep.design_points()):
-        own = dict(point_values)
-        try:
-            source = f"point {index}"
-            scenario = check_limits(validate(sweep.point_data(own), source), sweep.limits, source)
-        except ScenarioError as exc:
-            passed = exc.limits if isinstance(exc, LimitError) else ()
-            problems = tuple(str(p) for p in exc.problems)
-            found.append(Point(index, own, None, None, problems, passed))
-            continue
-        except SamsimError as exc:  # e.g. a division by zero in a derived factor
-            found.append(Point(index, own, None, None, (f"point {index}: {exc}",)))
-            continue
-        found.append(Point(index, own, scenario, scenario_hash(scenario)))
-    return found
-
-
-def check_kpis(sweep: Sweep, point: Point) -> None:
-    """Every KPI named in ``sweep.kpis`` exists, or a user error naming the nearest one."""
-    if not sweep.kpis:
-        return
-    # KPI names do not depend on the run's length: a one-day replication lists them.
-    data = set_path(set_path(sweep.point_data(point.values), "run.days", 1), "run.warmup_days", 0)
-    names = list(replicate(validate(data), 0, 0).kpis)
-    where = dict(sweep.kpi_keys)
-    for kpi in sweep.kpis:
-        if kpi not in names:
-            near = did_you_mean(kpi, names, cutoff=0.5)
-            hint = f"; {near}" if near else ""
-            at = f"{where[kpi]}: {kpi}" if kpi in where else f"--kpi {kpi}"
-            raise SamsimError(f"{at}: no such KPI in this scenario{hint}")
-
-
-def _info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]:
-    """The content of ``sweep.json``: the common manifest keys, then the sweep's own."""
-    details = {
-        "format": FORMAT,
-        "created": created,
-        "name": sweep.name,
-        "definition": sweep.definition(),
-        "kpis": list(sweep.kpis),
-        "key_kpis": sweep.key_kpis(),
-        "limits": limits_json(sweep.limits),
-        "points": [
-            {
-                "point": p.point,
-                "values": p.values,
-                "scenario_hash": p.scenario_hash,
-                "problems": list(p.problems),
-            }
-            for p in points
-        ],
-        "base_scenario": sweep.base,
-    }
-    return build_manifest(
-        kind="sweep",
-        name=str(sweep.base.get("name", sweep.name)),
-        title=sweep.title,
-        digest=sweep.base_hash,
-        seed=sweep.seed,
-        replications=sweep.replications,
-        started=dt.datetime.fromisoformat(created) if created else None,
-        overrides=sweep.overrides,
-        details=details,
-    )
-
-
 def _new_folder(parent: Path, name: str) -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
@@ -231,7 +124,7 @@ def start_sweep(sweep: Sweep, out: str | os.PathLike[str] = "results") -> Path:
     check_kpis(sweep, valid[0])
     started = dt.datetime.now(dt.UTC)
     folder = _new_folder(Path(out) / f"sweep-{sweep.name}", run_id(started, sweep.seed))
-    write_sweep_json(folder, _info(sweep, points, started.isoformat(timespec="seconds")))
+    write_sweep_json(folder, sweep_info(sweep, points, started.isoformat(timespec="seconds")))
     return folder
 
 
@@ -295,7 +188,7 @@ def resume_sweep(
     points = prepare_points(sweep, [p["values"] for p in info["points"]])
     if extra != stored.kpis:
         check_kpis(sweep, next(p for p in points if p.scenario is not None))
-    fresh = _info(sweep, points, str(info.get("created", "")))
+    fresh = sweep_info(sweep, points, str(info.get("created", "")))
     if fresh != {**info, "samsim_version": fresh["samsim_version"]}:
         write_sweep_json(folder, fresh)  # more replications, or another samsim version
     clean_temporary(folder)
