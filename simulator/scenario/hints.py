@@ -28,24 +28,41 @@ _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "Ae", "Ø": "O", "Å": "Aa"})
 
 
-def number_hint(value: object) -> str | None:
-    """What to write for text that was meant as a number."""
+def number_hint(value: object, whole: bool = False) -> str | None:
+    """What to write for text that was meant as a number.
+
+    ``whole`` is for a key that takes a whole number (``beds``, ``population``):
+    the hint then never suggests a decimal or a share the key would refuse.
+    """
     if not isinstance(value, str):
         return None
     if match := _DECIMAL_COMMA.match(value):
+        if whole:
+            return _whole_hint(match[1], match[2])
         return f"write {match[1]}.{match[2]}: YAML needs a decimal point, not a comma"
     if match := _PERCENT.match(value):
+        if whole:
+            return "this key takes a whole number, not a share or a percentage"
         share = float(match[1].replace(",", ".")) / 100
         return f"write a share as a number: {value.strip()} is {share:g}"
     if match := _CLOCK.match(value):
-        return (
-            f"write a plain number: {value.strip()} is not read as a time "
-            "(days are counted in days, e.g. 1.5)"
-        )
+        kind = "whole number" if whole else "number"
+        example = "e.g. 2" if whole else "days are counted in days, e.g. 1.5"
+        return f"write a plain {kind}: {value.strip()} is not read as a time ({example})"
     if _SPACED.match(value):
         plain = re.sub(r"[ \u00a0\u202f]", "", value.strip()).replace(",", ".")
+        if whole and "." in plain:
+            return f"write a whole number without spaces, e.g. {plain.partition('.')[0]}"
         return f"write {plain}, without spaces between the digits"
     return None
+
+
+def _whole_hint(integer: str, fraction: str) -> str:
+    """The hint for a decimal comma where a whole number belongs: never "write 6.5"."""
+    if not fraction.strip("0"):
+        return f"write {int(integer)}: this key takes a whole number, written without a comma"
+    decimal = f"{integer},{fraction}"
+    return f"this key takes a whole number, e.g. {int(integer)}, not a decimal such as {decimal}"
 
 
 def date_hint(value: object) -> str:

@@ -182,7 +182,7 @@ def _describe(error: ErrorDetails, source: str) -> Problem:
     message = error["msg"][0].lower() + error["msg"][1:]
     if message.startswith("input should be"):
         message = "must be" + message[len("input should be") :]
-    tip = number_hint(value) if kind in _NUMBER_ERRORS else None
+    tip = number_hint(value, kind.startswith("int_")) if kind in _NUMBER_ERRORS else None
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
         tip = f"put text in quotes; unquoted, YAML reads it as the number {value}"
     return Problem(source, path, message, show_value(value) if not _is_map(value) else None, tip)

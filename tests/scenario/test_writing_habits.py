@@ -10,6 +10,7 @@ path and saying what to write instead. Numbers follow YAML 1.2
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,28 @@ CASES = [
         got="'2,4'",
     ),
     Case(
+        "decimal-comma-in-whole-number",
+        edited("beds: 10\n", "beds: 6,5\n"),
+        "facilities.hospital.beds",
+        "must be a valid integer",
+        "this key takes a whole number, e.g. 6, not a decimal such as 6,5",
+        got="'6,5'",
+    ),
+    Case(
+        "decimal-comma-of-zero-in-whole-number",
+        edited("beds: 10\n", "beds: 6,0\n"),
+        "facilities.hospital.beds",
+        "must be a valid integer",
+        "write 6: this key takes a whole number",
+    ),
+    Case(
+        "percent-in-whole-number",
+        edited("beds: 10\n", "beds: 40%\n"),
+        "facilities.hospital.beds",
+        "must be a valid integer",
+        "this key takes a whole number, not a share",
+    ),
+    Case(
         "decimal-comma-in-flow-map",
         edited(
             KOHD_LOS,
@@ -262,6 +285,13 @@ SET_CASES = [
         f"{SP}.kohd_stay.los.mean",
         "must be a valid number",
         "write 2.4",
+    ),
+    Case(
+        "set-decimal-comma-in-whole-number",
+        "facilities.hospital.beds=6,5",
+        "facilities.hospital.beds",
+        "must be a valid integer",
+        "this key takes a whole number, e.g. 6",
     ),
     Case(
         "set-decimal-comma-in-map",
@@ -425,3 +455,14 @@ def test_run_prints_the_warnings(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert f"warning: {path}: municipalities.south.travel_minutes:" in result.output
+
+
+@pytest.mark.parametrize("text", ["6,5", "6,0", "40%", "1 000,5", "1:30"])
+def test_a_whole_number_key_is_never_told_to_write_a_decimal(text: str) -> None:
+    """``beds: 6,5`` once got "write 6.5", which ``beds`` refuses in turn."""
+    from simulator.scenario.hints import number_hint
+
+    hint = number_hint(text, whole=True)
+    assert hint is not None and "whole number" in hint
+    assert not re.search(r"\d\.\d", hint), hint  # no decimal suggested
+    assert number_hint(text) != hint  # a key of decimals keeps its own hint
