@@ -153,6 +153,7 @@ def calibrate(
     from simulator.calibration.result import FOLDER_PREFIX, OVERLAY, write_calibration
     from simulator.calibration.targets import is_targets_file, load_targets
     from simulator.experiment.executors import default_jobs
+    from simulator.experiment.options import RunOptions
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
 
@@ -175,6 +176,8 @@ def calibrate(
         scenario_file = Path(file)
     limits = Limits(episodes=max_episodes, steps=max_steps)
     scenario = check_limits(load_scenario(scenario_file, overrides), limits, str(scenario_file))
+    # Checked here, naming the file; the fit checks its upper bounds against ``limits``.
+    unchecked = RunOptions(limits=None)
     inputs = scenario_files(scenario_file)
     if not check_only:
         prepare_out(
@@ -199,6 +202,7 @@ def calibrate(
             fit = check(
                 scenario,
                 targets,
+                options=unchecked,
                 replications=n,
                 seed=seed,
                 jobs=jobs or default_jobs(),
@@ -209,6 +213,7 @@ def calibrate(
             fit = fit_values(
                 scenario,
                 targets,
+                options=unchecked,
                 replications=n,
                 seed=seed,
                 jobs=jobs or default_jobs(),

@@ -167,8 +167,13 @@ def run_with_progress(
     max_replications: int = 200,
     scheduler: str | None = None,
 ) -> Results:
-    """:func:`simulate` with progress on stderr unless ``quiet`` (:mod:`simulator.cli.output`)."""
+    """:func:`simulate` with progress on stderr unless ``quiet`` (:mod:`simulator.cli.output`).
+
+    ``scenario`` has been checked against the limits given (naming its file,
+    before the results folder was made), so ``simulate`` does not check again.
+    """
     from simulator.experiment.executors import default_jobs
+    from simulator.experiment.options import RunOptions
     from simulator.experiment.simulate import simulate
 
     total = replications or scenario.run.replications
@@ -184,6 +189,7 @@ def run_with_progress(
     ) as progress:
         return simulate(
             scenario,
+            options=RunOptions(limits=None),
             replications=replications,
             seed=seed,
             jobs=jobs or default_jobs(),
@@ -245,6 +251,7 @@ def compare(
     from simulator.experiment.compare import check_periods
     from simulator.experiment.compare import compare as run_comparison
     from simulator.experiment.executors import default_jobs
+    from simulator.experiment.options import RunOptions
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
 
@@ -275,6 +282,7 @@ def compare(
         comparison = run_comparison(
             base_scenario,
             alt_scenarios,
+            options=RunOptions(limits=None),  # checked above, naming each file
             replications=n,
             seed=seed,
             jobs=jobs or default_jobs(),

@@ -116,6 +116,7 @@ def size(
     unit full at each bed count beside Erlang's formula (Monks et al. 2016).
     """
     from simulator.experiment.executors import default_jobs
+    from simulator.experiment.options import RunOptions
     from simulator.scenario.limits import Limits, check_limits
     from simulator.scenario.loading import load_scenario, scenario_files
     from simulator.scenario.schema import MAX_BEDS
@@ -153,6 +154,7 @@ def size(
             facility,
             target,
             bed_range=counts,
+            options=RunOptions(limits=None),  # checked above, naming the file
             replications=n,
             seed=seed,
             jobs=jobs or default_jobs(),

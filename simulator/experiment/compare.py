@@ -28,6 +28,7 @@ from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Progress
 from simulator.experiment.simulate import Results, simulate
 from simulator.measures.bounds import SHARES
+from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.schema import Scenario
 from simulator.store.folders import file_checksums
 from simulator.store.manifest import build_manifest, write_manifest
@@ -141,6 +142,7 @@ def compare(
     progress: Progress | None = None,
     scheduler: str | None = None,
     allow_different_periods: bool = False,
+    limits: Limits | None = None,
 ) -> Comparison:
     """Run ``base`` and each alternative with the same seeds and compare them.
 
@@ -159,12 +161,17 @@ def compare(
     allow_different_periods
         Compare scenarios whose collection periods differ (``run.start_date``
         or ``run.days``); the comparison is then marked ``different_periods``.
+    limits
+        What every scenario is checked against before any runs, as for
+        :func:`simulator.simulate`.
 
     Raises
     ------
     ScenarioError
         When two scenarios share a name, or their periods differ and
         ``allow_different_periods`` is not set.
+    LimitError
+        For a scenario beyond ``limits``, before any scenario runs.
     """
     names = [base.name] + [a.name for a in alternatives]
     if len(set(names)) != len(names):
@@ -183,11 +190,23 @@ def compare(
     if differ and not allow_different_periods:
         raise ScenarioError(differ)
     opts = (options or RunOptions()).merged(
-        replications=replications, seed=seed, jobs=jobs, progress=progress, scheduler=scheduler
+        replications=replications,
+        seed=seed,
+        jobs=jobs,
+        progress=progress,
+        scheduler=scheduler,
+        limits=limits,
     )
+    if opts.limits is not None:  # every scenario before any runs; simulate need not again
+        for scenario in (base, *alternatives):
+            check_limits(scenario, opts.limits, scenario.name)
     # The base's defaults for all: every scenario runs the same replications and seeds.
     opts = replace(
-        opts, replications=opts.replications_for(base), seed=opts.seed_for(base), precision=None
+        opts,
+        replications=opts.replications_for(base),
+        seed=opts.seed_for(base),
+        precision=None,
+        limits=None,
     )
     started = dt.datetime.now(dt.UTC)
 

@@ -18,10 +18,11 @@ Like the scenario it is an immutable value (a variant is made with
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.experiment.replication import Progress
+from simulator.scenario.limits import Limits
 from simulator.scenario.schema import Scenario
 
 __all__ = ["Progress", "RunOptions"]
@@ -48,6 +49,11 @@ class RunOptions:
         every key KPI's 95 % half-width is within this share of its mean.
     max_replications
         The most replications ``precision`` may ask for.
+    limits
+        What each scenario is checked against before anything runs
+        (:class:`~simulator.scenario.limits.Limits`; raise one to run a
+        scenario beyond it). None: not checked here, for a caller that has
+        checked them already, as the command line does.
     """
 
     replications: int | None = None
@@ -57,6 +63,7 @@ class RunOptions:
     progress: Progress | None = None
     precision: float | None = None
     max_replications: int = 200
+    limits: Limits | None = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.replications is not None and self.replications < 1:

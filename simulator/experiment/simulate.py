@@ -38,6 +38,7 @@ from simulator.experiment.replication import Failure, Progress, ReplicationOutco
 from simulator.measures.bounds import kpi_bounds
 from simulator.measures.flows import flow_table
 from simulator.measures.kpis import WAIT_QUANTILES, unresolved_wait_warnings
+from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.schema import Scenario
 from simulator.store.manifest import build_manifest, failure_rows
 from simulator.store.results import write_results, write_run_files
@@ -316,6 +317,7 @@ def simulate(
     precision: float | None = None,
     max_replications: int | None = None,
     scheduler: str | None = None,
+    limits: Limits | None = None,
 ) -> Results:
     """Run an experiment: ``replications`` replications of ``scenario``.
 
@@ -337,11 +339,18 @@ def simulate(
     precision
         If given, keep adding replications (up to ``max_replications``) until
         every key KPI's 95 % half-width is within this share of its mean.
+    limits
+        What the scenario is checked against before anything runs
+        (:class:`~simulator.scenario.limits.Limits`); by default the
+        defaults, as on the command line. Raise one to run beyond it.
 
     Raises
     ------
     ValueError
         For fewer than one replication or job.
+    LimitError
+        For a scenario beyond ``limits`` (expected episodes per replication,
+        steps per episode), before anything is allocated.
     ExperimentFailed
         When every replication failed; when only some did, the results of
         the others come back with ``failures`` set.
@@ -354,7 +363,10 @@ def simulate(
         precision=precision,
         max_replications=max_replications,
         scheduler=scheduler,
+        limits=limits,
     )
+    if opts.limits is not None:
+        check_limits(scenario, opts.limits, scenario.name)
     n, root = opts.replications_for(scenario), opts.seed_for(scenario)
     if n < 1:
         raise ValueError("replications must be at least 1")
