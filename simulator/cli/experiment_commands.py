@@ -313,8 +313,9 @@ def compare(
 @main.command()
 @click.argument("folders", nargs=-1, required=True, metavar="RESULTS...")
 @lang_option
+@click.option("--svg", is_flag=True, help="Also write every plot as SVG beside its PNG.")
 @user_errors
-def report(folders: tuple[str, ...], lang: str) -> None:
+def report(folders: tuple[str, ...], lang: str, svg: bool) -> None:
     """Redraw the plots and rewrite report.html and results.xlsx from saved results folders.
 
     Any kind of folder: a run, a comparison, a sweep, a sizing or a calibration. A folder
@@ -345,7 +346,7 @@ def report(folders: tuple[str, ...], lang: str) -> None:
 
     for path in paths:
         try:
-            click.echo(write_report(path, lang=lang))
+            click.echo(write_report(path, lang=lang, svg=svg))
         except KeyboardInterrupt:
             interrupted(
                 f"report.html in {path} is whole, the old one or the new (it is replaced in "

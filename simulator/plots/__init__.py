@@ -1,4 +1,4 @@
-"""Plots of a results folder, as matplotlib Figures and as PNG/SVG files.
+"""Plots of a results folder, as matplotlib Figures and as PNG (and, on request, SVG) files.
 
 Each ``*_figure`` function takes tables of a results folder (see
 :mod:`simulator.store.readers`) and the resolved scenario as plain data, and returns
@@ -133,11 +133,12 @@ def figure_jobs(folder: Path, lang: str = "en") -> list[Job]:
 
 
 _PENDING: list[Job] = []  # what forked workers draw (inherited, never pickled)
+_SVG = False  # whether they write SVG too (inherited like _PENDING)
 
 
 def _draw(index: int) -> list[Path]:
     folder, stem, make = _PENDING[index]
-    return save(make(), folder, stem)
+    return save(make(), folder, stem, svg=_SVG)
 
 
 def _workers(jobs: int, workers: int | None) -> int:
@@ -154,26 +155,31 @@ def _workers(jobs: int, workers: int | None) -> int:
     return min(workers, jobs)
 
 
-def write_figures(folder: Path, lang: str = "en", workers: int | None = None) -> list[Path]:
-    """Write every figure of a run or comparison folder as PNG and SVG; their paths.
+def write_figures(
+    folder: Path, lang: str = "en", workers: int | None = None, svg: bool = False
+) -> list[Path]:
+    """Write every figure of a run or comparison folder as PNG (and SVG); their paths.
 
-    A run folder gets ``plots/{flows,occupancy,occupancy_distribution,waiting_time,costs}``;
+    A run folder gets ``plots/{flows,occupancy,occupancy_distribution,waiting_time,costs}.png``;
     a comparison folder gets ``plots/forest_<alternative>`` and each scenario's
     subfolder its own run figures. ``workers`` processes draw them (default: the
     cores, at most 4; forked, where the platform forks and no other thread runs,
-    else one after the other). The files are the same either way.
+    else one after the other). The files are the same either way. ``svg``
+    also writes each figure as ``<stem>.svg`` (text kept as text), for editing
+    or print; the report embeds only the PNG files, so they are not written
+    unless asked for: an SVG costs a third of the PNG's drawing again.
     """
-    global _PENDING
+    global _PENDING, _SVG
     jobs = figure_jobs(folder, lang)
     count = _workers(len(jobs), workers)
     if count == 1:
-        return [p for folder_, stem, make in jobs for p in save(make(), folder_, stem)]
-    _PENDING = jobs
+        return [p for folder_, stem, make in jobs for p in save(make(), folder_, stem, svg)]
+    _PENDING, _SVG = jobs, svg
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             drawn = pool.map(_draw, range(len(jobs)), chunksize=1)
     finally:
-        _PENDING = []
+        _PENDING, _SVG = [], False
     return [p for paths in drawn for p in paths]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -26,6 +27,7 @@ from simulator.plots.style import (
     SKY,
     date_axis,
     facilities,
+    fixed_layout,
     number_formatter,
     panel_figure,
     styled,
@@ -52,11 +54,10 @@ def occupancy_figure(
     fits its own facility.
     """
     names = display_names(scenario)["facilities"]
-    order = [f for f in facilities(scenario) if f in set(daily["facility"])] or list(
-        dict.fromkeys(daily["facility"])
-    )
+    present = list(daily["facility"].unique())  # not set(column): 15 000 rows a Python loop
+    order = [f for f in facilities(scenario) if f in present] or present
     with styled():
-        fig, axes, ncols = panel_figure(len(order), 2.5, 1.1, sharex=True)
+        fig, axes, ncols = panel_figure(len(order), 2.5, 1.1, sharex=True, fixed=True)
         for i, (ax, fid) in enumerate(zip(axes, order, strict=True)):
             rows = daily[daily["facility"] == fid]
             dates = pd.DatetimeIndex(pd.to_datetime(rows["day"]))
@@ -81,11 +82,12 @@ def occupancy_figure(
         fig.legend(
             handles,
             [label(f"legend.{k}", lang) for k in ("mean", "band", "open_beds")],
-            loc="outside lower center",
+            loc="lower center",
             ncols=3,
             frameon=False,
         )
         fig.suptitle(label("title.occupancy", lang, n=replications or "?"))
+        fixed_layout(fig, axes, ncols, legend_rows=1)
     return fig
 
 
@@ -149,9 +151,10 @@ def occupancy_distribution_figure(
     """
     by_id = facilities(scenario)
     names = display_names(scenario)["facilities"]
-    order = [f for f in by_id if f in set(distribution["facility"])]
+    present = set(distribution["facility"].unique())
+    order = [f for f in by_id if f in present]
     with styled():
-        fig, axes, ncols = panel_figure(len(order), 3.2, 1.0)
+        fig, axes, ncols = panel_figure(len(order), 3.2, 1.0, fixed=True)
         for i, (ax, fid) in enumerate(zip(axes, order, strict=True)):
             rows = distribution[distribution["facility"] == fid]
             shares = rows.set_index("occupied")["share"].sort_index()
@@ -163,10 +166,14 @@ def occupancy_distribution_figure(
             reference = reference_distribution(rule, beds, load, lang)
             c = round(beds) if math.isfinite(beds) else 0
             occupied = shares.index.to_numpy()
-            colours = [ORANGE if n >= c else BLUE for n in occupied]
-            width = 0.42 if reference is not None and len(reference.shares) else 0.8
-            offset = -width / 2 if width < 0.8 else 0.0
-            ax.bar(occupied + offset, 100 * shares.to_numpy(), width=width, color=colours)
+            many = len(occupied) > _MANY
+            if many:  # bars a pixel wide: a filled outline, below and from the beds
+                _stairs(ax, shares, c)
+            else:
+                colours = [ORANGE if n >= c else BLUE for n in occupied]
+                width = 0.42 if reference is not None and len(reference.shares) else 0.8
+                offset = -width / 2 if width < 0.8 else 0.0
+                ax.bar(occupied + offset, 100 * shares.to_numpy(), width=width, color=colours)
             handles: list[Any] = [Patch(color=BLUE), Patch(color=ORANGE)]
             texts = [
                 label("legend.simulated", lang),
@@ -176,16 +183,21 @@ def occupancy_distribution_figure(
                 ref = reference.shares
                 visible = np.flatnonzero(ref >= 5e-4)
                 ref = ref[: max(len(shares), c + 1, int(visible.max()) + 1 if len(visible) else 0)]
-                ax.bar(
-                    np.arange(len(ref)) + width / 2,
-                    100 * ref,
-                    width=width,
-                    facecolor="white",
-                    edgecolor="#444444",
-                    hatch="////",
-                    linewidth=0.6,
-                )
-                handles.append(Patch(facecolor="white", edgecolor="#444444", hatch="////"))
+                if many:  # one outline over the bars, not a hatched bar per level
+                    edges = np.arange(len(ref) + 1) - 0.5
+                    ax.stairs(100 * ref, edges, color="black", linewidth=0.9)
+                    handles.append(Line2D([], [], color="black", linewidth=0.9))
+                else:
+                    ax.bar(
+                        np.arange(len(ref)) + width / 2,
+                        100 * ref,
+                        width=width,
+                        facecolor="white",
+                        edgecolor="#444444",
+                        hatch="////",
+                        linewidth=0.6,
+                    )
+                    handles.append(Patch(facecolor="white", edgecolor="#444444", hatch="////"))
             else:
                 handles.append(Patch(color="none"))
             texts.append(
@@ -217,7 +229,24 @@ def occupancy_distribution_figure(
             if i % ncols == 0:
                 ax.set_ylabel(label("axis.share_of_time", lang))
         fig.suptitle(label("title.occupancy_distribution", lang))
+        fixed_layout(fig, axes, ncols)
     return fig
+
+
+_MANY = 30
+"""Occupancy levels above which a panel shows outlines (stairs), not a bar per level."""
+
+
+def _stairs(ax: Axes, shares: pd.Series, c: int) -> None:
+    """The simulated shares as filled steps: blue below ``c`` beds, orange from ``c`` on."""
+    levels = np.arange(int(shares.index.max()) + 1)
+    values = 100 * shares.reindex(levels, fill_value=0.0).to_numpy(dtype=float)
+    edges = np.append(levels, levels[-1] + 1) - 0.5
+    cut = min(max(c, 0), len(levels))
+    if cut:
+        ax.stairs(values[:cut], edges[: cut + 1], fill=True, color=BLUE, linewidth=0)
+    if cut < len(levels):
+        ax.stairs(values[cut:], edges[cut:], fill=True, color=ORANGE, linewidth=0)
 
 
 def _last_nonzero(shares: pd.Series) -> int:

@@ -11,7 +11,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.plots.style import BLUE, GREY, message, number_formatter, panel_figure, styled, wrap
+from simulator.plots.style import (
+    BLUE,
+    GREY,
+    fixed_layout,
+    message,
+    number_formatter,
+    panel_figure,
+    styled,
+    wrap,
+)
 from simulator.text.labels import display_names, label
 from simulator.text.numbers import format_number, format_share
 
@@ -44,7 +53,7 @@ def wait_figure(waits: pd.DataFrame, scenario: Mapping[str, Any], lang: str = "e
             message(fig, label("title.waits_none", lang))
             fig.suptitle(label("title.waits_none", lang))
             return fig
-        fig, axes, ncols = panel_figure(len(shown), 3.0, 1.2)
+        fig, axes, ncols = panel_figure(len(shown), 3.0, 1.2, fixed=True)
         for i, (ax, gid) in enumerate(zip(axes, shown, strict=True)):
             rows = waits[waits["group"] == gid].sort_values("probability")
             rows = rows[np.isfinite(rows["wait_days"].to_numpy(dtype=float))]
@@ -79,4 +88,5 @@ def wait_figure(waits: pd.DataFrame, scenario: Mapping[str, Any], lang: str = "e
             if i % ncols == 0:
                 ax.set_ylabel(wrap(label("axis.share_admissions", lang), 30))
         fig.suptitle(title)
+        fixed_layout(fig, axes, ncols)
     return fig

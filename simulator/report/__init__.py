@@ -199,6 +199,7 @@ def write_report(
     lang: str = "en",
     figures: Sequence[Path] | None = None,
     workers: int | None = None,
+    svg: bool = False,
 ) -> Path:
     """Write ``folder/report.html`` (and ``results.xlsx``) for any results folder; its path.
 
@@ -214,6 +215,10 @@ def write_report(
         each scenario's subfolder gets its own ``report.html`` too.
     workers
         Processes that draw the figures (see :func:`simulator.plots.write_figures`).
+    svg
+        Also write every figure as SVG beside its PNG (the report embeds the
+        PNG files only). Sweep, sizing and calibration figures are written as
+        both always.
 
     Every folder also gets ``results.xlsx`` (:mod:`simulator.store.xlsx`).
     """
@@ -224,7 +229,7 @@ def write_report(
         return _write_study_report(folder, kind, lang, figures)
     # The workbooks need no figure: written beside the drawing, in a forked process.
     workbooks = _beside(lambda: _no_result(write_workbooks(folder, lang)), workers)
-    paths = list(figures) if figures is not None else write_figures(folder, lang, workers)
+    paths = list(figures) if figures is not None else write_figures(folder, lang, workers, svg)
     try:
         return _write_pages(folder, lang, paths)
     finally:

@@ -244,8 +244,8 @@ def test_forest_figure_panels_rows_and_highlight() -> None:
     assert "Alternative compared with Base" in fig.get_suptitle()
 
 
-def test_write_figures_writes_png_and_svg(run_folder: Path) -> None:
-    paths = write_figures(run_folder, "nb")
+def test_write_figures_writes_png_and_svg_on_request(run_folder: Path) -> None:
+    paths = write_figures(run_folder, "nb", svg=True)
     stems = {"flows", "occupancy", "occupancy_distribution", "waiting_time", "costs"}
     assert {p.name for p in paths} == {f"{s}.{x}" for s in stems for x in ("png", "svg")}
     for path in paths:
@@ -254,6 +254,124 @@ def test_write_figures_writes_png_and_svg(run_folder: Path) -> None:
         assert head == b"\x89PNG\r\n\x1a\n" if path.suffix == ".png" else head.startswith(b"<?xml")
     svg = (run_folder / "plots" / "costs.svg").read_text(encoding="utf-8")
     assert "Etter betaler" in svg  # Norwegian text, kept as text in the SVG
+    # Without svg (the default) only PNG files, and the SVG files drawn before are gone:
+    # they would show the other language.
+    again = write_figures(run_folder, "en", workers=1)
+    assert {p.name for p in again} == {f"{s}.png" for s in stems}
+    assert sorted(p.name for p in (run_folder / "plots").iterdir()) == sorted(p.name for p in again)
+
+
+def _text_boxes(fig: Figure) -> tuple[list[Any], Any]:
+    """Every axes' box with its titles, labels, tick labels and legend; the figure's box."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    return [ax.get_tightbbox(renderer) for ax in fig.axes], fig.bbox
+
+
+@pytest.mark.parametrize("figure", ["occupancy", "occupancy_distribution", "waiting_time"])
+def test_fixed_layout_keeps_every_text_inside_and_apart(figure: str) -> None:
+    """Panels placed without a layout engine: long titles, labels and ticks fit and never touch."""
+    names = [
+        "Senter for psykisk helse og rus Midt-Troms (DPS Silsand), akuttpost og "
+        "allmennpsykiatrisk døgnpost for voksne",
+        "UNN Tromsø – medical wards",
+        "A",
+        "Dyrøy – short-term places",
+    ]
+    ids = [f"f{i}" for i in range(len(names))]
+    scenario = {
+        "facilities": {
+            f: {"name": n, "when_full": w, "service": "kohd"}
+            for f, n, w in zip(ids, names, ["queue", "overflow", "divert", "queue"], strict=True)
+        },
+        "groups": {f: {"name": n} for f, n in zip(ids, names, strict=True)},
+    }
+    beds = [9, 150, 1, 1200]
+    rows = []
+    for f, c in zip(ids, beds, strict=True):
+        for k, v in (("beds_mean", c), ("offered_load", 0.8 * c), ("share_time_full", 0.2)):
+            rows.append({"kpi": f"facility.{f}.{k}", "mean": v, "ci_low": v, "ci_high": v})
+    summary = pd.DataFrame(rows)
+    if figure == "occupancy":
+        days = pd.date_range("2025-01-01", periods=730).strftime("%Y-%m-%d")
+        daily = pd.concat(
+            pd.DataFrame(
+                {
+                    "facility": f,
+                    "day": days,
+                    "mean": 0.7 * c,
+                    "p05": 0.5 * c,
+                    "p95": 0.9 * c,
+                    "beds": c,
+                }
+            )
+            for f, c in zip(ids, beds, strict=True)
+        )
+        fig = occupancy_figure(daily, scenario, "nb", 20)
+    elif figure == "occupancy_distribution":
+        dist = pd.concat(
+            pd.DataFrame(
+                {
+                    "facility": f,
+                    "occupied": np.arange(c + 1),
+                    "share": np.full(c + 1, 1.0 / (c + 1)),
+                }
+            )
+            for f, c in zip(ids, beds, strict=True)
+        )
+        fig = occupancy_distribution_figure(dist, summary, scenario, "nb")
+    else:
+        probability = np.linspace(0, 1, 101)
+        waits = pd.concat(
+            pd.DataFrame(
+                {"group": f, "probability": probability, "wait_days": 10.0**i * probability**2}
+            )
+            for i, f in enumerate(ids)
+        )
+        fig = wait_figure(waits, scenario, "nb")
+    assert fig.get_layout_engine() is None  # placed by fixed_layout, not measured at each draw
+    boxes, page = _text_boxes(fig)
+    assert len(boxes) == 4
+    for box in boxes:
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 + 1
+        assert page.y0 <= box.y0 and box.y1 <= page.y1
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    title = fig.texts[0].get_window_extent() if fig.texts else None
+    if title is not None:  # the suptitle lies above every panel
+        assert all(title.y0 >= box.y1 - 1 for box in boxes)
+    for legend in fig.legends:  # below every panel
+        extent = legend.get_window_extent()
+        assert extent.y0 >= page.y0 and all(extent.y1 <= box.y0 + 1 for box in boxes)
+
+
+def test_occupancy_distribution_of_many_beds_is_drawn_as_outlines() -> None:
+    """Beyond 30 levels a bar per level is a pixel wide: filled steps and one reference outline."""
+    from matplotlib.patches import StepPatch
+
+    scenario = {"facilities": {"big": {"name": "Big", "when_full": "overflow"}}}
+    levels = np.arange(0, 81)
+    shares = np.exp(-0.5 * ((levels - 50) / 8.0) ** 2)
+    dist = pd.DataFrame({"facility": "big", "occupied": levels, "share": shares / shares.sum()})
+    summary = pd.DataFrame(
+        [
+            {"kpi": f"facility.big.{k}", "mean": v, "ci_low": v, "ci_high": v}
+            for k, v in (("beds_mean", 60.0), ("offered_load", 50.0), ("share_time_full", 0.1))
+        ]
+    )
+    fig = occupancy_distribution_figure(dist, summary, scenario, "en")
+    ax = fig.axes[0]
+    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert [p.get_fill() for p in steps] == [True, True, False]  # below c, from c, reference
+    below, full, reference = steps
+    assert below.get_data().edges[-1] == full.get_data().edges[0] == 59.5  # split at c = 60
+    assert np.sum(below.get_data().values) + np.sum(full.get_data().values) == pytest.approx(100)
+    assert len(reference.get_data().values) >= 81
+    assert not [p for p in ax.patches if isinstance(p, Rectangle)]  # no bar per level
+    assert any("Poisson" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def test_comparison_folder_gives_one_forest_plot_per_alternative(comparison_folder: Path) -> None:

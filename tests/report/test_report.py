@@ -145,6 +145,30 @@ def test_norwegian_report(run_folder: Path, tmp_path: Path) -> None:
     assert "Model description" not in text
 
 
+def test_svg_only_on_request_from_samsim_report(
+    run_folder: Path, report: str, tmp_path: Path
+) -> None:
+    """The report embeds PNG; ``samsim report --svg`` adds an SVG beside each, and without
+    it a redrawn folder holds PNG files only."""
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    copy = Path(shutil.copytree(run_folder, tmp_path / "copy"))
+    plots = copy / "plots"
+    assert sorted(p.suffix for p in plots.iterdir()) == [".png"] * 5  # the default
+    result = CliRunner().invoke(main, ["report", str(copy), "--svg"])
+    assert result.exit_code == 0, result.output
+    svgs = sorted(p.stem for p in plots.glob("*.svg"))
+    assert svgs == sorted(p.stem for p in plots.glob("*.png")) and len(svgs) == 5
+    assert (plots / "flows.svg").read_bytes().startswith(b"<?xml")
+    html = (copy / "report.html").read_text(encoding="utf-8")
+    assert html.count('<img src="data:image/png;base64,') == 5 and "image/svg" not in html
+    result = CliRunner().invoke(main, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert not list(plots.glob("*.svg"))
+
+
 def test_unknown_language_is_refused(run_folder: Path) -> None:
     with pytest.raises(ValueError, match="lang"):
         write_report(run_folder, "sv")
