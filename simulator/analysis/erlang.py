@@ -16,6 +16,10 @@ occupied beds that depends on what happens when it is full:
 Erlang-B uses the recursion ``B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1))``
 (Jagerman 1974), stable for any ``c`` and ``a``; Erlang-C follows from it as
 ``C = c B / (c - a (1 - B))``. Distributions are computed in log space.
+
+The Poisson probabilities are those of ``scipy.stats.poisson`` (``pmf`` and
+``sf``, to the bit), from ``scipy.special`` imported when first needed:
+``scipy.stats`` takes most of a second to import (decision 36).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 __all__ = [
     "delay_occupancy",
@@ -106,11 +109,17 @@ def delay_occupancy(c: int, a: float) -> FloatArray:
 def poisson_occupancy(a: float, top: int) -> FloatArray:
     """P(N = n), n = 0..top, for N ~ Poisson(a) (M/G/inf); not renormalised."""
     _check(top, a)
-    result: FloatArray = np.asarray(stats.poisson.pmf(np.arange(top + 1), a), dtype=float)
+    from scipy.special import gammaln, xlogy  # here, and light: scipy.stats is not
+
+    n = np.arange(top + 1)
+    # scipy.stats.poisson.pmf: exp(n log a - log n! - a), clipped to [0, 1]
+    result: FloatArray = np.clip(np.exp(xlogy(n, a) - gammaln(n + 1) - a), 0.0, 1.0)
     return result
 
 
 def poisson_at_least(c: int, a: float) -> float:
     """P(N >= c) for N ~ Poisson(a): the share of time at or above ``c`` beds."""
     _check(c, a)
-    return float(stats.poisson.sf(c - 1, a)) if c > 0 else 1.0
+    from scipy.special import pdtrc  # scipy.stats.poisson.sf(c - 1, a), imported light
+
+    return float(pdtrc(c - 1, a)) if c > 0 else 1.0

@@ -9,6 +9,11 @@ One rule decides significance everywhere (terminal, report, forest plot):
 a difference is significant when its 95 % interval excludes 0. For the
 paired-t interval this is the same as ``p_value < 0.05``; the p-value only
 decides where the interval is not finite (a table from elsewhere).
+
+The t quantile is :func:`simulator.analysis.intervals.t_quantile` and the
+tail probability SciPy's ``special.stdtr`` (what ``scipy.stats.t.sf``
+computes, to the bit), imported when first needed: ``scipy.stats`` takes
+most of a second to import (decision 36).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from simulator.analysis.intervals import t_quantile
 
 __all__ = ["COLUMNS", "LEVEL", "paired_differences", "significant"]
 
@@ -26,6 +32,14 @@ COLUMNS = ["scenario", "kpi", "base_mean", "alt_mean", "difference", "ci_low", "
 
 LEVEL = 0.05
 """Significance level: 95 % intervals, p below 0.05."""
+
+
+def _t_tail(t: np.ndarray | float, df: int) -> np.ndarray:
+    """P(T > t) for Student's t with ``df`` degrees of freedom, as ``scipy.stats.t.sf``."""
+    from scipy.special import stdtr  # here, and light: scipy.stats is not
+
+    result: np.ndarray = stdtr(df, -np.asarray(t, dtype=float))
+    return result
 
 
 def paired_differences(base: pd.DataFrame, alt: pd.DataFrame, scenario: str) -> pd.DataFrame:
@@ -71,9 +85,9 @@ def paired_differences(base: pd.DataFrame, alt: pd.DataFrame, scenario: str) -> 
         sd = d.std(axis=1, ddof=1)
         m = mean[whole]
         se = sd / math.sqrt(runs)
-        half = float(stats.t.ppf(1 - LEVEL / 2, runs - 1)) * se
+        half = t_quantile(1 - LEVEL / 2, runs - 1) * se
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_whole = 2 * stats.t.sf(np.abs(m) / se, runs - 1)
+            p_whole = 2 * _t_tail(np.abs(m) / se, runs - 1)
         constant = sd == 0
         low[whole] = np.where(constant, m, m - half)
         high[whole] = np.where(constant, m, m + half)
@@ -111,9 +125,9 @@ def _paired(b: np.ndarray, a: np.ndarray) -> tuple[float, float, float, float, f
             p = 1.0 if mean == 0 else 0.0
         else:
             se = sd / math.sqrt(n)
-            half = float(stats.t.ppf(1 - LEVEL / 2, n - 1)) * se
+            half = t_quantile(1 - LEVEL / 2, n - 1) * se
             low, high = mean - half, mean + half
-            p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
+            p = float(2 * _t_tail(abs(mean) / se, n - 1))
     return base_mean, alt_mean, mean, low, high, p
 
 
