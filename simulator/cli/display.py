@@ -85,61 +85,98 @@ def main_table(scenario: Scenario, summary: pd.DataFrame, lang: str = "en") -> s
 
 
 def comparison_table(table: pd.DataFrame, limit: int = 40) -> str:
-    """KPIs that changed significantly (95 % paired interval excludes 0), largest first."""
+    """KPIs that changed significantly (95 % paired interval excludes 0), largest first.
+
+    Each KPI counts once, in its period form: its repeats per calendar year
+    (``year.<yyyy>.*``) and as rates (``*.per_year``, ``*.per_1000``) are in
+    ``comparison.csv`` and the report, and a KPI that changed in those forms
+    only is counted once as such, not once per form.
+    """
     from simulator.analysis.significance import significant
 
     changed = table[significant(table)].copy()
     if changed.empty:
         return "No KPI changed significantly (every 95 % paired interval contains 0)."
-    # The terminal shows the period's own figures; their repeats per calendar year and as
-    # rates (year.<yyyy>.*, *.per_year, *.per_1000) are in comparison.csv and the report.
-    repeats = changed["kpi"].map(_is_repeat).astype(bool)
-    repeated = changed[repeats].groupby("scenario", sort=False).size()
-    changed = changed[~repeats]
-    if changed.empty:
+    changed["period_kpi"] = changed["kpi"].map(_period_form)
+    own = changed["kpi"] == changed["period_kpi"]
+    period = changed[own]
+    listed = set(zip(period["scenario"].astype(str), period["kpi"], strict=True))
+    only_forms: dict[str, set[str]] = {}  # KPIs that changed in a year or rate form alone
+    with_forms: set[str] = set()  # scenarios where a listed KPI's forms changed too
+    for scenario, kpi in zip(
+        changed.loc[~own, "scenario"].astype(str), changed.loc[~own, "period_kpi"], strict=True
+    ):
+        if (scenario, kpi) in listed:
+            with_forms.add(scenario)
+        else:
+            only_forms.setdefault(scenario, set()).add(kpi)
+    if period.empty:
+        total = sum(len(kpis) for kpis in only_forms.values())
         return (
-            f"No whole-period KPI changed significantly; {int(repeated.sum())} per-year or "
-            "per-1 000 form(s) did (see comparison.csv)."
+            f"No whole-period KPI changed significantly; {_kpis(total)} did only per calendar "
+            "year or per 1 000 inhabitants (see comparison.csv)."
         )
-    changed["relative"] = (changed["difference"] / changed["base_mean"].abs()).abs()
+    period = period.assign(relative=(period["difference"] / period["base_mean"].abs()).abs())
     sections = {"cost": 0, "facility": 1, "group": 2, "municipality": 3}
-    changed["section"] = [sections.get(k.split(".")[0], 4) for k in changed["kpi"]]
-    changed = changed.sort_values(
+    period["section"] = [sections.get(k.split(".")[0], 4) for k in period["kpi"]]
+    period = period.sort_values(
         ["scenario", "section", "relative"], ascending=[True, True, False], kind="stable"
     )
+    by_scenario = {str(s): rows for s, rows in period.groupby("scenario", sort=False)}
     lines = []
-    for scenario, rows in changed.groupby("scenario", sort=False):
-        lines.append(f"{scenario} − base: {len(rows)} KPI(s) changed significantly over the period")
-        shown = rows.head(limit)
-        width = max(len(k) for k in shown["kpi"])
-        for kpi, base, alt, diff, low, high in zip(
-            shown["kpi"],
-            shown["base_mean"].astype(float),
-            shown["alt_mean"].astype(float),
-            shown["difference"].astype(float),
-            shown["ci_low"].astype(float),
-            shown["ci_high"].astype(float),
-            strict=True,
-        ):
-            unit = kpi_unit(kpi)
-            interval = format_interval(low, high, unit, difference=True)
-            lines.append(
-                f"  {kpi:<{width}}  {format_kpi(base, unit):>14} → {format_kpi(alt, unit):>14}   "
-                f"{format_difference(diff, unit):>14} [{interval}]"
-            )
+    for scenario in sorted({*by_scenario, *only_forms}):
+        rows = by_scenario.get(scenario, period.iloc[:0])
+        lines.append(f"{scenario} − base: {_kpis(len(rows))} changed significantly over the period")
+        lines += _difference_lines(rows.head(limit)) if len(rows) else []
         if len(rows) > limit:
             lines.append(f"  … and {len(rows) - limit} more in comparison.csv")
-        if repeated.get(scenario, 0):
+        if scenario in only_forms:
             lines.append(
-                f"  (and {repeated[scenario]} per-year and per-1 000 forms of these in "
-                "comparison.csv and the report)"
+                f"  ({_kpis(len(only_forms[scenario]))} more changed only per calendar year or "
+                "per 1 000 inhabitants: see comparison.csv)"
+            )
+        elif scenario in with_forms:
+            lines.append(
+                "  (their per-year, per-1 000 and calendar-year forms are in comparison.csv "
+                "and the report)"
             )
     return "\n".join(lines)
 
 
-def _is_repeat(kpi: str) -> bool:
-    """A KPI repeated per calendar year or as a rate of a period KPI."""
-    return kpi.startswith("year.") or kpi.endswith((".per_year", ".per_1000"))
+def _difference_lines(shown: pd.DataFrame) -> list[str]:
+    """One line per KPI: base → alternative, the difference and its 95 % interval."""
+    width = max(len(k) for k in shown["kpi"])
+    lines = []
+    for kpi, base, alt, diff, low, high in zip(
+        shown["kpi"],
+        shown["base_mean"].astype(float),
+        shown["alt_mean"].astype(float),
+        shown["difference"].astype(float),
+        shown["ci_low"].astype(float),
+        shown["ci_high"].astype(float),
+        strict=True,
+    ):
+        unit = kpi_unit(kpi)
+        interval = format_interval(low, high, unit, difference=True)
+        lines.append(
+            f"  {kpi:<{width}}  {format_kpi(base, unit):>14} → {format_kpi(alt, unit):>14}   "
+            f"{format_difference(diff, unit):>14} [{interval}]"
+        )
+    return lines
+
+
+def _kpis(count: int) -> str:
+    return f"{count} KPI(s)"
+
+
+def _period_form(kpi: str) -> str:
+    """The KPI over the whole period of which ``kpi`` is a calendar year's or a rate's form."""
+    if kpi.startswith("year."):
+        kpi = kpi.split(".", 2)[2] if kpi.count(".") >= 2 else kpi
+    for suffix in (".per_year", ".per_1000"):
+        if kpi.endswith(suffix):
+            return kpi[: -len(suffix)]
+    return kpi
 
 
 def _bracket(interval: str) -> str:
