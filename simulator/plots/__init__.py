@@ -114,7 +114,13 @@ Job = tuple[Path, str, Callable[[], Figure]]
 """One figure to write: (plots folder, file stem, what builds it)."""
 
 # Drawn first: the figures that take longest, so that parallel workers finish together.
-_SLOW_FIRST = {"occupancy_distribution": 0, "flows": 1, "waiting_time": 2, "occupancy": 3}
+_SLOW_FIRST = {
+    "occupancy_distribution": 0,
+    "occupancy": 1,
+    "waiting_time": 2,
+    "costs": 3,
+    "flows": 4,
+}
 
 
 def figure_jobs(folder: Path, lang: str = "en") -> list[Job]:

@@ -174,14 +174,16 @@ _CAPTION: _L = {
     "occupancy_distribution": (
         "How much of the time each number of beds was occupied (coloured bars; orange: full "
         "or above capacity), beside what queueing theory gives for the same offered load "
-        "and beds (hatched bars): Erlang's loss formula for units that turn patients away, "
+        "and beds (hatched bars, or a black outline for large wards): Erlang's loss formula "
+        "for units that turn patients away, "
         "Erlang's delay formula (M/M/c) for units with a queue, and the Poisson "
         "distribution (M/G/∞) for wards that admit everyone. The theory assumes steady "
         "Poisson arrivals: seasons, weekdays and patients waiting in another bed make the "
         "simulation differ from it.",
         "Hvor stor del av tiden hvert antall senger var belagt (fargede søyler; oransje: "
         "fullt eller over kapasitet), ved siden av det køteorien gir for samme belastning "
-        "og sengetall (skraverte søyler): Erlangs tapsformel for enheter som avviser, "
+        "og sengetall (skraverte søyler, eller en svart kontur for store avdelinger): "
+        "Erlangs tapsformel for enheter som avviser, "
         "Erlang-C (M/M/c) for enheter med kø, og Poisson-fordelingen (M/G/∞) for "
         "avdelinger som tar imot alle. Teorien forutsetter jevne Poisson-ankomster: sesong, "
         "ukedager og pasienter som venter i en annen seng gjør at simuleringen avviker.",
