@@ -115,6 +115,7 @@ def parts(folder: Path, lang: str, workers: int | None) -> dict[str, Callable[[]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path, default=BASELINE, help="[the baseline]")
     parser.add_argument("--replications", type=int, default=None)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--reuse", type=Path, default=None)
@@ -128,7 +129,7 @@ def main() -> None:
     if args.reuse is not None:
         folder = args.reuse
     else:
-        scenario = load_scenario(BASELINE)
+        scenario = load_scenario(args.scenario)
         simulation, sim_cpu, results = timed(
             lambda: simulate(scenario, replications=args.replications, jobs=args.jobs)
         )

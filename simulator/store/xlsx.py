@@ -130,13 +130,14 @@ def _sheet(
 
 def _kpi_rows(run: RunFolder, kpis: Iterable[str], lang: str) -> list[list[Any]]:
     rows = []
+    names = run.names  # made from the scenario at each access: once, not once a KPI
     for kpi in kpis:
         mean, low, high = run.interval(kpi)
         if not math.isfinite(mean):
             continue
         rows.append(
             [
-                kpi_label(_base_kpi(kpi), run.names, lang),
+                kpi_label(_base_kpi(kpi), names, lang),
                 _number(mean),
                 _number(low),
                 _number(high),
@@ -190,11 +191,12 @@ def _about(book: Workbook, run: RunFolder, lang: str, sources: Sequence[tuple[st
 def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> list[str]:
     """Summary, per-year, facility, KPI and flow sheets of one run; the sheet names added."""
     kpis = [str(k) for k in run.summary.get("kpi", pd.Series(dtype=str))]
+    names = run.names  # made from the scenario at each access: once, not once a KPI
     headline = [k for k in _HEADLINE if k in kpis]
     headline += [k for k in kpis if k.startswith("cost.municipality.")]
     headline += [
         f"municipality.{m}.cost"
-        for m in run.names["municipalities"]
+        for m in names["municipalities"]
         if f"municipality.{m}.cost" in kpis
     ]
     added = []
@@ -211,7 +213,7 @@ def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> 
             yearly.append(
                 [
                     int(match.group(1)),
-                    kpi_label(match.group(2), run.names, lang),
+                    kpi_label(match.group(2), names, lang),
                     _number(mean),
                     _number(low),
                     _number(high),
@@ -221,7 +223,7 @@ def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> 
             )
     _sheet(book, "Per year", [label("summary.year", lang), *_kpi_header(lang)], yearly)
     facility_rows = []
-    for fid, display in run.names["facilities"].items():
+    for fid, display in names["facilities"].items():
         facility_rows.append(
             [display]
             + [_number(run.interval(f"facility.{fid}.{c}")[0]) for c in _FACILITY_COLUMNS]
