@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.plots.style import (
     BLUE,
@@ -68,6 +68,8 @@ def wait_figure(waits: pd.DataFrame, scenario: Mapping[str, Any], lang: str = "e
             floor = 10 * math.floor((100 * none - 5) / 10) if none >= 0.5 else 0.0
             ax.set_ylim(floor, 101)
             ax.set_xlim(0, max(float(days.max()), 1.0) * 1.03)
+            # Whole-number steps: 2.5 % steps would print 87.5 % as "88%".
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
             ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
             ax.xaxis.set_major_formatter(number_formatter(lang))
             ax.grid(color="#e5e5e5", linewidth=0.6)

@@ -203,6 +203,20 @@ def test_wait_figure_skips_groups_that_never_wait() -> None:
     assert "Ingen pasientgruppe ventet" in nothing.get_suptitle()
 
 
+def test_wait_figure_zoomed_in_has_whole_percent_ticks() -> None:
+    """90 % admitted at once: the axis starts at 80 %, and every tick is a whole percent
+    (steps of 2.5 % would print 87.5 % as "88%")."""
+    probability = np.linspace(0, 1, 201)
+    waits = pd.DataFrame(
+        {"group": "a", "probability": probability, "wait_days": np.maximum(probability - 0.9, 0)}
+    )
+    fig = wait_figure(waits, {"groups": {"a": {"name": "A"}}}, "en")
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 80
+    ticks = [t for t in ax.get_yticks() if 80 <= t <= 101]
+    assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks), ticks
+
+
 def test_cost_figure_has_payers_and_facilities(run_folder: Path) -> None:
     run = read_run(run_folder)
     fig = cost_figure(run.summary, run.scenario, "en")
