@@ -9,9 +9,11 @@ is there and that it runs the same samsim version.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +29,53 @@ __all__ = ["DASK_TIMEOUT", "iter_on_dask", "run_on_dask"]
 
 
 def _attempt_on(replication: int, scenario: Scenario, seed: int) -> object:
-    """:func:`attempt` with the replication first, for ``Client.map``."""
-    return attempt(scenario, seed, replication)
+    """:func:`attempt` with the replication first, on a worker whose profiler is paused."""
+    with _profiler_paused():
+        return attempt(scenario, seed, replication)
+
+
+_pause_lock = threading.Lock()
+_pausing = 0  # replications running in this worker process with its profiler paused
+_restart = False  # whether the profiler ran when the first of them began
+
+
+@contextlib.contextmanager
+def _profiler_paused() -> Iterator[None]:
+    """On a Dask worker: its statistical profiler stopped while a replication runs.
+
+    A worker samples the stack of every running task 100 times a second
+    (``distributed.worker.profile.interval``) for its dashboard. Each sample
+    takes the global interpreter lock from the replication, which holds it
+    all the time it runs, and walks its deep SimPy stack: 20-40 ms of CPU per
+    baseline replication of 0.9 s, the largest of a worker's costs outside
+    the replications (``benchmarks/scaling.py``). The profile of a SimPy run
+    says nothing a planner or the dashboard needs, so it stops while samsim's
+    replications run and starts again when the last one in the process ends
+    (start and stop run on the worker's event loop, in the order asked).
+    Anywhere else (no worker, no profiler, another Dask) this does nothing.
+    """
+    global _pausing, _restart
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+        profile = worker.periodic_callbacks["profile"]
+        loop = worker.loop
+    except Exception:  # noqa: BLE001 - not in a worker, or a Dask without this profiler
+        yield
+        return
+    with _pause_lock:
+        _pausing += 1
+        if _pausing == 1:
+            _restart = profile.is_running()
+            loop.add_callback(profile.stop)
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pausing -= 1
+            if _pausing == 0 and _restart:
+                loop.add_callback(profile.start)
 
 
 DASK_TIMEOUT = 15.0

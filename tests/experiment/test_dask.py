@@ -15,8 +15,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -27,9 +29,9 @@ from simulator import load_scenario, simulate, validate
 from simulator.cli import main
 from simulator.errors import SamsimError
 from simulator.experiment.compare import compare
-from simulator.experiment.dask_cluster import _connect, run_on_dask
+from simulator.experiment.dask_cluster import _connect, _profiler_paused, run_on_dask
 from simulator.experiment.executors import Failure, iter_tasks, run_replications
-from simulator.experiment.replication import ReplicationOutcome
+from simulator.experiment.replication import ReplicationOutcome, attempt, replicate
 from simulator.experiment.simulate import ExperimentFailed
 
 distributed = pytest.importorskip("distributed")
@@ -274,3 +276,40 @@ def test_a_bad_timeout_in_the_environment_is_a_user_error(
     monkeypatch.setenv("SAMSIM_DASK_TIMEOUT", value)
     with pytest.raises(SamsimError, match=f"SAMSIM_DASK_TIMEOUT={value}"):
         _connect("tcp://127.0.0.1:1")
+
+
+def test_the_worker_profiler_is_paused_while_a_replication_runs(scheduler: str) -> None:
+    """Stopped on the worker while samsim's replication runs, running again after; same KPIs."""
+    scenario = load_scenario(BASELINE, ["run.days=30"])
+
+    def profiler_running(dask_worker: Any) -> bool:
+        return bool(dask_worker.periodic_callbacks["profile"].is_running())
+
+    def replicate_and_look(replication: int, scenario: Any, seed: int) -> tuple[bool, Any]:
+        profile = distributed.get_worker().periodic_callbacks["profile"]
+        with _profiler_paused():
+            deadline = time.monotonic() + 10  # the stop runs on the worker's event loop
+            while profile.is_running() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            during = bool(profile.is_running())
+            outcome = attempt(scenario, seed, replication)
+        return during, outcome
+
+    with distributed.Client(scheduler) as client:
+        assert all(client.run(profiler_running).values())
+        during, outcome = client.submit(
+            replicate_and_look, 1, scenario=scenario, seed=5, pure=False
+        ).result()
+        deadline = time.monotonic() + 10
+        while not all(client.run(profiler_running).values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = client.run(profiler_running)
+    assert during is False
+    assert all(after.values()), after
+    assert pd.Series(outcome.kpis).equals(pd.Series(replicate(scenario, 5, 1).kpis))
+
+
+def test_pausing_the_profiler_outside_a_worker_does_nothing() -> None:
+    with _profiler_paused():
+        outcome = replicate(validate(minimal_scenario()), 2, 0)
+    assert outcome.episodes > 0

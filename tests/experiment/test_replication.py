@@ -72,5 +72,6 @@ def test_a_replication_runs_without_collections_and_ends_with_one() -> None:
     assert collections == [0]
     assert gc.isenabled()
     assert outcome.seconds > 0
+    assert 0 < outcome.cpu_seconds <= outcome.seconds + 0.01  # its thread's CPU, within wall
     assert gc.collect() == 0  # the model's reference cycles went with that collection
     assert replicate(scenario, 3, 0).kpis == outcome.kpis
