@@ -40,8 +40,8 @@ import argparse
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import functools
 import gc
-import logging
 import math
 import os
 import resource
@@ -66,10 +66,32 @@ from simulator.experiment.simulate import collect
 
 try:
     from benchmarks.national import national_scenario
-    from benchmarks.scaling import BASELINE, SEED, Row, measure, table, timed
+    from benchmarks.scaling import (
+        BASELINE,
+        SEED,
+        DaskCluster,
+        Executor,
+        Row,
+        in_child,
+        measure,
+        serial,
+        table,
+        timed,
+    )
 except ImportError:  # run as a script: benchmarks/ itself is on sys.path
     from national import national_scenario  # type: ignore[no-redef]
-    from scaling import BASELINE, SEED, Row, measure, table, timed  # type: ignore[no-redef]
+    from scaling import (  # type: ignore[no-redef]
+        BASELINE,
+        SEED,
+        DaskCluster,
+        Executor,
+        Row,
+        in_child,
+        measure,
+        serial,
+        table,
+        timed,
+    )
 
 HEAVY = ("pandas", "scipy.stats", "matplotlib", "simpy", "distributed", "pydantic", "numpy")
 
@@ -246,30 +268,34 @@ def worker_cpu(scenario: Any, replications: int) -> None:
     )
 
 
-def executors(replications: int, repeat: int, dask: bool) -> None:
-    print(f"\n## Executors: baseline, {replications} replications (best of {repeat})\n")
-    scenario = load_scenario(BASELINE)
-    cluster = None
+def executors(replications: int, repeat: int, dask: bool, baseline: Path) -> None:
+    print(f"\n## Executors: baseline, {replications} replications (median of {repeat})\n")
+    scenario = load_scenario(baseline)
+    cluster: DaskCluster | None = None
     address: str | None = None
     if dask:
-        from distributed import LocalCluster
-
-        cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        address = cluster.scheduler_address
-        warm = load_scenario(BASELINE, ["run.days=1", "run.warmup_days=0"])
+        cluster = DaskCluster()
+        address = cluster.address
+        warm = load_scenario(baseline, ["run.days=1", "run.warmup_days=0"])
         timed(warm, 4, scheduler=address)  # the workers import samsim once
-    run: list[tuple[str, int, Callable[[], tuple[float, float, list[object]]]]] = [
-        ("jobs=2", 2, lambda: timed(scenario, replications, jobs=2))
+    run: list[Executor] = [
+        (
+            "jobs=1",
+            1,
+            functools.partial(in_child, functools.partial(serial, scenario, replications)),
+        ),
+        ("jobs=2", 2, functools.partial(timed, scenario, replications, jobs=2)),
     ]
     if address is not None:
-        run.append(("dask", 2, lambda: timed(scenario, replications, scheduler=address)))
-    run.append(("jobs=1", 1, lambda: timed(scenario, replications, jobs=1)))
+        run.append(
+            (
+                "dask",
+                2,
+                functools.partial(
+                    timed, scenario, replications, scheduler=address, cluster=cluster
+                ),
+            )
+        )
     try:
         rows: list[Row] = measure("baseline", scenario, replications, run, repeat)
     finally:
@@ -292,12 +318,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--copies", type=int, default=4, help="replications collected (4)")
     parser.add_argument(
-        "--replications", type=int, default=8, help="baseline replications per executor (8)"
+        "--replications", type=int, default=20, help="baseline replications per executor (20)"
     )
     parser.add_argument(
-        "--executor-repeat", type=int, default=3, help="runs per executor, fastest kept (3)"
+        "--executor-repeat", type=int, default=3, help="runs per executor, median kept (3)"
     )
     parser.add_argument("--no-dask", action="store_true", help="leave out the Dask rows")
+    parser.add_argument(
+        "--baseline", type=Path, default=BASELINE, help="the baseline scenario file (bundled)"
+    )
     args = parser.parse_args(argv)
     print(
         f"simulator from {Path(simulator.__file__).parent}; {os.cpu_count()} CPUs; "
@@ -308,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.only in (None, "collect"):
         collecting(args.national_days, args.copies, 3)
     if args.only in (None, "executors"):
-        executors(args.replications, args.executor_repeat, not args.no_dask)
+        executors(args.replications, args.executor_repeat, not args.no_dask, args.baseline)
     print(f"\nload average at the end {os.getloadavg()[0]:.2f} (above ~1.5 figures scatter)")
 
 
