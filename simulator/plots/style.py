@@ -171,7 +171,7 @@ def fixed_layout(fig: Figure, axes: Sequence[Axes], ncols: int, legend_rows: int
 
     A fixed layout instead of matplotlib's constrained one, which measures
     every tick label, title and legend again at each draw (a quarter of the
-    time of a PNG of 14 panels, decision 42). Titles (``loc="left"``), axis
+    time of a PNG of 14 panels, decision 45). Titles (``loc="left"``), axis
     labels and tick labels are counted in lines of their font size (from
     :data:`STYLE`); the y tick labels' width is estimated from their
     characters. Panels keep the figure's size; the figure grows only if a
