@@ -2,35 +2,47 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/scaling.py                       # everything, ~2-3 minutes
-    .venv/bin/python benchmarks/scaling.py --scenario baseline --replications 8 16 64
+    .venv/bin/python benchmarks/scaling.py                       # everything, ~5-10 minutes
+    .venv/bin/python benchmarks/scaling.py --scenario baseline --replications 20
     .venv/bin/python benchmarks/scaling.py --scenario national --national-days 30
-    .venv/bin/python benchmarks/scaling.py --repeat 3            # best of 3 per row
+    .venv/bin/python benchmarks/scaling.py --repeat 5 --no-dask  # median of 5 per row
+    .venv/bin/python benchmarks/scaling.py --quiet-workers       # Dask workers as docs/dask.md
 
 For each scenario it times :func:`simulator.experiment.executors.run_replications`, the
 executor alone (not the tables computed afterwards), with
 
-* ``jobs=1``: every replication in this process, one after the other (timed
-  last for each scenario: a pool forked from a process that has itself just
-  run big replications pays copy-on-write page faults in its workers' first
-  replication, seen adding 50-130 % to a national one);
+* ``jobs=1``: every replication one after the other, in a forked child process
+  (a pool forked from a process that has itself just run big replications
+  pays copy-on-write page faults in its workers' first replication, seen
+  adding 50-130 % to a national one; the child keeps this process small);
 * ``jobs=2``: a process pool of two workers (started, and forked, by each call);
-* ``dask``: a ``distributed.LocalCluster`` of two worker processes with one
-  thread each, started once before the timings (its start and the workers'
-  first imports are printed separately): the path ``--scheduler`` takes.
+* ``dask``: a ``dask scheduler`` and ``dask worker --nworkers 2 --nthreads 1``
+  started as processes of their own once before the timings (their start
+  and the workers' first imports are printed separately): the path
+  ``--scheduler`` takes.
 
-The scenarios are the Midt-Troms baseline (1095 days; 8 and 32 replications),
-a synthetic national one (``national.py``, a short horizon) and a "short"
-baseline of 10 days whose replications are so quick that what is left is the
-executor's fixed cost per task. Every executor's outcomes are checked to be
-identical to ``jobs=1``.
+The executors take turns, ``--repeat`` rounds (3 by default), and each row is
+the median of its runs. The scenarios are the Midt-Troms baseline (1095 days;
+8 and 20 replications; ``--baseline`` reads another file), a synthetic
+national one (``national.py``, a short horizon) and a "short" baseline of 10
+days whose replications are so quick that what is left is the executor's
+fixed cost per task. Every executor's outcomes are checked to be identical
+to ``jobs=1``.
 
-Columns: ``reps/s`` replications per wall-clock second; ``speed-up`` against
-``jobs=1``; ``overhead/task`` = (wall time x workers - sum of the
-replications' own seconds) / replications, i.e. worker time not spent inside a
-replication (starting workers, sending the scenario and the results,
-scheduling, idle workers at the end), and that as a share of the mean
-replication time.
+Wall-clock columns: ``reps/s``; ``speed-up`` against ``jobs=1``; ``serial``,
+the serial fraction of Amdahl's law that gives this speed-up (Karp-Flatt);
+``overhead/task`` = (wall time x workers - sum of the replications' own
+seconds) / replications, i.e. worker time not spent inside a replication
+(starting workers, sending the scenario and the results, scheduling, idle
+workers at the end), and that as a share of the mean replication time.
+
+CPU columns (steadier when other processes share the cores): a replication's
+CPU in the thread that ran it (``ReplicationOutcome.cpu_seconds``) and that
+against ``jobs=1``; the CPU of the worker processes (the pool's, from
+``RUSAGE_CHILDREN``; the Dask workers' and their nannies', from psutil) and of
+this process (with the Dask scheduler's); CPU per task spent outside the
+replications; and the speed-up the CPU allows, ``jobs=1``'s CPU / (this
+call's CPU / workers): what two idle cores would give if no worker waited.
 """
 
 from __future__ import annotations
@@ -262,6 +274,17 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+QUIET_WORKERS = {
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+}
+"""Dask settings for workers that run samsim only (``--quiet-workers``, docs/dask.md): no
+statistical profiler, and the event-loop tick (20 ms), the system monitor (0.5 s) and the
+memory monitor (0.1 s) less often; each wakes a thread that takes the GIL from SimPy."""
+
+
 class DaskCluster:
     """A Dask scheduler and two workers (one thread each) as processes of their own.
 
@@ -281,8 +304,8 @@ class DaskCluster:
             port = probe.getsockname()[1]
         self.address = f"tcp://127.0.0.1:{port}"
         env = dict(os.environ)
-        if quiet:  # the worker's statistical profiler off altogether
-            env["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] = "False"
+        if quiet:
+            env.update(QUIET_WORKERS)
         quietly = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
         cli = [sys.executable, "-m"]
         self._scheduler = subprocess.Popen(
@@ -372,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quiet-workers",
         action="store_true",
-        help="start the Dask workers with their statistical profiler off",
+        help="start the Dask workers with QUIET_WORKERS: no profiler, monitors less often",
     )
     args = parser.parse_args(argv)
     baseline: Path = args.baseline
@@ -413,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
         per_call = statistics.median(calls)
         print(
             f"Dask scheduler and 2 workers x 1 thread "
-            f"({'profiler off' if args.quiet_workers else 'default settings'}) started in "
+            f"({'quiet settings' if args.quiet_workers else 'default settings'}) started in "
             f"{up:.1f} s; the first run (workers import samsim) took {first:.1f} s; connecting "
             f"(with its checks) and closing takes {1000 * per_call:.0f} ms per run",
             flush=True,

@@ -29,53 +29,80 @@ __all__ = ["DASK_TIMEOUT", "iter_on_dask", "run_on_dask"]
 
 
 def _attempt_on(replication: int, scenario: Scenario, seed: int) -> object:
-    """:func:`attempt` with the replication first, on a worker whose profiler is paused."""
-    with _profiler_paused():
+    """:func:`attempt` with the replication first, on a quieted worker (:func:`_worker_quieted`)."""
+    with _worker_quieted():
         return attempt(scenario, seed, replication)
 
 
-_pause_lock = threading.Lock()
-_pausing = 0  # replications running in this worker process with its profiler paused
-_restart = False  # whether the profiler ran when the first of them began
+QUIETER = {"tick": 1000.0, "monitor": 2000.0, "memory_monitor": 1000.0}
+"""Milliseconds between a worker's periodic callbacks while samsim's replications run.
+
+Dask's defaults: ``tick`` (event-loop latency) 20, ``monitor`` (the system
+monitor's CPU, memory and network figures) 500, ``memory_monitor`` (spilling,
+pausing) 100. Slower ones are left as they are.
+"""
+
+_quiet_lock = threading.Lock()
+_quieting = 0  # replications running in this worker process on a quieted worker
+_saved: dict[str, tuple[bool, float]] = {}  # callback -> (was running, milliseconds)
+
+
+def _set_interval(callback: Any, milliseconds: float) -> None:
+    callback.callback_time = milliseconds
 
 
 @contextlib.contextmanager
-def _profiler_paused() -> Iterator[None]:
-    """On a Dask worker: its statistical profiler stopped while a replication runs.
+def _worker_quieted() -> Iterator[None]:
+    """On a Dask worker: its profiler stopped and its monitors slower while a replication runs.
 
-    A worker samples the stack of every running task 100 times a second
-    (``distributed.worker.profile.interval``) for its dashboard. Each sample
-    takes the global interpreter lock from the replication, which holds it
-    all the time it runs, and walks its deep SimPy stack: 20-40 ms of CPU per
-    baseline replication of 0.9 s, the largest of a worker's costs outside
-    the replications (``benchmarks/scaling.py``). The profile of a SimPy run
-    says nothing a planner or the dashboard needs, so it stops while samsim's
-    replications run and starts again when the last one in the process ends
-    (start and stop run on the worker's event loop, in the order asked).
-    Anywhere else (no worker, no profiler, another Dask) this does nothing.
+    A worker wakes a thread of its own 100 times a second to sample the stack
+    of the running task for its dashboard's profile, 50 times to time its
+    event loop, 10 to check its memory and twice for the system monitor. Each
+    wake takes Python's global interpreter lock from the replication, which
+    holds it all the time it runs (SimPy), and the profiler walks its deep
+    stack: with Dask's defaults the worker processes spent 70-80 ms of CPU
+    outside a 0.9-1.0 s baseline replication (``benchmarks/scaling.py``),
+    20 ms with these settings. None of them says anything about a SimPy run
+    a planner needs, and a replication is one task that must run anyway, so
+    the profiler stops and the others slow to :data:`QUIETER` while samsim's
+    replications run; the last one in the process to end puts them back as
+    they were (every change runs on the worker's event loop, in the order
+    asked). Anywhere else (no worker, another Dask) this does nothing.
     """
-    global _pausing, _restart
+    global _quieting
     try:
         from distributed import get_worker
 
         worker = get_worker()
-        profile = worker.periodic_callbacks["profile"]
+        callbacks = dict(worker.periodic_callbacks)
         loop = worker.loop
-    except Exception:  # noqa: BLE001 - not in a worker, or a Dask without this profiler
+    except Exception:  # noqa: BLE001 - not in a worker, or a Dask without these
         yield
         return
-    with _pause_lock:
-        _pausing += 1
-        if _pausing == 1:
-            _restart = profile.is_running()
-            loop.add_callback(profile.stop)
+    with _quiet_lock:
+        _quieting += 1
+        if _quieting == 1:
+            _saved.clear()
+            for name, callback in callbacks.items():
+                if name == "profile":
+                    _saved[name] = (callback.is_running(), callback.callback_time)
+                    loop.add_callback(callback.stop)
+                elif name in QUIETER and callback.callback_time < QUIETER[name]:
+                    _saved[name] = (callback.is_running(), callback.callback_time)
+                    loop.add_callback(_set_interval, callback, QUIETER[name])
     try:
         yield
     finally:
-        with _pause_lock:
-            _pausing -= 1
-            if _pausing == 0 and _restart:
-                loop.add_callback(profile.start)
+        with _quiet_lock:
+            _quieting -= 1
+            if _quieting == 0:
+                for name, (running, milliseconds) in _saved.items():
+                    callback = callbacks[name]
+                    if name == "profile":
+                        if running:
+                            loop.add_callback(callback.start)
+                    else:
+                        loop.add_callback(_set_interval, callback, milliseconds)
 
 
 DASK_TIMEOUT = 15.0

@@ -29,7 +29,7 @@ from simulator import load_scenario, simulate, validate
 from simulator.cli import main
 from simulator.errors import SamsimError
 from simulator.experiment.compare import compare
-from simulator.experiment.dask_cluster import _connect, _profiler_paused, run_on_dask
+from simulator.experiment.dask_cluster import QUIETER, _connect, _worker_quieted, run_on_dask
 from simulator.experiment.executors import Failure, iter_tasks, run_replications
 from simulator.experiment.replication import ReplicationOutcome, attempt, replicate
 from simulator.experiment.simulate import ExperimentFailed
@@ -278,38 +278,45 @@ def test_a_bad_timeout_in_the_environment_is_a_user_error(
         _connect("tcp://127.0.0.1:1")
 
 
-def test_the_worker_profiler_is_paused_while_a_replication_runs(scheduler: str) -> None:
-    """Stopped on the worker while samsim's replication runs, running again after; same KPIs."""
+def test_the_worker_is_quieted_while_a_replication_runs(scheduler: str) -> None:
+    """Profiler stopped and monitors slower while samsim's replication runs, as before after."""
     scenario = load_scenario(BASELINE, ["run.days=30"])
+    watched = ("tick", "monitor", "memory_monitor")
 
-    def profiler_running(dask_worker: Any) -> bool:
-        return bool(dask_worker.periodic_callbacks["profile"].is_running())
+    def state(dask_worker: Any) -> tuple[bool, dict[str, float]]:
+        callbacks = dask_worker.periodic_callbacks
+        return (
+            bool(callbacks["profile"].is_running()),
+            {name: float(callbacks[name].callback_time) for name in watched},
+        )
 
-    def replicate_and_look(replication: int, scenario: Any, seed: int) -> tuple[bool, Any]:
-        profile = distributed.get_worker().periodic_callbacks["profile"]
-        with _profiler_paused():
-            deadline = time.monotonic() + 10  # the stop runs on the worker's event loop
-            while profile.is_running() and time.monotonic() < deadline:
+    def replicate_and_look(replication: int, scenario: Any, seed: int) -> tuple[Any, Any]:
+        worker = distributed.get_worker()
+        with _worker_quieted():
+            deadline = time.monotonic() + 10  # the changes run on the worker's event loop
+            while state(worker)[0] and time.monotonic() < deadline:
                 time.sleep(0.01)
-            during = bool(profile.is_running())
+            time.sleep(0.05)
+            during = state(worker)
             outcome = attempt(scenario, seed, replication)
         return during, outcome
 
     with distributed.Client(scheduler) as client:
-        assert all(client.run(profiler_running).values())
+        before = client.run(state)
+        assert all(running for running, _ in before.values())
         during, outcome = client.submit(
             replicate_and_look, 1, scenario=scenario, seed=5, pure=False
         ).result()
         deadline = time.monotonic() + 10
-        while not all(client.run(profiler_running).values()) and time.monotonic() < deadline:
+        while client.run(state) != before and time.monotonic() < deadline:
             time.sleep(0.05)
-        after = client.run(profiler_running)
-    assert during is False
-    assert all(after.values()), after
+        after = client.run(state)
+    assert during == (False, QUIETER)
+    assert after == before
     assert pd.Series(outcome.kpis).equals(pd.Series(replicate(scenario, 5, 1).kpis))
 
 
-def test_pausing_the_profiler_outside_a_worker_does_nothing() -> None:
-    with _profiler_paused():
+def test_quieting_outside_a_worker_does_nothing() -> None:
+    with _worker_quieted():
         outcome = replicate(validate(minimal_scenario()), 2, 0)
     assert outcome.episodes > 0
