@@ -162,6 +162,10 @@ def _base_parts(kpi: str, names: Names, lang: str) -> tuple[str, str, str]:
         if parts[0] == "municipality" and suffix == "cost":  # the cost its residents cause
             suffix = "caused"
         return parts[0], subject, label_or(f"kpi.{suffix}", suffix, lang)
+    if parts[0] == "band" and len(parts) >= 3:  # band.<b>.<kpi>: every group of that age band
+        band = ".".join(parts[1:-1])
+        subject = f"{label('kpi.band', lang)} {band}"
+        return "band", subject, label_or(f"kpi.{parts[-1]}", parts[-1], lang)
     if parts[0] == "cost" and len(parts) >= 3 and parts[1] == "facility":
         ident = ".".join(parts[2:])
         return "cost", names.get("facilities", {}).get(ident, ident), label("kpi.cost", lang)

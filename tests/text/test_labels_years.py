@@ -65,6 +65,12 @@ def test_kpi_span_splits_year_and_rate() -> None:
         ),
         ("year.2029.group.kols.wait_mean", "COPD: mean wait in 2029 (days)", None),
         ("facility.dms.admissions", "DMS Senja: admissions", "DMS Senja: innleggelser"),
+        (
+            "band.75-79.hospital_admissions.per_1000",
+            "age 75-79: hospital admissions per 1 000 inhabitants per year",
+            "alder 75-79: sykehusinnleggelser per 1 000 innbyggere per år",
+        ),
+        ("year.2026.band.80+.population", "age 80+: inhabitants in 2026", None),
     ],
 )
 def test_labels_say_the_time_they_cover(kpi: str, english: str, norwegian: str | None) -> None:
