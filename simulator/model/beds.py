@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from array import array
+from struct import Struct
 
 import simpy
 
 __all__ = ["BedPool"]
+
+_pack = Struct("5d").pack  # a log row's bytes
 
 
 class BedPool:
@@ -46,7 +50,7 @@ class BedPool:
         self.blocked = 0
         self.capacity = capacity
         self.corridor = 0
-        self.log: list[float] = [0.0, 0, 0, capacity, 0]
+        self.log = array("d", (0.0, 0, 0, capacity, 0))  # Occupancy columns, row after row
         self._queue: list[tuple[int, int, simpy.Event]] = []
         self._order = itertools.count()
 
@@ -55,7 +59,7 @@ class BedPool:
         occupied, capacity = self.occupied, self.capacity
         if self.corridor and self.corridor > occupied - capacity:
             self.corridor = max(0, occupied - capacity)
-        self.log += (self.env._now, occupied, self.blocked, capacity, self.corridor)
+        self.log.frombytes(_pack(self.env._now, occupied, self.blocked, capacity, self.corridor))
 
     @property
     def waiting(self) -> int:

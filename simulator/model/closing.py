@@ -17,21 +17,21 @@ above the new number of beds:
 
 The rule is the schedule entry's ``on_close``, else the facility's (of the
 state in force at the moment). The patient's process is not interrupted: it
-still ends the stay at the time drawn, then leaves the bed it holds then.
+still ends the stay at the time drawn, then leaves the bed it holds then. A patient holds
+the number of its stay's row: a transfer ends that row and gives the patient the new one.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
-
-import numpy as np
 
 from simulator.model.records import Stay
 
 # The engine builds a Closing and imports this module: its types are named here without
 # importing them back (no import cycle).
 Model = Any  # simulator.model.engine.Model
-Patient = Any  # simulator.model.engine.Patient
+Patient = Any  # simulator.model.placement.Patient
 
 __all__ = ["Closing", "uses_transfer"]
 
@@ -77,16 +77,21 @@ class Closing:
             return
         pool = model.pools[code]
         here = self.inside[code]
+        stays = model.stays
         # Only patients still in their stay here (not blocked, not gone) can move.
         movable = []
         for episode, patient in list(here.items()):
-            stay = patient.held
-            if stay is None or int(stay[_FACILITY]) != code or not np.isnan(stay[_LEFT]):
+            row = patient.held
+            if (
+                row < 0
+                or int(stays.get(row, _FACILITY)) != code
+                or not math.isnan(stays.get(row, _LEFT))
+            ):
                 del here[episode]
                 continue
-            if stay[_ADMITTED] + stay[_LOS] > t:
+            if stays.get(row, _ADMITTED) + stays.get(row, _LOS) > t:
                 movable.append(patient)
-        movable.sort(key=lambda p: -p.held[_ADMITTED] if p.held is not None else 0.0)
+        movable.sort(key=lambda p: -stays.get(p.held, _ADMITTED))
         excess = pool.occupied - pool.capacity
         for patient in movable[: max(excess, 0)]:
             self._move(patient, code, state)
@@ -94,8 +99,9 @@ class Closing:
     def _move(self, patient: Patient, code: int, state: object) -> None:
         model = self.model
         t = model.env.now
-        stay = patient.held
-        assert stay is not None
+        stays = model.stays
+        row = patient.held
+        assert row >= 0
         scenario = model.scenario if model.epochs is None else model.epochs.state_at(t)
         mid = model.mids[patient.m]
         service = scenario.facilities[model.fids[code]].service
@@ -108,20 +114,21 @@ class Closing:
         target = next((i for _, i in options if model.pools[i].has_free_bed()), None)
         if target is None:
             return  # no free bed: the patient stays until discharged
+        stay = [stays.get(row, column) for column in range(stays.width)]
         rest = stay[_ADMITTED] + stay[_LOS] - t
-        stay[_LEFT] = t
+        stays.set(row, _LEFT, t)
         model.pools[code].release()
         moved = list(stay)
         moved[_FACILITY] = target
         moved[int(Stay.REQUESTED)] = t
         moved[_ADMITTED] = t
-        moved[_LEFT] = np.nan
+        moved[_LEFT] = math.nan
         moved[int(Stay.TRAVEL_MINUTES)] = travel.get(model.fids[target], 0.0)
         moved[int(Stay.OVERFLOW)] = 0.0
         moved[_LOS] = rest
-        model.stays.append(moved)
+        patient.held = stays.add(*moved)
         model.pools[target].take()
-        patient.held = moved
+        patient.pool, patient.code = model.pools[target], target
         del self.inside[code][patient.episode]
         self.inside[target][patient.episode] = patient
         self.transferred += 1

@@ -271,12 +271,12 @@ class Variants:
 
     def record(
         self,
-        periods: list[list[float]],
-        discharges: list[list[float]],
-        banded: list[tuple[int, int]],
-        step_costs: list[tuple[float, ...]],
+        periods: FloatArray,
+        discharges: FloatArray,
+        banded: FloatArray,
+        step_costs: FloatArray,
     ) -> PathwayRecord:
-        """The tables, as arrays (copies: the run may go on)."""
+        """The tables (arrays, columns as :class:`Period`, ...) in a record."""
         return PathwayRecord(
             periods=_table(periods, Period),
             discharges=_table(discharges, Discharge),
@@ -287,6 +287,6 @@ class Variants:
 
 
 def _table(rows: Any, columns: type[IntEnum]) -> FloatArray:
-    if not rows:
+    if len(rows) == 0:
         return _empty(columns)
     return np.asarray(rows, dtype=float).reshape(-1, len(columns))

@@ -1,20 +1,26 @@
 """Episodes driven from event callbacks (simulator.model.drive): same order as a Process,
-failures thrown in, nothing held for a patient once the episode has ended."""
+failures thrown in, nothing held for a patient once the episode has ended, and the common
+path without a generator (simulator.model.episode) gives the same record."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import simpy
 from helpers import minimal_scenario
 
-from simulator import validate
+from simulator import load_scenario, validate
+from simulator.model import episode as episode_module
 from simulator.model.drive import drive
-from simulator.model.engine import Model
+from simulator.model.engine import Model, run_replication
+from simulator.model.placement import Patient
+from simulator.model.records import Episode
 
 
 def _walker(
@@ -72,32 +78,84 @@ def test_a_failed_event_is_thrown_into_the_generator() -> None:
     assert caught == ["closed", "went on"]
 
 
-def test_nothing_is_held_for_a_patient_after_the_episode_ends() -> None:
-    scenario = validate(minimal_scenario(), "minimal")
-    model = Model(scenario, 7, 0)
-    generators: list[weakref.ref[Generator[simpy.Event, Any, None]]] = []
-    episode = model.episode
-
-    def tracked(*args: int) -> Generator[simpy.Event, Any, None]:
-        generator = episode(*args)
-        generators.append(weakref.ref(generator))
-        return generator
-
-    model.episode = tracked  # type: ignore[method-assign]
+def _run_to_horizon(model: Model) -> None:
     collecting = gc.isenabled()
     gc.disable()  # as in Model.run: only reference counting frees
     try:
         model.env.process(model.source())
         model.outside = model._outside_patients()
         model.env.run(until=model.calendar.horizon)
-        alive = sum(ref() is not None for ref in generators)
     finally:
         if collecting:
             gc.enable()
-    still_open = sum(1 for row in model.episodes if row[3] != row[3])  # END is nan
-    assert len(generators) == len(model.episodes) > 50
-    assert 0 < still_open < len(model.episodes) / 2
+
+
+def test_nothing_is_held_for_a_patient_after_the_episode_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every patient -- driven by a generator or, on the common path, by callbacks only --
+    is freed when its episode ends: at the horizon the live patients are the open ones."""
+    patients: list[weakref.ref[Patient]] = []
+
+    class Tracked(Patient):
+        __slots__ = ()
+
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            patients.append(weakref.ref(self))
+
+    monkeypatch.setattr(episode_module, "Patient", Tracked)
+    scenario = validate(minimal_scenario(), "minimal")
+    model = Model(scenario, 7, 0)
+    generators: list[weakref.ref[Generator[simpy.Event, Any, None]]] = []
+    pathway = model._pathway
+
+    def tracked(*args: Any) -> Generator[simpy.Event, Any, None]:
+        generator = pathway(*args)
+        generators.append(weakref.ref(generator))
+        return generator
+
+    model._pathway = tracked  # type: ignore[method-assign]
+    gc.collect()
+    gc.disable()
+    try:
+        _run_to_horizon(model)
+        alive = sum(ref() is not None for ref in patients)
+        live_generators = sum(ref() is not None for ref in generators)
+    finally:
+        gc.enable()
+    episodes = model.episodes.array()
+    still_open = int(np.isnan(episodes[:, Episode.END]).sum())
+    assert len(patients) == len(episodes) > 50
+    assert 0 < still_open < len(episodes) / 2
     assert alive == still_open  # an ended episode left nothing behind
+    assert 0 < live_generators <= still_open  # and no generator outlived its episode
+    assert len(generators) < len(patients)  # some episodes ran without one
+
+
+def _forced_generators(self: Model, m: int, g: int, step: int, band: int = 0) -> None:
+    drive(self.episode(m, g, step, band))
+
+
+@pytest.mark.parametrize("name", ["baseline.yaml", "dps-closure-2028.yaml"])
+def test_callbacks_without_a_generator_give_the_same_record(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The common path without a generator (Episodes.start) changes nothing: the same
+    tables, to the bit, as every episode driven by its generator."""
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "midt-troms" / name
+    scenario = load_scenario(path, overrides=("run.days=120", "run.warmup_days=20"))
+    fast = run_replication(scenario, 3, 0)
+    monkeypatch.setattr(Model, "start", _forced_generators)
+    slow = run_replication(scenario, 3, 0)
+    assert len(fast.episodes) > 1000 and fast.events == slow.events
+    for table in ("episodes", "stays", "diversions", "blocks", "waiting"):
+        np.testing.assert_array_equal(getattr(fast, table), getattr(slow, table))
+    for mine, theirs in zip(fast.occupancy, slow.occupancy, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(fast.pathways.periods, slow.pathways.periods)
+    np.testing.assert_array_equal(fast.pathways.discharges, slow.pathways.discharges)
+    np.testing.assert_array_equal(fast.pathways.step_costs, slow.pathways.step_costs)
 
 
 if __name__ == "__main__":  # pragma: no cover
