@@ -30,6 +30,7 @@ import gc
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from simulator.model.arrivals import Sampling
@@ -48,6 +49,7 @@ from simulator.model.records import (
     Diversion,
     Episode,
     Occupancy,
+    Outcome,
     ReplicationRecord,
     Stay,
     Waiting,
@@ -60,6 +62,27 @@ from simulator.scenario.schema import Scenario
 __all__ = ["Model", "run_replication"]
 
 _W_REQUESTED = int(Waiting.REQUESTED)
+
+_TABLES = (
+    "episodes",
+    "stays",
+    "diversions",
+    "blocks",
+    "periods",
+    "discharges",
+    "banded",
+    "step_costs",
+)
+"""The model's :class:`~simulator.model.tables.Table` attributes."""
+
+_CLOSED_AFTER = (
+    ("episodes", int(Episode.END)),
+    ("stays", int(Stay.LEFT)),
+    ("blocks", int(Block.END)),
+    ("periods", int(Period.END)),
+    ("discharges", int(Discharge.READMITTED)),
+)
+"""The columns written into a row after it was appended: a time, over a nan."""
 
 
 class Model(Building, Sampling, Episodes):
@@ -221,31 +244,49 @@ class Model(Building, Sampling, Episodes):
         gc.disable()
         try:
             self.env.run(until=horizon)
-            # The tables become arrays without a copy unless the run goes on past the
-            # horizon (then the record must be the state at the horizon).
-            record = self._record(copy=self._waits_to_follow())
+            at_horizon = self._at_horizon()
             waiting, waits_until = self.follow_waits()
         finally:
             if collecting:
                 gc.enable()
         return dataclasses.replace(
-            record,
+            self._record(*at_horizon),
             waiting=as_table(waiting, len(Waiting)),
             waits_until=waits_until,
-            capacity=dataclasses.replace(
-                record.capacity, outside_waiting=as_table(self._outside_waiting, len(Waiting))
-            ),
         )
 
-    def _waits_to_follow(self) -> bool:
-        """Whether patients who started waiting in the collection period are queued now."""
-        warmup = self.calendar.warmup_days
-        return any(row[_W_REQUESTED] >= warmup for row in self.queued.values())
+    def _at_horizon(self) -> tuple[dict[str, int], list[int], CapacityRecord, int, Variants]:
+        """What the record takes at the horizon: each table's rows (the run may go on
+        appending), the outside patients' tables and limits (copies), the events."""
+        rows = {name: len(getattr(self, name)) for name in _TABLES}
+        logs = [len(p.log) for p in self.pools]
+        return rows, logs, self._capacity_record(), _events_scheduled(self.env), self.variants
 
-    def _record(self, copy: bool) -> ReplicationRecord:
-        """The record of everything up to the horizon (``copy``: the run goes on, and its
-        tables are copied; else they are viewed)."""
+    def _record(
+        self,
+        rows: dict[str, int],
+        logs: list[int],
+        capacity: CapacityRecord,
+        events: int,
+        variants: Variants,
+    ) -> ReplicationRecord:
+        """The record: the state at the horizon.
+
+        The tables are viewed, not copied: rows appended after the horizon are
+        left out, and the times written after it into rows that were open then
+        (stays left, episodes ended, blocks and periods ended, readmissions) --
+        all at or after the horizon, all over a nan -- are set back to nan (an
+        episode's outcome back to open).
+        """
         horizon = self.calendar.horizon
+        table = {name: getattr(self, name).array(rows=rows[name]) for name in _TABLES}
+        for name, column in _CLOSED_AFTER:
+            view = table[name]
+            after = view[:, column] >= horizon
+            if after.any():
+                view[after, column] = np.nan
+                if name == "episodes":
+                    view[after, Episode.OUTCOME] = Outcome.OPEN
         return ReplicationRecord(
             replication=self.replication,
             seed=self.seed,
@@ -254,18 +295,20 @@ class Model(Building, Sampling, Episodes):
             facilities=self.fids,
             groups=self.gids,
             municipalities=self.mids,
-            episodes=self.episodes.array(copy),
-            stays=self.stays.array(copy),
-            diversions=self.diversions.array(copy),
-            blocks=self.blocks.array(copy),
-            occupancy=tuple(as_array(p.log, len(Occupancy), copy) for p in self.pools),
-            events=_events_scheduled(self.env),
-            capacity=self._capacity_record(),
-            pathways=self.variants.record(
-                self.periods.array(copy),
-                self.discharges.array(copy),
-                self.banded.array(copy),
-                self.step_costs.array(copy),
+            episodes=table["episodes"],
+            stays=table["stays"],
+            diversions=table["diversions"],
+            blocks=table["blocks"],
+            occupancy=tuple(
+                as_array(p.log, len(Occupancy), rows=n // len(Occupancy))
+                for p, n in zip(self.pools, logs, strict=True)
+            ),
+            events=events,
+            capacity=dataclasses.replace(
+                capacity, outside_waiting=as_table(self._outside_waiting, len(Waiting))
+            ),
+            pathways=variants.record(
+                table["periods"], table["discharges"], table["banded"], table["step_costs"]
             ),
         )
 

@@ -51,15 +51,19 @@ class Table:
         """Write ``value`` at ``row``, ``column``."""
         self.data[row * self.width + column] = value
 
-    def array(self, copy: bool = False) -> FloatArray:
-        """The rows as an (n, width) float array: a view of the table unless ``copy``
-        (a view forbids appending to the table while it lives)."""
-        return as_array(self.data, self.width, copy)
+    def array(self, copy: bool = False, rows: int | None = None) -> FloatArray:
+        """The rows (the first ``rows``; None: all) as an (n, width) float array: a view
+        of the table unless ``copy`` (a view forbids appending while it lives)."""
+        return as_array(self.data, self.width, copy, rows)
 
 
-def as_array(data: array[float], width: int, copy: bool = False) -> FloatArray:
-    """``data`` (an ``array('d')``) as an (n, width) float array, viewed or copied."""
-    if not data:
+def as_array(
+    data: array[float], width: int, copy: bool = False, rows: int | None = None
+) -> FloatArray:
+    """``data`` (an ``array('d')``) as an (n, width) float array, viewed or copied; only
+    its first ``rows`` rows unless None."""
+    n = len(data) // width if rows is None else rows
+    if n == 0:
         return np.empty((0, width))
-    view = np.frombuffer(data, dtype=np.float64).reshape(-1, width)
+    view = np.frombuffer(data, dtype=np.float64, count=n * width).reshape(n, width)
     return view.copy() if copy else view
