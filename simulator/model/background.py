@@ -43,6 +43,7 @@ from simulator.model.calendar import Calendar
 from simulator.model.capacity import OutsideKind
 from simulator.model.demand import DAYS_PER_RATE_YEAR, DemandStream
 from simulator.model.distributions import BufferedSampler
+from simulator.model.drive import drive
 from simulator.model.residual import sample_residual
 from simulator.model.streams import stream
 from simulator.scenario.schema import Facility
@@ -145,10 +146,13 @@ class OutsidePatients:
             self.pool.take()
             row = [kind, self.code, NAN, self.env.now, NAN, 0.0, residual]
             self.rows.append(row)
-            self.env.process(self._stay(row, residual))
+            self._stay(row, residual)
 
-    def _stay(self, row: list[float], los: float) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(los)
+    def _stay(self, row: list[float], los: float) -> None:
+        """The stay of ``row``: its timeout's callback ends it (no process)."""
+        self.env.timeout(los).callbacks.append(lambda _event: self._leave(row))
+
+    def _leave(self, row: list[float]) -> None:
         row[4] = self.env.now
         self.pool.release()
 
@@ -184,11 +188,12 @@ class OutsidePatients:
             for t in process.sample(arrival_rng, t0, t1).tolist():
                 if t > env.now:
                     yield env.timeout(t - env.now)
-                env.process(self._patient(los(), background.priority, facility.when_full))
+                self._patient(los(), background.priority, facility.when_full)
 
-    def _patient(self, los: float, priority: int, mode: str) -> Generator[simpy.Event, Any, None]:
+    def _patient(self, los: float, priority: int, mode: str) -> None:
+        """A background patient arrives: a free bed, overflow or diversion at once, without
+        a process; a queue by a generator driven from its request (model/drive.py)."""
         env, pool = self.env, self.pool
-        requested = env.now
         overflow = 0.0
         if pool.occupied < pool.capacity:
             pool.take()
@@ -199,20 +204,30 @@ class OutsidePatients:
             self.diversions.append((env.now, self.code, -1, -1))
             return
         else:
-            number = self._numbers
-            self._numbers += 1
-            self.queued[number] = [-1, self.code, -1, -1, requested, NAN]
-            got_bed = yield pool.request(priority)
-            del self.queued[number]
-            followed = self.followed.pop(number, None)
-            if followed is not None and got_bed:
-                followed[5] = env.now
-            if not got_bed:  # the facility closed while they waited: they go elsewhere
-                self.diversions.append((env.now, self.code, -1, -1))
-                return
-        row = [OutsideKind.BACKGROUND, self.code, requested, env.now, NAN, overflow, los]
+            drive(self._queued(los, priority))
+            return
+        self._admitted(env.now, overflow, los)
+
+    def _admitted(self, requested: float, overflow: float, los: float) -> None:
+        row = [OutsideKind.BACKGROUND, self.code, requested, self.env.now, NAN, overflow, los]
         self.rows.append(row)
-        yield from self._stay(row, los)
+        self._stay(row, los)
+
+    def _queued(self, los: float, priority: int) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        requested = env.now
+        number = self._numbers
+        self._numbers += 1
+        self.queued[number] = [-1, self.code, -1, -1, requested, NAN]
+        got_bed = yield self.pool.request(priority)
+        del self.queued[number]
+        followed = self.followed.pop(number, None)
+        if followed is not None and got_bed:
+            followed[5] = env.now
+        if not got_bed:  # the facility closed while they waited: they go elsewhere
+            self.diversions.append((env.now, self.code, -1, -1))
+            return
+        self._admitted(requested, 0.0, los)
 
     def follow(self) -> list[list[float]]:
         """At the horizon: copies of the queued patients' rows, kept up to date as they are
