@@ -139,7 +139,7 @@ class OutsidePatients:
                 sample_residual(rng, background.los, background.initial_patients),
             )
         if any(f is not None and f.background is not None for _, f in self.states):
-            self.env.process(self._arrivals())
+            drive(self._arrivals())  # from its timeouts' callbacks, no process
 
     def _place_initial(self, kind: int, residuals: np.ndarray) -> None:
         for residual in residuals.tolist():
@@ -150,10 +150,10 @@ class OutsidePatients:
 
     def _stay(self, row: list[float], los: float) -> None:
         """The stay of ``row``: its timeout's callback ends it (no process)."""
-        self.env.timeout(los).callbacks.append(lambda _event: self._leave(row))
+        self.env.timeout(los, row).callbacks.append(self._leave)
 
-    def _leave(self, row: list[float]) -> None:
-        row[4] = self.env.now
+    def _leave(self, event: simpy.Event) -> None:
+        event._value[4] = self.env._now  # the timeout's value: the row
         self.pool.release()
 
     def _windows(self) -> Generator[tuple[float, float, int], None, None]:

@@ -73,7 +73,11 @@ class BedPool:
     def take(self) -> None:
         """Occupy a free bed now."""
         self.occupied += 1
-        self._record()
+        # _record without its corridor clamp, which a bed taken never needs (the clamp
+        # keeps corridor <= occupied - capacity after every change; taking raises the right).
+        self.log.frombytes(
+            _pack(self.env._now, self.occupied, self.blocked, self.capacity, self.corridor)
+        )
 
     def take_overflow(self) -> None:
         """Admit above capacity now: a corridor patient."""
@@ -95,7 +99,8 @@ class BedPool:
     def release(self) -> None:
         """Free a bed and hand free beds to the head of the queue."""
         self.occupied -= 1
-        self._grant()
+        if self._queue:
+            self._grant()
         self._record()
 
     def set_capacity(self, beds: int) -> None:

@@ -135,11 +135,13 @@ class Episodes(Placement):
         if step.costs is not None:
             self.step_costs.add(0, held, *step.costs, patient.m)
         patient.step, patient.limited = step, limited
-        self.env.timeout(los).callbacks.append(lambda _event: self._stay_ended(patient))
+        self.env.timeout(los, patient).callbacks.append(self._stay_ended)  # its value: who
 
-    def _stay_ended(self, patient: Patient) -> None:
-        """The end of a stay taken by :meth:`_admit`: home or death; the next step's free
-        bed; or the rest of the pathway, driven by a generator from here."""
+    def _stay_ended(self, event: simpy.Event) -> None:
+        """The end of a stay taken by :meth:`_admit` (the timeout's value is the patient):
+        home or death; the next step's free bed; or the rest of the pathway, driven by a
+        generator from here."""
+        patient: Patient = event._value
         step = patient.step
         assert step is not None
         code = patient.admitted
