@@ -60,6 +60,7 @@ class Timing:
     days: float
     replications: int = 0
     episodes: int = 0
+    patients: int = 0  # episodes and the outside patients (background, in beds at the start)
     events: int = 0
     run_seconds: float = 0.0
     run_cpu: float = 0.0
@@ -130,6 +131,43 @@ def baseline(days: float) -> Scenario:
     return load_scenario(BASELINE, [f"run.days={days:g}"])
 
 
+LOSS_UNIT_BEDS = (10, 20, 30, 40, 50)
+LOSS_UNIT_LOS = 5.0
+
+
+def loss_unit(days: float) -> Scenario:
+    """The bare reference's own workload as a scenario: one unit per municipality (beds
+    :data:`LOSS_UNIT_BEDS`, population in proportion), one group with Poisson arrivals at
+    80 % offered load, exponential stays of :data:`LOSS_UNIT_LOS` days, diverted out when
+    the unit is full, then home."""
+    n = len(LOSS_UNIT_BEDS)
+    per_day = BARE_OCCUPANCY * sum(LOSS_UNIT_BEDS) / LOSS_UNIT_LOS
+    spec = {
+        "name": "loss-unit",
+        "run": {"start_date": "2025-01-01", "days": days, "warmup_days": 0, "seed": 1},
+        "municipalities": {f"m{i}": {"population": 1000 * LOSS_UNIT_BEDS[i]} for i in range(n)},
+        "facilities": {
+            f"u{i}": {"service": "unit", "level": "municipal", "beds": beds, "serves": [f"m{i}"]}
+            for i, beds in enumerate(LOSS_UNIT_BEDS)
+        },
+        "groups": {
+            "g": {
+                "rate_per_1000": per_day * 365 / sum(LOSS_UNIT_BEDS),
+                "entry": {"stay": 1.0},
+                "steps": {
+                    "stay": {
+                        "service": "unit",
+                        "los": {"dist": "exponential", "mean": LOSS_UNIT_LOS},
+                        "when_full": "divert",
+                        "next": {"home": 1.0},
+                    }
+                },
+            }
+        },
+    }
+    return validate(spec, "loss-unit")
+
+
 def measure(name: str, scenario: Scenario, replications: int) -> Timing:
     """Time build+run, KPIs and the bare reference for each replication."""
     timing = Timing(name, scenario.run.days)
@@ -143,22 +181,25 @@ def measure(name: str, scenario: Scenario, replications: int) -> Timing:
         compute_kpis(record, scenario)
         done = time.perf_counter()
         n = len(record.episodes)
+        patients = n + len(record.capacity.outside)
         timing.replications += 1
         timing.episodes += n
+        timing.patients += patients
         timing.events += record.events
         timing.run_seconds += ran - started
         timing.kpi_seconds += done - ran
         del record
         seconds, cpu, events, rejected = bare_simpy(
-            n, scenario.run.warmup_days + scenario.run.days, beds, r
+            patients, scenario.run.warmup_days + scenario.run.days, beds, r
         )
-        timing.bare_arrivals += n
+        timing.bare_arrivals += patients
         timing.bare_events += events
         timing.bare_seconds += seconds
         timing.bare_cpu += cpu
         timing.bare_rejected += rejected
         print(
-            f"  {name} replication {r}: {n:,} episodes, build+run {ran - started:.2f} s, "
+            f"  {name} replication {r}: {n:,} episodes, {patients:,} patients, "
+            f"build+run {ran - started:.2f} s, "
             f"KPIs {done - ran:.2f} s, bare SimPy {seconds:.2f} s",
             flush=True,
         )
@@ -170,7 +211,8 @@ def table(timings: list[Timing]) -> str:
     head = (
         f"{'scenario':<20} {'days':>5} {'reps':>4} {'episodes':>10} {'events':>11} "
         f"{'run s':>8} {'kpi s':>7} {'episodes/s':>11} {'events/s':>10} "
-        f"{'bare ep/s':>10} {'bare ev/s':>10} {'ratio':>6} {'ratio cpu':>9}"
+        f"{'bare ep/s':>10} {'bare ev/s':>10} {'ratio':>6} {'ratio cpu':>9} "
+        f"{'patients':>10} {'cpu/patient':>11}"
     )
     lines = [head, "-" * len(head)]
     for t in timings:
@@ -181,7 +223,8 @@ def table(timings: list[Timing]) -> str:
             f"{t.run_seconds:>8.2f} {t.kpi_seconds:>7.2f} {eps:>11,.0f} "
             f"{t.events / t.run_seconds:>10,.0f} {bare_eps:>10,.0f} "
             f"{t.bare_events / t.bare_seconds:>10,.0f} {bare_eps / eps:>6.2f} "
-            f"{(t.run_cpu / t.episodes) / (t.bare_cpu / t.bare_arrivals):>9.2f}"
+            f"{(t.run_cpu / t.episodes) / (t.bare_cpu / t.bare_arrivals):>9.2f} "
+            f"{t.patients:>10,} {(t.run_cpu / t.patients) / (t.bare_cpu / t.bare_arrivals):>11.2f}"
         )
     return "\n".join(lines)
 
@@ -212,7 +255,10 @@ def main(argv: list[str] | None = None) -> None:
         "--replications", type=int, help="per scenario (default 3 baseline, 1 national)"
     )
     parser.add_argument(
-        "--scenario", choices=("both", "baseline", "national"), default="both", help="which to run"
+        "--scenario",
+        choices=("both", "baseline", "national", "loss-unit"),
+        default="both",
+        help="which to run (both: baseline and national)",
     )
     parser.add_argument(
         "--municipalities", type=int, default=356, help="of the national scenario (default 356)"
@@ -231,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     timings = []
+    if args.scenario == "loss-unit":
+        timings.append(measure("loss-unit", loss_unit(args.days or 1095), args.replications or 3))
     if args.scenario in ("both", "baseline"):
         timings.append(
             measure("midt-troms-baseline", baseline(args.days or 1095), args.replications or 3)
@@ -253,8 +301,10 @@ def main(argv: list[str] | None = None) -> None:
         "\nrun s: build + run (run_replication), warm-up included; kpi s: compute_kpis; "
         "rates per wall-clock second of run s.\nbare: simpy.Resource per facility, Poisson "
         f"arrivals, exponential stays at {BARE_OCCUPANCY:.0%} offered load, reject when full, "
-        "as many arrivals as the model's episodes.\nratio: model seconds per episode / bare "
-        "seconds per arrival (aim: below 2), by wall clock and by CPU time of this process.\n"
+        "as many arrivals as the model's patients (episodes, background, in beds at the start)."
+        "\nratio: model seconds per episode / bare seconds per arrival, by wall clock and by "
+        "CPU time of this process; cpu/patient: the CPU ratio per patient (the fair one when "
+        "the scenario has background load).\n"
         + ("Garbage collector off. " if args.no_gc else "Garbage collector on (default). ")
         + f"Load average {load:.2f} on {os.cpu_count()} CPUs"
         + (": other processes competed, prefer the CPU ratio." if load > 1.5 else ".")
