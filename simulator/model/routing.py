@@ -44,7 +44,12 @@ class Router:
     def __call__(self) -> int:
         if self._only is not None:
             return self._only
-        i = bisect.bisect_right(self.cumulative, self._uniform())
+        uniform = self._uniform  # its draw inlined (the hot path): BufferedUniform.__call__
+        if uniform._pos >= len(uniform._buffer):
+            uniform.refill()
+        u = uniform._buffer[uniform._pos]
+        uniform._pos += 1
+        i = bisect.bisect_right(self.cumulative, u)
         return self.targets[i if i < self._last else self._last]
 
 
@@ -60,8 +65,12 @@ class BufferedUniform:
 
     def __call__(self) -> float:
         if self._pos >= len(self._buffer):
-            self._buffer = self._rng.random(256).tolist()
-            self._pos = 0
+            self.refill()
         value = self._buffer[self._pos]
         self._pos += 1
         return value
+
+    def refill(self) -> None:
+        """The next block of draws."""
+        self._buffer = self._rng.random(256).tolist()
+        self._pos = 0
