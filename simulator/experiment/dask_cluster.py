@@ -51,6 +51,12 @@ def _set_interval(callback: Any, milliseconds: float) -> None:
     callback.callback_time = milliseconds
 
 
+def _on_loop(loop: Any, function: Any, *args: Any) -> None:
+    """Run ``function(*args)`` on the worker's event loop; nothing if the loop is closed."""
+    with contextlib.suppress(RuntimeError):  # a worker closing while a replication ran
+        loop.add_callback(function, *args)
+
+
 @contextlib.contextmanager
 def _worker_quieted() -> Iterator[None]:
     """On a Dask worker: its profiler stopped and its monitors slower while a replication runs.
@@ -86,10 +92,10 @@ def _worker_quieted() -> Iterator[None]:
             for name, callback in callbacks.items():
                 if name == "profile":
                     _saved[name] = (callback.is_running(), callback.callback_time)
-                    loop.add_callback(callback.stop)
+                    _on_loop(loop, callback.stop)
                 elif name in QUIETER and callback.callback_time < QUIETER[name]:
                     _saved[name] = (callback.is_running(), callback.callback_time)
-                    loop.add_callback(_set_interval, callback, QUIETER[name])
+                    _on_loop(loop, _set_interval, callback, QUIETER[name])
     try:
         yield
     finally:
@@ -100,9 +106,9 @@ def _worker_quieted() -> Iterator[None]:
                     callback = callbacks[name]
                     if name == "profile":
                         if running:
-                            loop.add_callback(callback.start)
+                            _on_loop(loop, callback.start)
                     else:
-                        loop.add_callback(_set_interval, callback, milliseconds)
+                        _on_loop(loop, _set_interval, callback, milliseconds)
 
 
 DASK_TIMEOUT = 15.0
