@@ -185,8 +185,9 @@ def check(
     started = dt.datetime.now(dt.UTC)
     scalars = check_against(targets, scenario)
     each, n, root = _options(scenario, options, replications, seed, jobs, scheduler, progress, 1)
-    runner = Runner(scenario, targets, each, scalars)
-    evaluation = runner.run({})
+    with each.pooled() as pooled:
+        runner = Runner(scenario, targets, pooled, scalars)
+        evaluation = runner.run({})
     return Fit(
         scenario=scenario,
         calibrated=scenario,
@@ -261,7 +262,8 @@ def calibrate(
     limits
         If given, the scenario with every free value at its upper bound is
         checked against them before anything runs (the most episodes the
-        search can ask for, where the free values are rates).
+        search can ask for, where the free values are rates), and so is every
+        evaluation (instead of against ``options.limits``).
 
     Raises
     ------
@@ -302,62 +304,72 @@ def calibrate(
     scalars = check_against(targets, scenario)
     runs = max_evaluations + 2
     each, n, root = _options(scenario, options, replications, seed, jobs, scheduler, progress, runs)
-    runner = Runner(scenario, targets, each, scalars)
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    paths = list(spec.parameters)
-    bounds = [spec.parameters[p].bounds for p in paths]
-    if limits is not None:
-        highs = runner.scenario_at({p: high for p, (_, high) in zip(paths, bounds, strict=True)})
-        check_limits(
-            highs, limits, f"{source}: the scenario with every free value at its upper bound"
-        )
-    current = {p: 1.0 if spec.parameters[p].scale else scenario_number(data, p)[0] for p in paths}
-    start: dict[str, float] = {}
-    method: dict[str, str] = {}
-    pilot = runner.run({})  # the scenario as given: checks KPI names, gives Little's law
-    scale = _littles_law_scale(targets, pilot)
-    for path, (low, high) in zip(paths, bounds, strict=True):
-        given = spec.parameters[path].start
-        value = current[path]
-        assert value is not None  # check_against found a number there
-        if given is not None:
-            start[path], method[path] = given, "given"
-        elif path.endswith(RATE_SUFFIX) and scale is not None and value > 0:
-            start[path], method[path] = value * scale, "littles_law"
-        else:
-            start[path], method[path] = value, "scenario"
-        start[path] = min(max(start[path], low), high)
-
-    def unscale(x: np.ndarray) -> dict[str, float]:
-        return {
-            p: float(low + min(max(v, 0.0), 1.0) * (high - low))
-            for p, v, (low, high) in zip(paths, x, bounds, strict=True)
+    if limits is not None:  # every evaluation is checked against them too
+        each = replace(each, limits=limits)
+    # One pool of workers for every evaluation (decision 48).
+    with each.pooled() as pooled:
+        runner = Runner(scenario, targets, pooled, scalars)
+        data = scenario.model_dump(mode="python", exclude_none=True)
+        paths = list(spec.parameters)
+        bounds = [spec.parameters[p].bounds for p in paths]
+        if limits is not None:
+            highs = runner.scenario_at(
+                {p: high for p, (_, high) in zip(paths, bounds, strict=True)}
+            )
+            check_limits(
+                highs, limits, f"{source}: the scenario with every free value at its upper bound"
+            )
+        current = {
+            p: 1.0 if spec.parameters[p].scale else scenario_number(data, p)[0] for p in paths
         }
+        start: dict[str, float] = {}
+        method: dict[str, str] = {}
+        pilot = runner.run({})  # the scenario as given: checks KPI names, gives Little's law
+        scale = _littles_law_scale(targets, pilot)
+        for path, (low, high) in zip(paths, bounds, strict=True):
+            given = spec.parameters[path].start
+            value = current[path]
+            assert value is not None  # check_against found a number there
+            if given is not None:
+                start[path], method[path] = given, "given"
+            elif path.endswith(RATE_SUFFIX) and scale is not None and value > 0:
+                start[path], method[path] = value * scale, "littles_law"
+            else:
+                start[path], method[path] = value, "scenario"
+            start[path] = min(max(start[path], low), high)
 
-    def objective(x: np.ndarray) -> float:
-        return runner.run(unscale(x)).objective
+        def unscale(x: np.ndarray) -> dict[str, float]:
+            return {
+                p: float(low + min(max(v, 0.0), 1.0) * (high - low))
+                for p, v, (low, high) in zip(paths, x, bounds, strict=True)
+            }
 
-    x0 = np.array([(start[p] - lo) / (hi - lo) for p, (lo, hi) in zip(paths, bounds, strict=True)])
-    # The first simplex steps 5 % of each range (inwards at an upper bound):
-    # the analytic start is usually close, and a small simplex keeps the runs near it.
-    simplex = [x0]
-    for i in range(len(paths)):
-        vertex = x0.copy()
-        step = 0.05 if x0[i] + 0.05 <= 1 else -0.05
-        vertex[i] += step
-        simplex.append(vertex)
-    result = minimize(
-        objective,
-        x0,
-        method="Nelder-Mead",
-        bounds=[(0.0, 1.0)] * len(paths),
-        options={
-            "initial_simplex": np.array(simplex),
-            "maxfev": max_evaluations,
-            "xatol": 1e-4,
-            "fatol": 1e-8,
-        },
-    )
+        def objective(x: np.ndarray) -> float:
+            return runner.run(unscale(x)).objective
+
+        x0 = np.array(
+            [(start[p] - lo) / (hi - lo) for p, (lo, hi) in zip(paths, bounds, strict=True)]
+        )
+        # The first simplex steps 5 % of each range (inwards at an upper bound):
+        # the analytic start is usually close, and a small simplex keeps the runs near it.
+        simplex = [x0]
+        for i in range(len(paths)):
+            vertex = x0.copy()
+            step = 0.05 if x0[i] + 0.05 <= 1 else -0.05
+            vertex[i] += step
+            simplex.append(vertex)
+        result = minimize(
+            objective,
+            x0,
+            method="Nelder-Mead",
+            bounds=[(0.0, 1.0)] * len(paths),
+            options={
+                "initial_simplex": np.array(simplex),
+                "maxfev": max_evaluations,
+                "xatol": 1e-4,
+                "fatol": 1e-8,
+            },
+        )
     best = min(runner.order[1:], key=lambda e: e.objective)  # the pilot may lie outside
     fitted = dict(best.values)
     calibrated = runner.scenario_at(fitted)

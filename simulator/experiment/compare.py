@@ -26,7 +26,7 @@ from simulator.analysis.significance import paired_differences
 from simulator.errors import Problem, ScenarioError
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Progress
-from simulator.experiment.simulate import Results, simulate
+from simulator.experiment.simulate import Results, simulate_many
 from simulator.measures.bounds import SHARES
 from simulator.scenario.limits import Limits, check_limits
 from simulator.scenario.schema import Scenario
@@ -157,7 +157,8 @@ def compare(
         Default to the base scenario's ``run.replications`` and ``run.seed``;
         every scenario uses the same.
     jobs, progress, scheduler
-        As for :func:`simulator.simulate`.
+        As for :func:`simulator.simulate`; ``progress`` counts the
+        replications of every scenario, which run in one pool together.
     allow_different_periods
         Compare scenarios whose collection periods differ (``run.start_date``
         or ``run.days``); the comparison is then marked ``different_periods``.
@@ -209,12 +210,9 @@ def compare(
         limits=None,
     )
     started = dt.datetime.now(dt.UTC)
-
-    def run(scenario: Scenario) -> Results:
-        return simulate(scenario, options=opts)
-
-    base_results = run(base)
-    alt_results = [run(a) for a in alternatives]
+    # One pool for the whole comparison, every scenario's replications submitted at once.
+    with opts.pooled() as pooled:
+        base_results, *alt_results = simulate_many([base, *alternatives], options=pooled)
     table = pd.concat(
         [
             differences(base_results.replications, r.replications, base.name, r.scenario.name)

@@ -37,6 +37,7 @@ __all__ = [
     "Failure",
     "Progress",
     "Task",
+    "Workers",
     "default_jobs",
     "iter_tasks",
     "lost_task",
@@ -59,6 +60,7 @@ def run_replications(
     jobs: int = 1,
     progress: Progress | None = None,
     scheduler: str | None = None,
+    workers: Workers | None = None,
 ) -> list[object]:
     """Run the given replications; return their outcomes and failures, by replication.
 
@@ -71,10 +73,12 @@ def run_replications(
     scheduler
         Address of a Dask scheduler (``tcp://host:8786``); when given, the
         replications run there and ``jobs`` is ignored.
+    workers
+        A pool shared with other runs (:class:`Workers`), used instead of ``jobs``.
     """
     tasks = [(scenario, seed, r) for r in replications]
     done: list[object] = []
-    for _, outcome in iter_tasks(tasks, jobs=jobs, scheduler=scheduler):
+    for _, outcome in iter_tasks(tasks, jobs=jobs, scheduler=scheduler, workers=workers):
         done.append(outcome)
         if progress is not None:
             progress(len(done), len(tasks))
@@ -82,14 +86,21 @@ def run_replications(
 
 
 def iter_tasks(
-    tasks: Sequence[Task], jobs: int = 1, scheduler: str | None = None
+    tasks: Sequence[Task],
+    jobs: int = 1,
+    scheduler: str | None = None,
+    workers: Workers | None = None,
 ) -> Iterator[tuple[int, object]]:
     """Run replications of any scenarios; yield ``(task index, outcome or Failure)`` as each ends.
 
-    For work that spans scenarios (a sweep): the tasks of every scenario
-    share one pool or one Dask client, so small scenarios still keep every
-    worker busy. Results come in the order they finish; callers sort them.
+    For work that spans scenarios (a sweep, a comparison): the tasks of every
+    scenario share one pool or one Dask client, so small scenarios still keep
+    every worker busy. Results come in the order they finish; callers sort them.
     Closing the iterator early (an interrupt) cancels the tasks not yet started.
+
+    ``workers``: a pool that outlives this call (:class:`Workers`), used
+    instead of ``jobs``; without it, more than one job starts a pool for
+    this call alone. A ``scheduler`` takes precedence over both.
     """
     if not tasks:
         return
@@ -97,14 +108,62 @@ def iter_tasks(
         from simulator.experiment.dask_cluster import iter_on_dask  # the optional extra
 
         yield from iter_on_dask(tasks, scheduler)
-    elif jobs <= 1 or len(tasks) == 1:
+    elif workers is not None and workers.jobs > 1 and len(tasks) > 1:
+        yield from workers.run(tasks)
+    elif workers is not None or jobs <= 1 or len(tasks) == 1:
         for index, (scenario, seed, replication) in enumerate(tasks):
             yield index, attempt(scenario, seed, replication)
     else:
-        pool = cf.ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), initializer=_ignore_interrupts
-        )
-        finished = False
+        with Workers(min(jobs, len(tasks))) as pool:
+            yield from pool.run(tasks)
+
+
+class Workers:
+    """A pool of worker processes that lives for a whole command (decision 48).
+
+    ``compare``, ``size``, ``calibrate`` and a sweep run many experiments one
+    after another; with one of these passed to each (``RunOptions.workers``)
+    they share one pool instead of starting and stopping one per experiment.
+    The pool starts at the first :meth:`run` that needs it. Use it as a
+    context manager: leaving normally waits for the workers to exit; leaving
+    on an exception (an error, Ctrl-C) terminates them at once. Either way no
+    worker process outlives the block.
+
+    >>> with Workers(2) as workers:  # doctest: +SKIP
+    ...     list(workers.run(tasks))
+    """
+
+    def __init__(self, jobs: int) -> None:
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {jobs}")
+        self.jobs = jobs
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"Workers({self.jobs})"
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.terminate()
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, object]]:
+        """Run every task in the pool; yield ``(task index, outcome or Failure)`` as each ends.
+
+        Closing the iterator before the last task ends (an interrupt, an
+        error) terminates the workers, so that no queued task runs on; the
+        next run starts a new pool. So does a worker that died.
+        """
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=_ignore_interrupts
+            )
+        pool = self._pool
+        finished = broken = False
         try:
             futures = {pool.submit(attempt, *task): i for i, task in enumerate(tasks)}
             for future in cf.as_completed(futures):
@@ -112,19 +171,33 @@ def iter_tasks(
                 try:
                     outcome = future.result()
                 except Exception as exc:  # noqa: BLE001 - a worker died: report, keep going
+                    broken = broken or isinstance(exc, cf.process.BrokenProcessPool)
                     outcome = lost_task(tasks[index], "worker process failed", exc)
                 yield index, outcome
             finished = True
         finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:
-                # Interrupted: stop now. Workers write nothing, so a replication cut short
-                # is simply run again; waiting would finish every task already queued.
-                workers = list((getattr(pool, "_processes", None) or {}).values())
-                pool.shutdown(wait=False, cancel_futures=True)  # forgets its workers
-                for process in workers:
-                    process.terminate()
+            if not finished or broken:
+                self.terminate()
+
+    def close(self) -> None:
+        """Let the workers finish and exit (they are idle between runs)."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True)
+
+    def terminate(self) -> None:
+        """Stop the workers now: a replication cut short is simply run again.
+
+        Workers write nothing, and waiting would finish every task already queued.
+        """
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            workers = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)  # forgets its workers
+            for process in workers:
+                process.terminate()
+            for process in workers:
+                process.join()
 
 
 def _ignore_interrupts() -> None:

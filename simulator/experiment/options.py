@@ -17,10 +17,13 @@ Like the scenario it is an immutable value (a variant is made with
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.experiment.executors import Workers
 from simulator.experiment.replication import Progress
 from simulator.scenario.limits import Limits
 from simulator.scenario.schema import Scenario
@@ -54,6 +57,11 @@ class RunOptions:
         (:class:`~simulator.scenario.limits.Limits`; raise one to run a
         scenario beyond it). None: not checked here, for a caller that has
         checked them already, as the command line does.
+    workers
+        A pool of worker processes shared by every experiment of a command
+        (:class:`~simulator.experiment.executors.Workers`); when given it is
+        used instead of starting a pool of ``jobs`` workers for each
+        experiment. See :meth:`pooled`.
     """
 
     replications: int | None = None
@@ -64,6 +72,7 @@ class RunOptions:
     precision: float | None = None
     max_replications: int = 200
     limits: Limits | None = field(default_factory=Limits)
+    workers: Workers | None = None
 
     def __post_init__(self) -> None:
         if self.replications is not None and self.replications < 1:
@@ -84,6 +93,22 @@ class RunOptions:
             For a name that is not a field.
         """
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @contextlib.contextmanager
+    def pooled(self) -> Iterator[RunOptions]:
+        """These options with one pool of ``jobs`` workers for every experiment run with them.
+
+        For an entry point that runs many experiments (compare, sizing,
+        calibration): the pool starts once, at the first experiment, and is
+        shut down when the block ends; on an error or an interrupt its
+        workers are terminated. Options that already have ``workers``, a
+        scheduler, or one job come back unchanged.
+        """
+        if self.workers is not None or self.scheduler or self.jobs <= 1:
+            yield self
+            return
+        with Workers(self.jobs) as workers:
+            yield dataclasses.replace(self, workers=workers)
 
     def replications_for(self, scenario: Scenario) -> int:
         """The replications to run of ``scenario``: these options', else the scenario's."""

@@ -35,7 +35,7 @@ import pandas as pd
 from simulator.analysis.intervals import t_interval
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress
-from simulator.experiment.simulate import Results, simulate
+from simulator.experiment.simulate import Results, simulate, simulate_many
 from simulator.scenario.schema import Scenario
 from simulator.sizing.result import CountSummary, SizingResult, size_table, sizing_notes
 from simulator.sizing.targets import (
@@ -170,6 +170,15 @@ def size_facility(
     failures: list[Failure] = []
     seen: dict[int, CountSummary] = {}
 
+    def prefetch(counts: list[int]) -> None:
+        """Run the counts not yet seen, all their replications at once."""
+        wanted = [c for c in dict.fromkeys(counts) if c not in seen]
+        if len(wanted) > 1:
+            scenarios = [with_beds(scenario, facility, c) for c in wanted]
+            for c, results in zip(wanted, simulate_many(scenarios, options=each), strict=True):
+                failures.extend(results.failures)
+                seen[c] = _reduce(results, target.kpi, facility)
+
     def evaluate(c: int) -> bool:
         if c not in seen:
             results = simulate(with_beds(scenario, facility, c), options=each)
@@ -178,29 +187,34 @@ def size_facility(
         row = seen[c]
         return target.judge(row.mean, row.low, row.high, confidence)
 
-    if method == "scan":
-        for c in range(lo, hi + 1):
-            evaluate(c)
-    elif evaluate(hi) and not evaluate(lo):
-        bottom, top = lo, hi
-        while top - bottom > 1:
-            middle = (bottom + top) // 2
-            if evaluate(middle):
-                top = middle
-            else:
-                bottom = middle
-    while True:  # run both neighbours of the answer before claiming it
-        chosen = _choose({c: evaluate(c) for c in seen})
-        missing = [] if chosen is None else [c for c in (chosen - 1, chosen + 1) if c not in seen]
-        missing = [c for c in missing if lo <= c <= hi]
-        if not missing:
-            break
-        for c in missing:
-            evaluate(c)
-    curve = None
-    if unconstrained:
-        curve = unconstrained_curve(scenario, facility, bed_range=(lo, hi), options=each)
-        failures.extend(curve.failures)
+    with each.pooled() as each:  # one pool for every run of the search (decision 48)
+        if method == "scan":
+            prefetch(list(range(lo, hi + 1)))
+            for c in range(lo, hi + 1):
+                evaluate(c)
+        elif evaluate(hi) and not evaluate(lo):
+            bottom, top = lo, hi
+            while top - bottom > 1:
+                middle = (bottom + top) // 2
+                if evaluate(middle):
+                    top = middle
+                else:
+                    bottom = middle
+        while True:  # run both neighbours of the answer before claiming it
+            chosen = _choose({c: evaluate(c) for c in seen})
+            missing = (
+                [] if chosen is None else [c for c in (chosen - 1, chosen + 1) if c not in seen]
+            )
+            missing = [c for c in missing if lo <= c <= hi]
+            if not missing:
+                break
+            prefetch(missing)
+            for c in missing:
+                evaluate(c)
+        curve = None
+        if unconstrained:
+            curve = unconstrained_curve(scenario, facility, bed_range=(lo, hi), options=each)
+            failures.extend(curve.failures)
     meets = {c: evaluate(c) for c in seen}
     below = chosen - 1 if chosen is not None and chosen - 1 in seen else None
     notes, certain = sizing_notes(target, seen, meets, chosen, below, (lo, hi))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ from helpers import write_yaml
 
 from simulator.calibration.fit import CalibrationError, Fit, calibrate, check, with_values
 from simulator.calibration.targets import TargetsError, load_targets
+from simulator.experiment.options import RunOptions
 from simulator.experiment.simulate import simulate
+from simulator.scenario.limits import LimitError, Limits
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.validation import validate
 
@@ -168,3 +171,26 @@ def test_a_map_is_refused_without_scale_with_the_fix(tmp_path: Path) -> None:
     text = str(caught.value)
     assert "parameters.groups.g.rate_per_1000: is a map of numbers (0-66, 67+)" in text
     assert "groups.g.rate_per_1000.0-66" in text and "add 'scale: true'" in text
+
+
+def test_every_evaluation_honours_the_limits_given(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simulator.calibration.evaluation as evaluation
+
+    seen: list[object] = []
+    real = evaluation.simulate
+
+    def spy(scenario: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["options"].limits)
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(evaluation, "simulate", spy)
+    scenario, targets = load_scenario(files[0]), load_targets(files[1])
+    strict = RunOptions(limits=Limits(episodes=10))  # the unit expects some 1 300 episodes
+    with pytest.raises(LimitError):  # the options' limits, when calibrate is given none
+        calibrate(scenario, targets, options=strict, jobs=1, max_evaluations=2)
+    seen.clear()
+    given = Limits(episodes=100_000)
+    fit = calibrate(scenario, targets, options=strict, jobs=1, max_evaluations=2, limits=given)
+    assert len(fit.evaluations) >= 2 and seen and all(limits is given for limits in seen)

@@ -1,0 +1,150 @@
+"""One pool of worker processes for a whole command (decision 48).
+
+A shared pool (:class:`~simulator.experiment.executors.Workers`) changes how fast
+results come, never what they are: compare, sizing and simulate give the same
+tables, byte for byte, as in one process; each command starts one pool, not one
+per experiment; and no worker outlives it, also when it is interrupted.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from typing import Any
+
+import pytest
+from helpers import minimal_scenario, single_unit_dict
+
+import simulator.experiment.executors as executors
+from simulator import RunOptions, simulate, validate
+from simulator.experiment.compare import compare
+from simulator.experiment.executors import Workers, iter_tasks
+from simulator.experiment.simulate import simulate_many
+from simulator.scenario.schema import Scenario
+from simulator.sizing.search import size_facility
+
+
+def _pools(monkeypatch: pytest.MonkeyPatch) -> list[cf.ProcessPoolExecutor]:
+    """Every process pool started from now on, in a list."""
+    started: list[cf.ProcessPoolExecutor] = []
+
+    class Counted(cf.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(executors.cf, "ProcessPoolExecutor", Counted)
+    return started
+
+
+def _unit(beds: int = 5) -> Scenario:
+    return validate(
+        single_unit_dict(beds, 2.0, {"dist": "exponential", "mean": 3.0}, "divert", 120, 10)
+    )
+
+
+def _alternative() -> Scenario:
+    data = minimal_scenario()
+    data["name"] = "more-beds"
+    for facility in data["facilities"].values():
+        facility["beds"] += 2
+    return validate(data)
+
+
+def _csv(results: Any) -> list[str]:
+    return [table.to_csv(index=False) for table in results.tables().values()]
+
+
+def test_simulate_in_a_shared_pool_is_byte_identical_and_keeps_its_workers() -> None:
+    scenario = validate(minimal_scenario())
+    serial = simulate(scenario, replications=3, seed=4, jobs=1)
+    with Workers(2) as workers:
+        first = simulate(scenario, replications=3, seed=4, options=RunOptions(workers=workers))
+        pool = workers._pool
+        assert pool is not None
+        pids = set(pool._processes)  # type: ignore[attr-defined]
+        again = simulate(scenario, replications=3, seed=4, options=RunOptions(workers=workers))
+        assert workers._pool is pool and set(pool._processes) == pids  # type: ignore[attr-defined]
+    assert workers._pool is None and not multiprocessing.active_children()
+    assert _csv(first) == _csv(serial) == _csv(again)
+
+
+def test_compare_runs_every_scenario_in_one_pool_with_the_same_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, alternative = validate(minimal_scenario()), _alternative()
+    serial = compare(base, [alternative], replications=3, seed=2, jobs=1)
+    started = _pools(monkeypatch)
+    ticks: list[tuple[int, int]] = []
+    pooled = compare(
+        base, [alternative], replications=3, seed=2, jobs=2, progress=lambda *a: ticks.append(a)
+    )
+    assert len(started) == 1  # one pool for both scenarios, not one each
+    assert ticks == [(i, 6) for i in range(1, 7)]  # the replications of both, counted together
+    assert pooled.table.to_csv(index=False) == serial.table.to_csv(index=False)
+    pairs = zip(
+        (pooled.base, *pooled.alternatives), (serial.base, *serial.alternatives), strict=True
+    )
+    for a, b in pairs:
+        assert _csv(a) == _csv(b)
+    assert not multiprocessing.active_children()
+
+
+def test_simulate_many_is_one_simulate_per_scenario() -> None:
+    scenarios = [_unit(3), _unit(6)]
+    with Workers(2) as workers:
+        together = simulate_many(scenarios, options=RunOptions(replications=3, workers=workers))
+    for scenario, results in zip(scenarios, together, strict=True):
+        assert _csv(results) == _csv(simulate(scenario, replications=3, jobs=1))
+
+
+def test_sizing_starts_one_pool_for_the_whole_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = size_facility(_unit(), "unit", "diversion_share<0.1", bed_range=(2, 9), jobs=1)
+    started = _pools(monkeypatch)
+    pooled = size_facility(_unit(), "unit", "diversion_share<0.1", bed_range=(2, 9), jobs=2)
+    assert len(started) == 1  # nine runs (eight counts and the unconstrained curve), one pool
+    assert pooled.table.to_csv(index=False) == serial.table.to_csv(index=False)
+    assert pooled.values.to_csv(index=False) == serial.values.to_csv(index=False)
+    assert pooled.chosen == serial.chosen
+    assert not multiprocessing.active_children()
+
+
+def test_bisection_in_a_shared_pool_finds_the_same_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    target = "diversion_share<0.05"
+    serial = size_facility(_unit(), "unit", target, bed_range=(1, 30), replications=2, jobs=1)
+    started = _pools(monkeypatch)
+    pooled = size_facility(_unit(), "unit", target, bed_range=(1, 30), replications=2, jobs=2)
+    assert pooled.method == "bisection" and len(started) == 1
+    assert pooled.table.to_csv(index=False) == serial.table.to_csv(index=False)
+
+
+def test_an_interrupted_run_leaves_no_worker_and_the_pool_starts_again() -> None:
+    scenario = validate(minimal_scenario())
+    tasks = [(scenario, 1, r) for r in range(6)]
+    with Workers(2) as workers:
+        run = workers.run(tasks)
+        next(run)
+        run.close()  # what Ctrl-C does to the loop reading it
+        assert workers._pool is None and not multiprocessing.active_children()
+        done = sorted(i for i, _ in workers.run(tasks))  # a new pool, the same tasks
+        assert done == list(range(6))
+    assert not multiprocessing.active_children()
+
+
+def test_an_error_in_the_block_terminates_the_workers() -> None:
+    scenario = validate(minimal_scenario())
+    with pytest.raises(KeyboardInterrupt), Workers(2) as workers:
+        for _ in iter_tasks([(scenario, 1, r) for r in range(4)], workers=workers):
+            raise KeyboardInterrupt
+    assert workers._pool is None and not multiprocessing.active_children()
+
+
+def test_pooled_options_make_one_pool_only_where_one_is_wanted() -> None:
+    with RunOptions(jobs=2).pooled() as opts:
+        assert isinstance(opts.workers, Workers) and opts.workers.jobs == 2
+        shared = opts.workers
+        with opts.pooled() as inner:  # an inner entry point reuses the outer pool
+            assert inner.workers is shared
+    for unchanged in (RunOptions(jobs=1), RunOptions(jobs=2, scheduler="tcp://x:8786")):
+        with unchanged.pooled() as opts:
+            assert opts is unchanged
