@@ -14,7 +14,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-@pytest.mark.parametrize("script", ["throughput.py", "scaling.py", "overhead.py"])
+@pytest.mark.parametrize("script", ["throughput.py", "scaling.py", "overhead.py", "pool.py"])
 def test_benchmark_script_starts(script: str) -> None:
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--help"],
