@@ -18,9 +18,10 @@ replication and the seed, with the traceback, and the experiment reports it.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 from simulator.experiment.replication import (
     Failure,
@@ -43,6 +44,10 @@ __all__ = [
     "lost_task",
     "run_replications",
 ]
+
+
+_REAPED_WITHIN = 10.0
+"""Seconds to wait for terminated workers to be reaped (they end at once)."""
 
 
 def default_jobs() -> int:
@@ -78,10 +83,12 @@ def run_replications(
     """
     tasks = [(scenario, seed, r) for r in replications]
     done: list[object] = []
-    for _, outcome in iter_tasks(tasks, jobs=jobs, scheduler=scheduler, workers=workers):
-        done.append(outcome)
-        if progress is not None:
-            progress(len(done), len(tasks))
+    # Closed at once if the progress callback raises (Ctrl-C), stopping the workers.
+    with contextlib.closing(iter_tasks(tasks, jobs, scheduler, workers)) as runs:
+        for _, outcome in runs:
+            done.append(outcome)
+            if progress is not None:
+                progress(len(done), len(tasks))
     return sorted(done, key=lambda o: int(getattr(o, "replication", 0)))
 
 
@@ -90,7 +97,7 @@ def iter_tasks(
     jobs: int = 1,
     scheduler: str | None = None,
     workers: Workers | None = None,
-) -> Iterator[tuple[int, object]]:
+) -> Generator[tuple[int, object], None, None]:
     """Run replications of any scenarios; yield ``(task index, outcome or Failure)`` as each ends.
 
     For work that spans scenarios (a sweep, a comparison): the tasks of every
@@ -151,7 +158,7 @@ class Workers:
         else:
             self.terminate()
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, object]]:
+    def run(self, tasks: Sequence[Task]) -> Generator[tuple[int, object], None, None]:
         """Run every task in the pool; yield ``(task index, outcome or Failure)`` as each ends.
 
         Closing the iterator before the last task ends (an interrupt, an
@@ -193,11 +200,16 @@ class Workers:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             workers = list((getattr(pool, "_processes", None) or {}).values())
+            manager = getattr(pool, "_executor_manager_thread", None)
             pool.shutdown(wait=False, cancel_futures=True)  # forgets its workers
             for process in workers:
                 process.terminate()
+            # The pool's manager thread reaps the workers once it sees them end; waiting
+            # for it (not racing it to reap them) leaves no process behind when this returns.
+            if manager is not None:
+                manager.join(timeout=_REAPED_WITHIN)
             for process in workers:
-                process.join()
+                process.join(timeout=_REAPED_WITHIN)
 
 
 def _ignore_interrupts() -> None:

@@ -13,6 +13,7 @@ replications run is :mod:`simulator.experiment.executors`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -449,10 +450,11 @@ def simulate_many(
     started = dt.datetime.now(dt.UTC)
     done: list[list[object]] = [[] for _ in scenarios]
     runs = iter_tasks(tasks, jobs=opts.jobs, scheduler=opts.scheduler, workers=opts.workers)
-    for count, (index, outcome) in enumerate(runs, start=1):
-        done[owner[index]].append(outcome)
-        if opts.progress is not None:
-            opts.progress(count, len(tasks))
+    with contextlib.closing(runs):  # closed at once if progress raises (Ctrl-C)
+        for count, (index, outcome) in enumerate(runs, start=1):
+            done[owner[index]].append(outcome)
+            if opts.progress is not None:
+                opts.progress(count, len(tasks))
     return [
         _results(s, seed, _by_replication(d), started, DEFAULT_PRECISION)
         for s, seed, d in zip(scenarios, seeds, done, strict=True)

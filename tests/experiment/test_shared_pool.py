@@ -148,3 +148,24 @@ def test_pooled_options_make_one_pool_only_where_one_is_wanted() -> None:
     for unchanged in (RunOptions(jobs=1), RunOptions(jobs=2, scheduler="tcp://x:8786")):
         with unchanged.pooled() as opts:
             assert opts is unchanged
+
+
+def test_ctrl_c_in_a_comparison_stops_every_worker_at_once() -> None:
+    base, alternative = validate(minimal_scenario()), _alternative()
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # where Ctrl-C lands when the progress bar is drawing
+
+    with pytest.raises(KeyboardInterrupt):
+        compare(base, [alternative], replications=4, seed=1, jobs=2, progress=interrupt)
+    assert not multiprocessing.active_children()
+
+
+def test_ctrl_c_in_progress_stops_a_single_experiments_pool_at_once() -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    scenario = validate(minimal_scenario())
+    with pytest.raises(KeyboardInterrupt) as caught:  # its traceback keeps the loop's frame
+        simulate(scenario, replications=4, seed=1, jobs=2, progress=interrupt)
+    assert caught.value is not None and not multiprocessing.active_children()
