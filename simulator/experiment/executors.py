@@ -128,9 +128,10 @@ def iter_tasks(
 class Workers:
     """A pool of worker processes that lives for a whole command (decision 48).
 
-    ``compare``, ``size``, ``calibrate`` and a sweep run many experiments one
-    after another; with one of these passed to each (``RunOptions.workers``)
-    they share one pool instead of starting and stopping one per experiment.
+    ``compare``, ``size`` and ``calibrate`` run many experiments one after
+    another; with one of these passed to each (``RunOptions.workers``) they
+    share one pool instead of starting and stopping one per experiment (a
+    sweep submits all its replications to one :func:`iter_tasks` already).
     The pool starts at the first :meth:`run` that needs it. Use it as a
     context manager: leaving normally waits for the workers to exit; leaving
     on an exception (an error, Ctrl-C) terminates them at once. Either way no

@@ -48,7 +48,13 @@ from simulator.sizing.targets import (
     parse_target,
     with_beds,
 )
-from simulator.sizing.unconstrained import Curve, curve_note, facility_rule, unconstrained_curve
+from simulator.sizing.unconstrained import (
+    Curve,
+    curve_note,
+    facility_rule,
+    first_scenario,
+    unconstrained_curve,
+)
 
 __all__ = [
     "CONFIDENCES",
@@ -170,14 +176,20 @@ def size_facility(
     failures: list[Failure] = []
     seen: dict[int, CountSummary] = {}
 
-    def prefetch(counts: list[int]) -> None:
-        """Run the counts not yet seen, all their replications at once."""
+    def prefetch(counts: list[int], curve_first: bool = False) -> Results | None:
+        """Run the counts not yet seen, all their replications at once, and, if asked,
+        the unconstrained curve's first run with them (its results are returned)."""
         wanted = [c for c in dict.fromkeys(counts) if c not in seen]
-        if len(wanted) > 1:
-            scenarios = [with_beds(scenario, facility, c) for c in wanted]
-            for c, results in zip(wanted, simulate_many(scenarios, options=each), strict=True):
-                failures.extend(results.failures)
-                seen[c] = _reduce(results, target.kpi, facility)
+        if len(wanted) + curve_first <= 1:
+            return None
+        scenarios = [with_beds(scenario, facility, c) for c in wanted]
+        if curve_first:
+            scenarios.append(first_scenario(scenario, facility, (lo, hi)))
+        ran = simulate_many(scenarios, options=each)
+        for c, results in zip(wanted, ran, strict=False):
+            failures.extend(results.failures)
+            seen[c] = _reduce(results, target.kpi, facility)
+        return ran[-1] if curve_first else None
 
     def evaluate(c: int) -> bool:
         if c not in seen:
@@ -188,8 +200,9 @@ def size_facility(
         return target.judge(row.mean, row.low, row.high, confidence)
 
     with each.pooled() as each:  # one pool for every run of the search (decision 48)
-        if method == "scan":
-            prefetch(list(range(lo, hi + 1)))
+        first = None
+        if method == "scan":  # every count and the curve's first run at once
+            first = prefetch(list(range(lo, hi + 1)), curve_first=unconstrained)
             for c in range(lo, hi + 1):
                 evaluate(c)
         elif evaluate(hi) and not evaluate(lo):
@@ -213,7 +226,9 @@ def size_facility(
                 evaluate(c)
         curve = None
         if unconstrained:
-            curve = unconstrained_curve(scenario, facility, bed_range=(lo, hi), options=each)
+            curve = unconstrained_curve(
+                scenario, facility, bed_range=(lo, hi), options=each, first=first
+            )
             failures.extend(curve.failures)
     meets = {c: evaluate(c) for c in seen}
     below = chosen - 1 if chosen is not None and chosen - 1 in seen else None

@@ -25,7 +25,7 @@ import pandas as pd
 from simulator.analysis import erlang
 from simulator.experiment.options import RunOptions
 from simulator.experiment.replication import Failure, Progress
-from simulator.experiment.simulate import simulate
+from simulator.experiment.simulate import Results, simulate
 from simulator.scenario.schema import MAX_BEDS, Scenario
 from simulator.sizing.targets import check_facility, default_range, with_beds
 
@@ -106,6 +106,7 @@ def unconstrained_curve(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    first: Results | None = None,
 ) -> Curve:
     """One run with the facility's beds set very high; P(N >= c) for each ``c`` in the range.
 
@@ -116,6 +117,8 @@ def unconstrained_curve(
 
     ``options`` (:class:`simulator.RunOptions`) says how to run; the keyword
     arguments, where given, override its fields. Its ``precision`` is not used.
+    ``first``: the results of the first run (:func:`first_scenario`), when the
+    caller ran it with these options already (beside a sizing scan).
     """
     opts = (options or RunOptions()).merged(
         replications=replications, seed=seed, jobs=jobs, scheduler=scheduler, progress=progress
@@ -124,9 +127,12 @@ def unconstrained_curve(
     check_facility(scenario, facility)
     lo, hi = bed_range or default_range(scenario, facility)
     estimate = float(max(hi, scenario.facilities[facility].beds, 1))
-    for _ in range(2):
-        beds = min(math.ceil(10 * estimate) + 50, MAX_BEDS)  # the most a scenario may have
-        results = simulate(with_beds(scenario, facility, beds), options=opts)
+    for attempt in range(2):
+        beds = _unlimited(estimate)
+        if attempt == 0 and first is not None:
+            results = first
+        else:
+            results = simulate(with_beds(scenario, facility, beds), options=opts)
         rows = results.occupancy_distribution
         rows = rows[rows["facility"] == facility]
         shares = rows.set_index("occupied")["share"].sort_index()
@@ -155,6 +161,17 @@ def unconstrained_curve(
         THEORY.get(rule) if rule else None,
         list(results.failures),
     )
+
+
+def _unlimited(estimate: float) -> int:
+    """Beds no run should fill: ten times the load estimate and 50, at most ``MAX_BEDS``."""
+    return min(math.ceil(10 * estimate) + 50, MAX_BEDS)  # the most a scenario may have
+
+
+def first_scenario(scenario: Scenario, facility: str, bed_range: tuple[int, int]) -> Scenario:
+    """The scenario of :func:`unconstrained_curve`'s first run over ``bed_range``."""
+    estimate = float(max(bed_range[1], scenario.facilities[facility].beds, 1))
+    return with_beds(scenario, facility, _unlimited(estimate))
 
 
 def curve_note(curve: Curve) -> str:

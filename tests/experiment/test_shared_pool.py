@@ -106,7 +106,32 @@ def test_sizing_starts_one_pool_for_the_whole_search(monkeypatch: pytest.MonkeyP
     assert pooled.table.to_csv(index=False) == serial.table.to_csv(index=False)
     assert pooled.values.to_csv(index=False) == serial.values.to_csv(index=False)
     assert pooled.chosen == serial.chosen
+    assert pooled.curve is not None and serial.curve is not None
+    assert pooled.curve.occupancy.to_csv() == serial.curve.occupancy.to_csv()
     assert not multiprocessing.active_children()
+
+
+def test_a_scan_runs_every_count_and_the_curve_in_one_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import simulator.sizing.search as search
+    import simulator.sizing.unconstrained as unconstrained
+
+    batches: list[int] = []
+    real_many = search.simulate_many
+
+    def many(scenarios: Any, **kwargs: Any) -> Any:
+        batches.append(len(scenarios))
+        return real_many(scenarios, **kwargs)
+
+    def single(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a scan runs nothing on its own")
+
+    monkeypatch.setattr(search, "simulate_many", many)
+    monkeypatch.setattr(search, "simulate", single)
+    monkeypatch.setattr(unconstrained, "simulate", single)
+    result = size_facility(_unit(), "unit", "diversion_share<0.1", bed_range=(2, 9), jobs=2)
+    assert batches == [9] and result.method == "scan"  # eight counts and the curve's run
 
 
 def test_bisection_in_a_shared_pool_finds_the_same_size(monkeypatch: pytest.MonkeyPatch) -> None:
