@@ -14,7 +14,7 @@ be written with its real hospitals and its KØHD rules:
   fit in the beds open at the start, and a background stay lasts at least a
   minute on average.
 
-Findings have the shape of :data:`simulator.scenario.checks.Finding`.
+Findings have the shape of :data:`simulator.scenario.findings.Finding`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from simulator.errors import show_value
+from simulator.scenario.findings import Finding, sum_to_one
 from simulator.scenario.schema import (
     MIN_STAY_DAYS,
     TERMINALS,
@@ -35,9 +36,6 @@ from simulator.scenario.schema import (
 from simulator.text.suggest import suggest
 
 __all__ = ["capacity_rules", "divert_targets", "limit_targets"]
-
-Finding = tuple[str, str, str | None, str | None]
-TOLERANCE = 1e-9
 
 
 def divert_targets(step: Step) -> dict[str, float]:
@@ -110,14 +108,7 @@ def _targets(gid: str, group: Group) -> Iterator[Finding]:
                         show_value(target),
                         suggest(target, known, known="known ids"),
                     )
-            total = sum(when_full.divert_to.values())
-            if abs(total - 1.0) > TOLERANCE:
-                yield (
-                    path,
-                    "probabilities must sum to 1",
-                    f"sum {total:.6g}",
-                    "adjust the values so that they add up to exactly 1",
-                )
+            yield from sum_to_one(path, when_full.divert_to)
         for key, limit in (("max_stay", step.max_stay), ("max_wait", step.max_wait)):
             if limit is None:
                 continue

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from simulator.scenario.findings import Finding
 from simulator.scenario.schema import Empirical, Scenario
 
 __all__ = ["scenario_warnings"]
-
-Finding = tuple[str, str, str | None, str | None]
 
 
 def _reached(scenario: Scenario) -> tuple[set[str], set[str]]:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from simulator.errors import show_value
 from simulator.scenario.capacity_checks import capacity_rules
+from simulator.scenario.findings import Finding, sum_to_one, unknown_id
 from simulator.scenario.pathway_checks import pathway_rules
 from simulator.scenario.pathways import candidates_exist, reachable_steps
 from simulator.scenario.schema import (
@@ -29,32 +30,8 @@ from simulator.scenario.schema import (
     Group,
     Scenario,
 )
-from simulator.text.suggest import suggest
 
 __all__ = ["check", "reachable_steps", "candidates_exist"]
-
-Finding = tuple[str, str, str | None, str | None]
-TOLERANCE = 1e-9
-
-
-def _sum_to_one(path: str, probabilities: Mapping[str, float]) -> Iterator[Finding]:
-    total = sum(probabilities.values())
-    if abs(total - 1.0) > TOLERANCE:
-        yield (
-            path,
-            "probabilities must sum to 1",
-            f"sum {total:.6g}",
-            "adjust the values so that they add up to exactly 1",
-        )
-
-
-def _unknown(path: str, kind: str, name: str, known: list[str]) -> Finding:
-    return (
-        path,
-        f"no {kind} with this id",
-        show_value(name),
-        suggest(name, known, known="known ids"),
-    )
 
 
 def _references(s: Scenario) -> Iterator[Finding]:
@@ -63,11 +40,13 @@ def _references(s: Scenario) -> Iterator[Finding]:
     for fid, facility in s.facilities.items():
         for i, mid in enumerate(facility.serves or []):
             if mid not in s.municipalities:
-                yield _unknown(f"facilities.{fid}.serves[{i}]", "municipality", mid, municipalities)
+                yield unknown_id(
+                    f"facilities.{fid}.serves[{i}]", "municipality", mid, municipalities
+                )
     for mid, municipality in s.municipalities.items():
         for fid in municipality.travel_minutes:
             if fid not in s.facilities:
-                yield _unknown(
+                yield unknown_id(
                     f"municipalities.{mid}.travel_minutes.{fid}", "facility", fid, facilities
                 )
     services = sorted({f.service for f in s.facilities.values()})
@@ -83,12 +62,12 @@ def _references(s: Scenario) -> Iterator[Finding]:
                 )
         for sid in group.entry:
             if sid not in group.steps:
-                yield _unknown(f"groups.{gid}.entry.{sid}", "step", sid, steps)
+                yield unknown_id(f"groups.{gid}.entry.{sid}", "step", sid, steps)
         for sid, step in group.steps.items():
             here = f"groups.{gid}.steps.{sid}"
             for target in step.next:
                 if target not in group.steps and target not in TERMINALS:
-                    yield _unknown(
+                    yield unknown_id(
                         f"{here}.next.{target}",
                         "step (or home/death)",
                         target,
@@ -99,21 +78,21 @@ def _references(s: Scenario) -> Iterator[Finding]:
                 and isinstance(step.when_full.divert_to, str)
                 and step.when_full.divert_to not in steps
             ):
-                yield _unknown(
+                yield unknown_id(
                     f"{here}.when_full.divert_to", "step", step.when_full.divert_to, steps
                 )
             if step.facility is not None and step.facility not in s.facilities:
-                yield _unknown(f"{here}.facility", "facility", step.facility, facilities)
+                yield unknown_id(f"{here}.facility", "facility", step.facility, facilities)
             if step.service is not None and step.service not in (NO_BED, *services):
-                _, _, got, hint = _unknown(f"{here}.service", "", step.service, services)
+                _, _, got, hint = unknown_id(f"{here}.service", "", step.service, services)
                 yield (f"{here}.service", "no facility gives this service", got, hint)
 
 
 def _probabilities(s: Scenario) -> Iterator[Finding]:
     for gid, group in s.groups.items():
-        yield from _sum_to_one(f"groups.{gid}.entry", group.entry)
+        yield from sum_to_one(f"groups.{gid}.entry", group.entry)
         for sid, step in group.steps.items():
-            yield from _sum_to_one(f"groups.{gid}.steps.{sid}.next", step.next)
+            yield from sum_to_one(f"groups.{gid}.steps.{sid}.next", step.next)
 
 
 def _pathways(s: Scenario) -> Iterator[Finding]:

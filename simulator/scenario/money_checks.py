@@ -11,12 +11,12 @@ import math
 from collections.abc import Iterator
 
 from simulator.errors import show_value
+from simulator.scenario.findings import Finding
 from simulator.scenario.schema import Scenario
 from simulator.text.suggest import suggest
 
 __all__ = ["money_rules"]
 
-Finding = tuple[str, str, str | None, str | None]
 """(key path, what is wrong, the value, a hint), as in :mod:`simulator.scenario.checks`."""
 
 

@@ -16,35 +16,12 @@ import math
 from collections.abc import Iterator, Mapping
 
 from simulator.errors import show_value
+from simulator.scenario.findings import Finding, sum_to_one, unknown_id
 from simulator.scenario.limits import expected_steps
 from simulator.scenario.pathways import band_ids, candidates_exist, reachable_steps, variants
 from simulator.scenario.schema import NO_BED, TERMINALS, Group, Scenario
-from simulator.text.suggest import suggest
 
 __all__ = ["pathway_rules"]
-
-Finding = tuple[str, str, str | None, str | None]
-TOLERANCE = 1e-9
-
-
-def _unknown(path: str, kind: str, name: str, known: list[str]) -> Finding:
-    return (
-        path,
-        f"no {kind} with this id",
-        show_value(name),
-        suggest(name, known, known="known ids"),
-    )
-
-
-def _sums(path: str, probabilities: Mapping[str, float]) -> Iterator[Finding]:
-    total = sum(probabilities.values())
-    if abs(total - 1.0) > TOLERANCE:
-        yield (
-            path,
-            "probabilities must sum to 1",
-            f"sum {total:.6g}",
-            "adjust the values so that they add up to exactly 1",
-        )
 
 
 def _distribution(
@@ -52,8 +29,8 @@ def _distribution(
 ) -> Iterator[Finding]:
     for target in probabilities:
         if target not in known:
-            yield _unknown(f"{path}.{target}", kind, target, known)
-    yield from _sums(path, probabilities)
+            yield unknown_id(f"{path}.{target}", kind, target, known)
+    yield from sum_to_one(path, probabilities)
 
 
 def _no_bed_steps(s: Scenario) -> Iterator[Finding]:
@@ -102,13 +79,13 @@ def _overrides(s: Scenario, gid: str, group: Group) -> Iterator[Finding]:
     for mid, override in group.municipalities.items():
         here = f"groups.{gid}.municipalities.{mid}"
         if mid not in s.municipalities:
-            yield _unknown(here, "municipality", mid, municipalities)
+            yield unknown_id(here, "municipality", mid, municipalities)
             continue
         if override.entry is not None:
             yield from _distribution(f"{here}.entry", override.entry, steps, "step")
         for sid, route in override.steps.items():
             if sid not in group.steps:
-                yield _unknown(f"{here}.steps.{sid}", "step", sid, steps)
+                yield unknown_id(f"{here}.steps.{sid}", "step", sid, steps)
                 continue
             yield from _distribution(
                 f"{here}.steps.{sid}.next", route.next, targets, "step (or home/death)"
@@ -144,13 +121,13 @@ def _overrides(s: Scenario, gid: str, group: Group) -> Iterator[Finding]:
     for band, by_band in group.bands.items():
         here = f"groups.{gid}.bands.{band}"
         if band not in bands:
-            yield _unknown(here, "age band", band, bands)
+            yield unknown_id(here, "age band", band, bands)
             continue
         if by_band.entry is not None:
             yield from _distribution(f"{here}.entry", by_band.entry, steps, "step")
         for sid, values in by_band.steps.items():
             if sid not in group.steps:
-                yield _unknown(f"{here}.steps.{sid}", "step", sid, steps)
+                yield unknown_id(f"{here}.steps.{sid}", "step", sid, steps)
             elif values.next is not None:
                 yield from _distribution(
                     f"{here}.steps.{sid}.next", values.next, targets, "step (or home/death)"
