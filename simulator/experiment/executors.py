@@ -202,15 +202,23 @@ class Workers:
             pool, self._pool = self._pool, None
             workers = list((getattr(pool, "_processes", None) or {}).values())
             manager = getattr(pool, "_executor_manager_thread", None)
+            results = getattr(pool, "_result_queue", None)
             pool.shutdown(wait=False, cancel_futures=True)  # forgets its workers
             for process in workers:
                 process.terminate()
-            # The pool's manager thread reaps the workers once it sees them end; waiting
-            # for it (not racing it to reap them) leaves no process behind when this returns.
-            if manager is not None:
-                manager.join(timeout=_REAPED_WITHIN)
+            # A worker stopped while sending its outcome leaves the manager thread reading
+            # half a message, from a pipe whose write end this process holds too: it would
+            # wait for ever, and so would the interpreter's exit, which joins it. Once the
+            # workers are gone, closing that end ends the read (EOF) and the thread with it.
             for process in workers:
                 process.join(timeout=_REAPED_WITHIN)
+            writer = getattr(results, "_writer", None)
+            if writer is not None:
+                writer.close()
+            # The pool's manager thread reaps the workers once it sees them end; waiting
+            # for it leaves no process behind when this returns.
+            if manager is not None:
+                manager.join(timeout=_REAPED_WITHIN)
 
 
 def _ignore_interrupts() -> None:

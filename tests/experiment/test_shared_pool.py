@@ -156,6 +156,28 @@ def test_an_interrupted_run_leaves_no_worker_and_the_pool_starts_again() -> None
     assert not multiprocessing.active_children()
 
 
+def _large_outcome(scenario: Scenario, seed: int, replication: int) -> bytes:
+    """An outcome that takes a while to cross the pipe (tens of MB)."""
+    return b"x" * 40_000_000
+
+
+def test_stopping_workers_while_they_send_outcomes_leaves_no_thread_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A worker terminated half-way through sending its outcome used to leave the pool's
+    # manager thread reading the rest for ever, and the interpreter's exit joined it: a hang.
+    monkeypatch.setattr(executors, "attempt", _large_outcome)
+    for _ in range(3):
+        workers = Workers(2)
+        run = workers.run([(None, 0, r) for r in range(8)])  # type: ignore[misc]
+        next(run)
+        assert workers._pool is not None
+        manager = getattr(workers._pool, "_executor_manager_thread")  # noqa: B009 - private
+        run.close()
+        assert manager is not None and not manager.is_alive()
+        assert not multiprocessing.active_children()
+
+
 def test_an_error_in_the_block_terminates_the_workers() -> None:
     scenario = validate(minimal_scenario())
     with pytest.raises(KeyboardInterrupt), Workers(2) as workers:
