@@ -20,6 +20,13 @@ Definitions that the format leaves open (see ``docs/model.md``):
 * the *corridor share* is the share of the period's admissions admitted
   above capacity (``when_full: overflow``): corridor patients, counted at
   admission;
+* a facility is *open* while at least one bed is open (capacity > 0): the
+  share of time full (every open bed occupied) and the occupancy's 95th
+  percentile are over its open time only, nan for a window it was closed
+  throughout, so a unit closed by a schedule is not "full" while it does not
+  exist; ``occupancy_mean`` and ``bed_days`` stay over the whole window (they
+  add up across facilities and years), and ``utilisation`` is occupied
+  bed-days per open bed-day (nan without an open bed);
 * a day is above 85 % (100 %) when its time-weighted mean occupancy is above
   85 % (100 %) of its time-weighted mean open beds;
 * the offered load is the patients who wanted a bed at the facility per day
@@ -212,10 +219,13 @@ def compute_kpis(
         kpis[f"{prefix}.diversions"] = int(diverted[code])
         kpis[f"{prefix}.diversion_share"] = diverted[code] / wanted if wanted else NAN
         kpis[f"{prefix}.occupancy_mean"] = occupancy_mean
-        kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.level_time, 0.95)
+        # Percentile and time full over the open time (capacity > 0); nan if never open.
+        kpis[f"{prefix}.occupancy_p95"] = weighted_quantile(path.open_level_time, 0.95)
         kpis[f"{prefix}.utilisation"] = occupancy_mean / mean_beds if mean_beds > 0 else NAN
         kpis[f"{prefix}.beds_mean"] = mean_beds
-        kpis[f"{prefix}.share_time_full"] = path.full_time / path.length
+        kpis[f"{prefix}.share_time_full"] = (
+            path.full_time / path.open_time if path.open_time > 0 else NAN
+        )
         kpis[f"{prefix}.corridor_share"] = (
             float(corridor[code] / admissions[code]) if admissions[code] else NAN
         )

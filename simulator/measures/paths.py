@@ -5,6 +5,11 @@ state after every change, so every time-weighted statistic -- bed-days, mean
 occupancy by day, time at each occupancy level, time full -- is an exact
 integral of a step function, not an average of samples. :mod:`simulator.measures.kpis`
 and :mod:`simulator.measures.costs` both build on these paths.
+
+Time with no bed open (a unit closed by its ``schedule`` or a change of ``beds``:
+capacity 0) is *closed* time: the path keeps the open time and the time at each
+occupancy level while open apart, so that "full" and the occupancy percentiles
+describe the unit while it runs, not the days it does not exist.
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ class FacilityPath:
     blocked_days: float
     overflow_days: float
     level_time: FloatArray  # time spent at each occupancy level 0, 1, 2, ...
-    full_time: float  # time with every open bed occupied (or none open)
+    full_time: float  # time open (some bed open) with every open bed occupied
     length: float
+    open_time: float  # time with at least one bed open (``length`` when never closed)
+    open_level_time: FloatArray  # ``level_time`` over the open time only
 
 
 def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
@@ -57,6 +64,16 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
     occ_area = np.bincount(day, weights=occupied * dt, minlength=days)
     cap_area = np.bincount(day, weights=capacity * dt, minlength=days)
     levels = occupied.astype(np.int64)
+    level_time = np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1)
+    is_open = capacity > 0
+    if is_open.all():
+        # Never closed: the open time is the window, to the bit (no re-summed rounding).
+        open_time, open_level_time = end - start, level_time
+    else:
+        open_time = float(dt[is_open].sum())
+        open_level_time = np.bincount(
+            levels[is_open], weights=dt[is_open], minlength=len(level_time)
+        ).astype(float)
     return FacilityPath(
         daily_occupied=occ_area / length,
         daily_capacity=cap_area / length,
@@ -65,9 +82,11 @@ def facility_path(log: FloatArray, start: float, end: float) -> FacilityPath:
         capacity_days=float(cap_area.sum()),
         blocked_days=float((blocked * dt).sum()),
         overflow_days=float((corridor * dt).sum()),
-        level_time=np.bincount(levels, weights=dt).astype(float) if len(levels) else np.zeros(1),
-        full_time=float(dt[occupied >= capacity].sum()),
+        level_time=level_time,
+        full_time=float(dt[is_open & (occupied >= capacity)].sum()),
         length=end - start,
+        open_time=open_time,
+        open_level_time=open_level_time,
     )
 
 
