@@ -1,9 +1,11 @@
 """samsim: discrete-event simulation of health-care task transfer.
 
 The public API: read a scenario with :func:`load_scenario`, run it with
-:func:`simulate` (or several with :func:`compare`), say how with
-:class:`RunOptions`, and read the :class:`Results` tables or ``.write()``
-them. The errors a user can cause derive from :class:`SamsimError`.
+:func:`simulate` (several at once with :func:`simulate_many`, or compared
+with :func:`compare`), say how with :class:`RunOptions` (one pool of
+:class:`Workers` can serve many runs), and read the :class:`Results` tables
+or ``.write()`` them. The errors a user can cause derive from
+:class:`SamsimError`.
 
 The names are imported when first used (PEP 562): ``import simulator`` and
 ``samsim --help`` do not load pandas, SciPy or SimPy, which a command that
@@ -20,8 +22,9 @@ from simulator.errors import Problem, SamsimError, ScenarioError
 
 if TYPE_CHECKING:
     from simulator.experiment.compare import Comparison, compare
+    from simulator.experiment.executors import Workers
     from simulator.experiment.options import RunOptions
-    from simulator.experiment.simulate import Results, simulate
+    from simulator.experiment.simulate import Results, simulate, simulate_many
     from simulator.scenario.loading import load_scenario
     from simulator.scenario.schema import Scenario
     from simulator.scenario.validation import validate
@@ -36,10 +39,12 @@ __all__ = [
     "SamsimError",
     "Scenario",
     "ScenarioError",
+    "Workers",
     "__version__",
     "compare",
     "load_scenario",
     "simulate",
+    "simulate_many",
     "validate",
 ]
 
@@ -49,6 +54,8 @@ _LAZY = {
     "RunOptions": "simulator.experiment.options",
     "Results": "simulator.experiment.simulate",
     "simulate": "simulator.experiment.simulate",
+    "simulate_many": "simulator.experiment.simulate",
+    "Workers": "simulator.experiment.executors",
     "load_scenario": "simulator.scenario.loading",
     "Scenario": "simulator.scenario.schema",
     "validate": "simulator.scenario.validation",

@@ -30,14 +30,33 @@ def test_all_is_locked() -> None:
         "SamsimError",
         "Scenario",
         "ScenarioError",
+        "Workers",
         "__version__",
         "compare",
         "load_scenario",
         "simulate",
+        "simulate_many",
         "validate",
     ]
     for name in simulator.__all__:
         assert hasattr(simulator, name), name
+
+
+def test_a_shared_pool_and_simulate_many_from_the_top_level() -> None:
+    """``simulator.Workers`` and ``simulator.simulate_many`` are the experiment's own."""
+    from simulator.experiment.executors import Workers
+    from simulator.experiment.simulate import simulate_many
+
+    assert simulator.Workers is Workers and simulator.simulate_many is simulate_many
+    for public in (simulator.Workers, simulator.simulate_many):
+        assert "Examples" in (public.__doc__ or ""), public
+    three, four = unit(3, "three"), unit(4, "four")
+    with simulator.Workers(2) as workers:
+        opts = RunOptions(replications=2, seed=5, workers=workers)
+        together = simulator.simulate_many([three, four], options=opts)
+    alone = [simulate(s, replications=2, seed=5) for s in (three, four)]
+    for shared, single in zip(together, alone, strict=True):
+        assert shared.replications.equals(single.replications)
 
 
 @pytest.mark.parametrize(

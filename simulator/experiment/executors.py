@@ -126,19 +126,40 @@ def iter_tasks(
 
 
 class Workers:
-    """A pool of worker processes that lives for a whole command (decision 48).
+    """A pool of worker processes that many runs share (decision 48).
 
-    ``compare``, ``size`` and ``calibrate`` run many experiments one after
-    another; with one of these passed to each (``RunOptions.workers``) they
-    share one pool instead of starting and stopping one per experiment (a
-    sweep submits all its replications to one :func:`iter_tasks` already).
-    The pool starts at the first :meth:`run` that needs it. Use it as a
-    context manager: leaving normally waits for the workers to exit; leaving
-    on an exception (an error, Ctrl-C) terminates them at once. Either way no
-    worker process outlives the block.
+    Each :func:`~simulator.simulate` with ``jobs`` above 1 starts a pool of
+    processes and stops it again when it ends. A program that runs several
+    experiments (scenarios one after another, a study of its own) can
+    instead open one ``Workers`` and pass it to every run through
+    :class:`~simulator.RunOptions` (``workers=``): the processes start at
+    the first run that needs them and serve every run until the block
+    ends. The results are the same as with any other number of workers
+    (a replication's random numbers depend on the seed and its number only).
 
-    >>> with Workers(2) as workers:  # doctest: +SKIP
-    ...     list(workers.run(tasks))
+    Use it as a context manager. Leaving the block normally lets the
+    workers finish and exit; leaving it on an exception (an error, Ctrl-C)
+    terminates them at once. Either way no worker process outlives the
+    block. :meth:`~simulator.RunOptions.pooled` opens one for you.
+
+    Parameters
+    ----------
+    jobs
+        The number of worker processes, at least 1 (``RunOptions.jobs`` is
+        not used while a pool is given).
+
+    Raises
+    ------
+    ValueError
+        For ``jobs`` below 1.
+
+    Examples
+    --------
+    >>> import simulator
+    >>> with simulator.Workers(4) as workers:  # doctest: +SKIP
+    ...     opts = simulator.RunOptions(replications=10, seed=1, workers=workers)
+    ...     base = simulator.simulate(scenario, options=opts)
+    ...     more = simulator.simulate_many([alt_a, alt_b], options=opts)
     """
 
     def __init__(self, jobs: int) -> None:

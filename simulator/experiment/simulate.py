@@ -424,10 +424,27 @@ def simulate_many(
 ) -> list[Results]:
     """:func:`simulate` each scenario, every replication of all of them submitted at once.
 
-    The same results as one :func:`simulate` per scenario with these options,
-    but no worker waits for the last replications of one scenario before
-    starting the next (a comparison, a sizing scan). ``options.precision`` is
-    not used; ``progress`` counts the replications of all the scenarios.
+    The same results as one :func:`simulate` per scenario with these
+    options, but no worker waits for the last replications of one scenario
+    before it starts on the next: with several workers, a batch of small
+    scenarios (bed counts, variants of a plan) finishes sooner. Each
+    scenario keeps its own seed and replications (``options``', else its
+    ``run`` settings), so the results pair as a comparison's do.
+
+    Parameters
+    ----------
+    scenarios
+        Validated scenarios (:func:`simulator.load_scenario`).
+    options
+        How to run them (:class:`RunOptions`: replications, seed, jobs,
+        scheduler, a shared pool of :class:`~simulator.Workers`, limits).
+        ``precision`` is not used: every scenario runs its replications.
+        ``progress`` counts the replications of all the scenarios together.
+
+    Returns
+    -------
+    list of Results
+        One per scenario, in the order given.
 
     Raises
     ------
@@ -435,6 +452,12 @@ def simulate_many(
         For a scenario beyond ``options.limits``, before any runs.
     ExperimentFailed
         When every replication of some scenario failed.
+
+    Examples
+    --------
+    >>> import simulator
+    >>> opts = simulator.RunOptions(replications=10, seed=1, jobs=4)
+    >>> low, high = simulator.simulate_many([six_beds, eight_beds], options=opts)  # doctest: +SKIP
     """
     opts = options or RunOptions()
     if opts.limits is not None:
