@@ -3,7 +3,8 @@
 The same replications as :mod:`simulator.experiment.executors` runs locally, with the
 same results: a replication's numbers depend on (seed, replication) only.
 Connecting checks that the scheduler answers within a deadline, that a worker
-is there and that it runs the same samsim version.
+is there and that it runs the same samsim version. A command that runs many
+experiments connects once (:class:`DaskWorkers`, decision 50).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import OptionError, SamsimError
@@ -25,7 +26,7 @@ from simulator.version import samsim_version
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["DASK_TIMEOUT", "iter_on_dask", "run_on_dask"]
+__all__ = ["DASK_TIMEOUT", "DaskWorkers", "iter_on_dask", "run_on_dask"]
 
 
 def _attempt_on(replication: int, scenario: Scenario, seed: int) -> object:
@@ -305,57 +306,132 @@ def run_on_dask(
     """Run replications of one scenario on a Dask cluster; outcomes by replication."""
     tasks = [(scenario, seed, r) for r in replications]
     done: list[object] = []
-    for _, outcome in iter_on_dask(tasks, scheduler, timeout):
-        done.append(outcome)
-        if progress is not None:
-            progress(len(done), len(tasks))
+    with contextlib.closing(iter_on_dask(tasks, scheduler, timeout)) as runs:
+        for _, outcome in runs:
+            done.append(outcome)
+            if progress is not None:
+                progress(len(done), len(tasks))
     return sorted(done, key=lambda o: int(getattr(o, "replication", 0)))
 
 
 def iter_on_dask(
     tasks: Sequence[Task], scheduler: str, timeout: float | None = None
-) -> Iterator[tuple[int, object]]:
-    """Run tasks on a Dask cluster; yield ``(task index, outcome or Failure)`` as each ends.
+) -> Generator[tuple[int, object], None, None]:
+    """Run tasks on a Dask cluster through a client of their own (see :class:`DaskWorkers`).
 
-    One task is one replication (a tenth of a second to minutes of work, far
-    above Dask's per-task overhead of 3-5 ms, see ``benchmarks/scaling.py``).
-    Each scenario is sent to each worker once (:func:`_share`), not with every
-    task. A worker that dies has its replications rerun on the others, with
-    the same results; a replication that kills every worker it runs on comes
-    back a :class:`Failure` (``KilledWorker``). Losing the scheduler is a
-    :class:`~simulator.errors.SamsimError`, not a failure of the replications
-    left. ``timeout``: see :func:`_connect`.
+    Yields ``(task index, outcome or Failure)`` as each ends; the client is
+    closed when the tasks are done or the iterator is closed.
     """
-    from distributed import as_completed
+    with DaskWorkers(scheduler, timeout) as workers:
+        yield from workers.run(tasks)
 
-    client = _connect(scheduler, timeout)
-    finished = 0
-    try:
+
+class DaskWorkers:
+    """The workers of a Dask cluster, reached through one client for a whole command.
+
+    What :class:`~simulator.experiment.executors.Workers` is for a local pool
+    (decision 48), for a Dask scheduler (decision 50): ``compare``, ``size``,
+    ``calibrate`` and ``check`` run many experiments, and with one of these
+    passed to each (``RunOptions.workers``, made by ``RunOptions.pooled()``)
+    they connect once, check the workers' samsim version once, instead of once
+    per experiment. The client connects at the first :meth:`run`. Use it as a
+    context manager: leaving the block, normally or on an error or Ctrl-C,
+    closes the client and with it every task of it not yet run. samsim
+    starts no cluster: the scheduler and its workers are the user's and keep
+    running.
+
+    >>> with DaskWorkers("tcp://host:8786") as workers:  # doctest: +SKIP
+    ...     list(workers.run(tasks))
+    """
+
+    def __init__(self, scheduler: str, timeout: float | None = None) -> None:
+        self.scheduler = scheduler
+        self.timeout = timeout
+        self._client: Client | None = None
+
+    def __repr__(self) -> str:
+        return f"DaskWorkers({self.scheduler!r})"
+
+    def __enter__(self) -> DaskWorkers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close()
+
+    def _connected(self) -> Client:
+        """The client, connected now if it is not (or no longer) connected."""
+        client = self._client
+        if client is not None and client.status != "running":  # its scheduler went away
+            self._client = None
+            _close_quietly(client)
+            client = None
+        if client is None:
+            client = self._client = _connect(self.scheduler, self.timeout)
+        return client
+
+    def run(self, tasks: Sequence[Task]) -> Generator[tuple[int, object], None, None]:
+        """Run tasks on the cluster; yield ``(task index, outcome or Failure)`` as each ends.
+
+        One task is one replication (a tenth of a second to minutes of work,
+        far above Dask's per-task overhead of 3-5 ms, see
+        ``benchmarks/scaling.py``). Each scenario is sent to each worker once
+        per run (:func:`_share`), not with every task. A worker that dies has
+        its replications rerun on the others, with the same results; a
+        replication that kills every worker it runs on comes back a
+        :class:`Failure` (``KilledWorker``). Losing the scheduler is a
+        :class:`~simulator.errors.SamsimError`, not a failure of the
+        replications left; the next run connects again. Closing the iterator
+        before the last task ends (an interrupt, an error) cancels the tasks
+        of this run not yet done; the client stays connected.
+        """
+        from distributed import as_completed
+
+        if not tasks:
+            return
+        client = self._connected()
+        finished = 0
+        futures: list[Any] = []
         shared: dict[int, Any] = {}  # each scenario is sent to the workers once
-        futures = []
-        for scenario, seed, replication in tasks:
-            if id(scenario) not in shared:
-                shared[id(scenario)] = _share(client, scenario)
-            futures.append(
-                client.submit(
-                    _attempt_on, replication, scenario=shared[id(scenario)], seed=seed, pure=False
+        try:
+            for scenario, seed, replication in tasks:
+                if id(scenario) not in shared:
+                    shared[id(scenario)] = _share(client, scenario)
+                futures.append(
+                    client.submit(
+                        _attempt_on,
+                        replication,
+                        scenario=shared[id(scenario)],
+                        seed=seed,
+                        pure=False,
+                    )
                 )
-            )
-        index_of = {f.key: i for i, f in enumerate(futures)}
-        for future in as_completed(futures):  # type: ignore[no-untyped-call]
-            index = index_of[future.key]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker died: report, keep going
-                if _scheduler_lost(client, exc):
-                    raise
-                outcome = lost_task(tasks[index], "Dask task failed", exc)
-            finished += 1
-            yield index, outcome
-    except Exception as exc:
-        if not _scheduler_lost(client, exc):
-            raise
-        _close_quietly(client)
-        raise _lost(scheduler, finished, len(tasks), exc) from None
-    finally:
-        client.close()  # type: ignore[no-untyped-call]
+            index_of = {f.key: i for i, f in enumerate(futures)}
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                index = index_of[future.key]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: report, keep going
+                    if _scheduler_lost(client, exc):
+                        raise
+                    outcome = lost_task(tasks[index], "Dask task failed", exc)
+                finished += 1
+                yield index, outcome
+        except Exception as exc:
+            if not _scheduler_lost(client, exc):
+                raise
+            self._client = None
+            _close_quietly(client)
+            raise _lost(self.scheduler, finished, len(tasks), exc) from None
+        finally:
+            if finished < len(tasks) and self._client is client:  # cut short: cancel the rest
+                with contextlib.suppress(Exception):
+                    client.cancel([*futures, *shared.values()])  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        """Close the client: its tasks not yet run are cancelled; the cluster keeps running."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            if client.status == "running":
+                client.close()  # type: ignore[no-untyped-call]
+            else:
+                _close_quietly(client)

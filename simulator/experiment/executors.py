@@ -8,7 +8,8 @@ of workers.
 
 With a Dask scheduler address, replications run as tasks on a Dask
 distributed cluster instead (:mod:`simulator.experiment.dask_cluster`, the optional
-``samsim[dask]`` extra); the results are the same.
+``samsim[dask]`` extra); the results are the same. Either kind can last a whole
+command: :class:`Workers` for a local pool, :class:`DaskWorkers` for one Dask client.
 
 A replication that raises does not stop the others: it becomes a
 :class:`~simulator.experiment.replication.Failure` naming the scenario, the
@@ -23,6 +24,7 @@ import os
 import signal
 from collections.abc import Generator, Sequence
 
+from simulator.experiment.dask_cluster import DaskWorkers
 from simulator.experiment.replication import (
     Failure,
     Progress,
@@ -35,6 +37,7 @@ from simulator.scenario.schema import Scenario
 # Failure, Progress, Task and lost_task are defined in replication.py, and
 # re-exported here for the modules that run tasks.
 __all__ = [
+    "DaskWorkers",
     "Failure",
     "Progress",
     "Task",
@@ -65,7 +68,7 @@ def run_replications(
     jobs: int = 1,
     progress: Progress | None = None,
     scheduler: str | None = None,
-    workers: Workers | None = None,
+    workers: Workers | DaskWorkers | None = None,
 ) -> list[object]:
     """Run the given replications; return their outcomes and failures, by replication.
 
@@ -79,7 +82,9 @@ def run_replications(
         Address of a Dask scheduler (``tcp://host:8786``); when given, the
         replications run there and ``jobs`` is ignored.
     workers
-        A pool shared with other runs (:class:`Workers`), used instead of ``jobs``.
+        A pool shared with other runs (:class:`Workers`), used instead of ``jobs``;
+        or a Dask client shared with them (:class:`DaskWorkers`), used instead of
+        ``scheduler`` and ``jobs``.
     """
     tasks = [(scenario, seed, r) for r in replications]
     done: list[object] = []
@@ -96,7 +101,7 @@ def iter_tasks(
     tasks: Sequence[Task],
     jobs: int = 1,
     scheduler: str | None = None,
-    workers: Workers | None = None,
+    workers: Workers | DaskWorkers | None = None,
 ) -> Generator[tuple[int, object], None, None]:
     """Run replications of any scenarios; yield ``(task index, outcome or Failure)`` as each ends.
 
@@ -107,12 +112,16 @@ def iter_tasks(
 
     ``workers``: a pool that outlives this call (:class:`Workers`), used
     instead of ``jobs``; without it, more than one job starts a pool for
-    this call alone. A ``scheduler`` takes precedence over both.
+    this call alone. A ``scheduler`` takes precedence over both, and a Dask
+    client that outlives this call (:class:`DaskWorkers`) over everything;
+    without one, a scheduler is connected to for this call alone.
     """
     if not tasks:
         return
-    if scheduler:
-        from simulator.experiment.dask_cluster import iter_on_dask  # the optional extra
+    if isinstance(workers, DaskWorkers):
+        yield from workers.run(tasks)
+    elif scheduler:
+        from simulator.experiment.dask_cluster import iter_on_dask
 
         yield from iter_on_dask(tasks, scheduler)
     elif workers is not None and workers.jobs > 1 and len(tasks) > 1:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.experiment.executors import Workers
+from simulator.experiment.executors import DaskWorkers, Workers
 from simulator.experiment.replication import Progress
 from simulator.scenario.limits import Limits
 from simulator.scenario.schema import Scenario
@@ -61,7 +61,9 @@ class RunOptions:
         A pool of worker processes shared by every experiment of a command
         (:class:`~simulator.experiment.executors.Workers`); when given it is
         used instead of starting a pool of ``jobs`` workers for each
-        experiment. See :meth:`pooled`.
+        experiment. Or one Dask client shared by them
+        (:class:`~simulator.experiment.dask_cluster.DaskWorkers`), used
+        instead of connecting to ``scheduler`` for each. See :meth:`pooled`.
     """
 
     replications: int | None = None
@@ -72,7 +74,7 @@ class RunOptions:
     precision: float | None = None
     max_replications: int = 200
     limits: Limits | None = field(default_factory=Limits)
-    workers: Workers | None = None
+    workers: Workers | DaskWorkers | None = None
 
     def __post_init__(self) -> None:
         if self.replications is not None and self.replications < 1:
@@ -101,14 +103,18 @@ class RunOptions:
         For an entry point that runs many experiments (compare, sizing,
         calibration): the pool starts once, at the first experiment, and is
         shut down when the block ends; on an error or an interrupt its
-        workers are terminated. Options that already have ``workers``, a
-        scheduler, or one job come back unchanged.
+        workers are terminated. With a ``scheduler``, one Dask client
+        instead (:class:`~simulator.experiment.dask_cluster.DaskWorkers`):
+        it connects at the first experiment and is closed when the block
+        ends, however it ends. Options that already have ``workers``, or
+        one job and no scheduler, come back unchanged.
         """
-        if self.workers is not None or self.scheduler or self.jobs <= 1:
+        if self.workers is not None or (self.jobs <= 1 and not self.scheduler):
             yield self
             return
-        with Workers(self.jobs) as workers:
-            yield dataclasses.replace(self, workers=workers)
+        shared: Workers | DaskWorkers
+        with DaskWorkers(self.scheduler) if self.scheduler else Workers(self.jobs) as shared:
+            yield dataclasses.replace(self, workers=shared)
 
     def replications_for(self, scenario: Scenario) -> int:
         """The replications to run of ``scenario``: these options', else the scenario's."""

@@ -23,16 +23,24 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import minimal_scenario, write_yaml
+from helpers import minimal_scenario, single_unit_dict, write_yaml
 
-from simulator import load_scenario, simulate, validate
+import simulator.experiment.dask_cluster as dask_cluster
+from simulator import RunOptions, load_scenario, simulate, validate
 from simulator.cli import main
 from simulator.errors import SamsimError
 from simulator.experiment.compare import compare
-from simulator.experiment.dask_cluster import QUIETER, _connect, _worker_quieted, run_on_dask
+from simulator.experiment.dask_cluster import (
+    QUIETER,
+    DaskWorkers,
+    _connect,
+    _worker_quieted,
+    run_on_dask,
+)
 from simulator.experiment.executors import Failure, iter_tasks, run_replications
 from simulator.experiment.replication import ReplicationOutcome, attempt, replicate
 from simulator.experiment.simulate import ExperimentFailed
+from simulator.sizing.search import size_facility
 
 distributed = pytest.importorskip("distributed")
 
@@ -320,3 +328,136 @@ def test_quieting_outside_a_worker_does_nothing() -> None:
     with _worker_quieted():
         outcome = replicate(validate(minimal_scenario()), 2, 0)
     assert outcome.episodes > 0
+
+
+# --- one Dask client per command (decision 50) ---------------------------------------------
+
+
+def _count_connections(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every client connected from now on, in a list."""
+    clients: list[Any] = []
+
+    def counted(scheduler: str, timeout: float | None = None) -> Any:
+        client = real(scheduler, timeout)
+        clients.append(client)
+        return client
+
+    real = dask_cluster._connect
+    monkeypatch.setattr(dask_cluster, "_connect", counted)
+    return clients
+
+
+def _unit(beds: int = 5) -> Any:
+    return validate(
+        single_unit_dict(beds, 2.0, {"dist": "exponential", "mean": 3.0}, "divert", 120, 10)
+    )
+
+
+def _csv(results: Any) -> list[str]:
+    return [table.to_csv(index=False) for table in results.tables().values()]
+
+
+def test_compare_on_dask_connects_once_with_the_files_of_a_serial_run(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = validate(minimal_scenario())
+    data = minimal_scenario()
+    data["name"] = "more-beds"
+    for facility in data["facilities"].values():
+        facility["beds"] += 2
+    alternative = validate(data)
+    serial = compare(base, [alternative], replications=3, seed=2, jobs=1)
+    clients = _count_connections(monkeypatch)
+    remote = compare(base, [alternative], replications=3, seed=2, scheduler=scheduler)
+    assert len(clients) == 1 and clients[0].status == "closed"
+    assert remote.table.to_csv(index=False) == serial.table.to_csv(index=False)
+    pairs = zip(
+        (remote.base, *remote.alternatives), (serial.base, *serial.alternatives), strict=True
+    )
+    for a, b in pairs:
+        assert _csv(a) == _csv(b)
+
+
+def test_a_bisection_on_dask_connects_once_and_finds_the_same_size(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight or more experiments one after another (each count, the curve): one client."""
+    target = "diversion_share<0.05"
+    serial = size_facility(_unit(), "unit", target, bed_range=(1, 30), replications=2, jobs=1)
+    clients = _count_connections(monkeypatch)
+    remote = size_facility(
+        _unit(), "unit", target, bed_range=(1, 30), replications=2, scheduler=scheduler
+    )
+    assert remote.method == "bisection"
+    assert len(clients) == 1 and clients[0].status == "closed"
+    assert remote.table.to_csv(index=False) == serial.table.to_csv(index=False)
+    assert remote.values.to_csv(index=False) == serial.values.to_csv(index=False)
+    assert remote.chosen == serial.chosen
+
+
+def test_pooled_options_with_a_scheduler_share_one_client_until_the_block_ends(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = validate(minimal_scenario())
+    clients = _count_connections(monkeypatch)
+    with RunOptions(scheduler=scheduler, replications=2, seed=3).pooled() as opts:
+        assert isinstance(opts.workers, DaskWorkers) and not clients  # connects when used
+        with opts.pooled() as inner:  # an inner entry point keeps the outer client
+            assert inner is opts
+        first = simulate(scenario, options=opts)
+        again = simulate(scenario, options=opts, seed=4)
+        assert len(clients) == 1 and clients[0].status == "running"
+    assert clients[0].status == "closed"
+    assert _csv(first) == _csv(simulate(scenario, replications=2, seed=3, jobs=1))
+    assert _csv(again) == _csv(simulate(scenario, replications=2, seed=4, jobs=1))
+
+
+def test_an_interrupted_run_cancels_its_tasks_and_the_client_runs_on(scheduler: str) -> None:
+    scenario = load_scenario(BASELINE, ["run.days=20"])
+    tasks = [(scenario, 1, r) for r in range(6)]
+    with DaskWorkers(scheduler) as workers:
+        run = workers.run(tasks)
+        next(run)
+        run.close()  # what Ctrl-C does to the loop reading it
+        client = workers._client
+        assert client is not None and client.status == "running"
+        assert not client.futures  # every task of the run cancelled, the scenario released
+        done = sorted(i for i, _ in workers.run(tasks))
+        assert done == list(range(6)) and workers._client is client  # no new connection
+    assert client.status == "closed"
+
+
+def test_ctrl_c_in_a_dask_comparison_closes_the_client(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = validate(minimal_scenario())
+    data = minimal_scenario()
+    data["name"] = "other"
+    alternative = validate(data)
+    clients = _count_connections(monkeypatch)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # where Ctrl-C lands when the progress bar is drawing
+
+    with pytest.raises(KeyboardInterrupt):
+        compare(
+            base, [alternative], replications=4, seed=1, scheduler=scheduler, progress=interrupt
+        )
+    assert len(clients) == 1 and clients[0].status == "closed"
+
+
+def test_a_scheduler_gone_between_experiments_is_a_user_error_not_a_hang() -> None:
+    cluster = distributed.LocalCluster(
+        n_workers=1, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
+    )
+    scenario = validate(minimal_scenario())
+    address = cluster.scheduler_address
+    with DaskWorkers(address, timeout=1) as workers:
+        first = dict(workers.run([(scenario, 1, r) for r in range(2)]))
+        assert all(isinstance(o, ReplicationOutcome) for o in first.values())
+        cluster.close()
+        started = time.monotonic()
+        with pytest.raises(SamsimError, match=r"scheduler \S+: (cannot reach|lost)"):
+            dict(workers.run([(scenario, 1, r) for r in range(2)]))
+        assert time.monotonic() - started < 30
+    assert workers._client is None

@@ -192,9 +192,11 @@ def test_pooled_options_make_one_pool_only_where_one_is_wanted() -> None:
         shared = opts.workers
         with opts.pooled() as inner:  # an inner entry point reuses the outer pool
             assert inner.workers is shared
-    for unchanged in (RunOptions(jobs=1), RunOptions(jobs=2, scheduler="tcp://x:8786")):
-        with unchanged.pooled() as opts:
-            assert opts is unchanged
+    unchanged = RunOptions(jobs=1)
+    with unchanged.pooled() as opts:
+        assert opts is unchanged
+    with RunOptions(jobs=2, scheduler="tcp://x:8786").pooled() as opts:  # no pool: one client
+        assert not isinstance(opts.workers, Workers) and opts.workers is not None
 
 
 def test_ctrl_c_in_a_comparison_stops_every_worker_at_once() -> None:
