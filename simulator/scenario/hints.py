@@ -14,10 +14,34 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["MAX_NAME_CHARS", "booleans", "date_hint", "id_hint", "number_hint"]
+__all__ = [
+    "MAX_NAME_CHARS",
+    "WHOLE_NUMBER_KEYS",
+    "booleans",
+    "date_hint",
+    "id_hint",
+    "number_hint",
+]
 
 MAX_NAME_CHARS = 100
 """Longest scenario name: it names result folders, and file systems stop at 255 bytes."""
+
+WHOLE_NUMBER_KEYS = frozenset(
+    {
+        "beds",
+        "initial_patients",
+        "patients",
+        "population_year",
+        "price_year",
+        "priority",
+        "replications",
+        "seed",
+    }
+)
+"""The scenario keys that take a whole number, wherever they stand (no key of
+that name takes a decimal). Reading a file knows a key by its name only, before
+the schema sees it; ``tests/scenario/test_writing_habits.py`` holds this set
+equal to the schema's."""
 
 _DECIMAL_COMMA = re.compile(r"^\s*([-+]?\d+),(\d+)\s*$")
 _PERCENT = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*%\s*$")

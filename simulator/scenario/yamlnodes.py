@@ -4,8 +4,8 @@ Aliases make the graph a DAG (or, with an alias inside its own anchor, a
 cycle): its expanded size is counted with one visit per node, so an alias
 bomb is refused before anything expands it. The same walk refuses tags and
 integers with a leading zero, and spots decimal commas that YAML split into
-two values (``{mean: 3,58}``, refused; ``[2,5, 3,1]``, a warning), naming
-the key path and the line.
+two values (``{mean: 3,58}``, refused, saying it became ``mean: 3`` and a key
+``58``; ``[2,5, 3,1]``, a warning), naming the key path and the line.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from simulator.errors import Problem
+from simulator.scenario.hints import WHOLE_NUMBER_KEYS, number_hint
 
 __all__ = ["ALLOWED_TAGS", "LEADING_ZERO", "MAX_NODES", "TAG", "Refused", "inspect"]
 
@@ -204,7 +205,28 @@ def _decimal_comma_in_map(node: MappingNode, path: str) -> None:
             and next_value.value == ""
             and _tight(value, next_key)
         ):
-            raise _decimal_comma(_join(path, str(key.value)), value, next_key)
+            raise _split_entry(_join(path, str(key.value)), key, value, next_key)
+
+
+def _split_entry(path: str, key: Node, whole: Node, fraction: Node) -> Refused:
+    """What ``{beds: 6,5}`` became, and what to write: the key's kind decides the hint.
+
+    In a flow map a comma ends an entry, so YAML reads ``beds: 6`` and then a
+    key ``5`` of its own (with no value). A key that takes a whole number is
+    never told to write 6.5, which it would refuse in turn.
+    """
+    name = str(key.value)
+    written = f"{whole.value},{fraction.value}"
+    hint = number_hint(written, whole=name in WHOLE_NUMBER_KEYS) or (
+        "write one number, with a decimal point and no comma"
+    )
+    return Refused(
+        f"in a flow map {{...}} a comma separates entries, so {name}: {written} became "
+        f"{name}: {whole.value} and a key {fraction.value} of its own, with no value",
+        whole.start_mark,
+        hint,
+        path,
+    )
 
 
 def _split_decimals(node: SequenceNode, path: str, source: str) -> list[Problem]:

@@ -11,15 +11,22 @@ path and saying what to write instead. Numbers follow YAML 1.2
 from __future__ import annotations
 
 import re
+import types
+import typing
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 from helpers import minimal_scenario, write_yaml
-from test_validation_errors import Case, assert_problem
+from pydantic import BaseModel
+from test_validation_errors import Case, assert_problem, problem_line
 
 from simulator.cli import main
+from simulator.scenario.hints import WHOLE_NUMBER_KEYS
+from simulator.scenario.schema import Scenario
 
 SP = "groups.kols.steps"
 
@@ -41,6 +48,9 @@ def edited(old: str, new: str) -> str:
 
 KOHD_LOS = "      kohd_stay:\n        service: kohd\n        los:\n          dist: lognormal\n          mean: 2.4\n          cv: 0.6\n"  # noqa: E501
 DELAY = "        delay:\n          dist: exponential\n          mean: 20\n"
+KOHD_UNIT = (
+    "  kohd-north:\n    service: kohd\n    level: municipal\n    beds: 2\n    when_full: divert\n"  # noqa: E501
+)
 
 CASES = [
     Case(
@@ -175,8 +185,16 @@ CASES = [
             "        los: {dist: lognormal, mean: 3,58, cv: 0.6}\n",
         ),
         f"{SP}.kohd_stay.los.mean",
-        "3,58 is read as two values: YAML needs a decimal point, not a comma",
-        "write 3.58",
+        "in a flow map {...} a comma separates entries, so mean: 3,58 became mean: 3 and a "
+        "key 58 of its own, with no value",
+        "write 3.58: YAML needs a decimal point, not a comma",
+    ),
+    Case(
+        "decimal-comma-in-whole-number-in-flow-map",
+        edited(KOHD_UNIT, "  kohd-north: {service: kohd, level: municipal, beds: 6,5}\n"),
+        "facilities.kohd-north.beds",
+        "so beds: 6,5 became beds: 6 and a key 5 of its own, with no value",
+        "this key takes a whole number, e.g. 6, not a decimal such as 6,5",
     ),
     Case(
         "decimal-comma-with-leading-zero-in-list",
@@ -243,6 +261,71 @@ def test_case_ids_are_unique() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+@pytest.mark.parametrize("style", ["block", "flow"])
+def test_a_decimal_comma_in_beds_is_never_told_to_write_a_decimal(
+    tmp_path: Path, style: str
+) -> None:
+    """``beds: 6,5`` is text to YAML, ``{beds: 6,5}`` two entries; beds takes neither 6.5."""
+    written = {
+        "block": "  kohd-north:\n    service: kohd\n    level: municipal\n    beds: 6,5\n",
+        "flow": "  kohd-north: {service: kohd, level: municipal, beds: 6,5, when_full: divert}\n",
+    }[style]
+    path = tmp_path / f"{style}.yaml"
+    path.write_text(edited(KOHD_UNIT, written))
+    result = invoke("validate", str(path))
+    line = problem_line(result.output, str(path), "facilities.kohd-north.beds", "6,5")
+    assert result.exit_code == 2
+    assert "6.5" not in line
+    assert line.endswith("; this key takes a whole number, e.g. 6, not a decimal such as 6,5")
+    assert ("a comma separates entries" in line) == (style == "flow")
+    assert ("must be a valid integer" in line) == (style == "block")
+
+
+def test_the_whole_number_keys_are_the_schemas() -> None:
+    """Reading a file tells a whole-number key by its name: the names must be the schema's."""
+    whole, decimal = leaf_kinds(Scenario)
+    assert whole == WHOLE_NUMBER_KEYS
+    assert not whole & decimal  # no name is a whole number in one place, a decimal in another
+
+
+def leaf_kinds(model: type[BaseModel]) -> tuple[set[str], set[str]]:
+    """The field names of ``model`` and the models within that hold an int, and a float."""
+    whole: set[str] = set()
+    decimal: set[str] = set()
+    todo, seen = [model], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, info in current.model_fields.items():
+            kinds = set(leaves(info.annotation, todo))
+            if int in kinds:
+                whole.add(info.alias or name)
+            if float in kinds:
+                decimal.add(info.alias or name)
+    return whole, decimal
+
+
+def leaves(kind: Any, models: list[type[BaseModel]]) -> Iterator[Any]:
+    """The plain types a field's own value can be; models (also in lists, maps) go to ``models``."""
+    origin = typing.get_origin(kind)
+    if origin is typing.Annotated:
+        yield from leaves(typing.get_args(kind)[0], models)
+    elif origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(kind):
+            yield from leaves(arg, models)
+    elif origin is not None:  # a list or a map: its items are not the key's own value
+        for arg in typing.get_args(kind):
+            for inner in leaves(arg, models):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    models.append(inner)
+    elif isinstance(kind, type) and issubclass(kind, BaseModel):
+        models.append(kind)
+    else:
+        yield kind
+
+
 def test_decimal_commas_beside_the_problem_they_cause(tmp_path: Path) -> None:
     (case,) = [c for c in CASES if c.id == "decimal-commas-make-too-many-items"]
     assert isinstance(case.change, str)
@@ -297,7 +380,7 @@ SET_CASES = [
         "set-decimal-comma-in-map",
         f"{SP}.kohd_stay.los={{dist: lognormal, mean: 3,58, cv: 0.5}}",
         f"{SP}.kohd_stay.los.mean",
-        "3,58 is read as two values",
+        "so mean: 3,58 became mean: 3 and a key 58 of its own",
         "write 3.58",
     ),
     Case("set-tag", "name=!!binary bWluaW1hbA==", "name", "the tag !!binary is not allowed"),
