@@ -15,7 +15,8 @@ period and again over each calendar year in it
   leap year: a first or last year the period covers in part is annualised
   by its own days, never divided by a whole year), and ``X.per_1000``,
   ``X.per_year`` per 1 000 inhabitants (the mean population over the
-  window's days: of the municipality for ``municipality.<m>.*`` and
+  window's days, each day that of the dated state in force (``changes``),
+  catchments too: of the municipality for ``municipality.<m>.*`` and
   ``cost.municipality.<m>.*``, of the catchment for ``facility.<f>.*`` and
   ``cost.facility.<f>``, of the age band in every municipality for
   ``group.<g>.band.<b>.*``, of all municipalities otherwise) -- the unit of a
@@ -45,6 +46,7 @@ from simulator.measures.paths import FacilityPath, clipped_durations
 from simulator.measures.windows import Window, period_window, year_windows
 from simulator.model.calendar import DAYS_PER_CALENDAR_YEAR, Calendar
 from simulator.model.records import ReplicationRecord, Stay
+from simulator.scenario.changes import dated_states
 from simulator.scenario.schema import Municipality, Scenario
 
 __all__ = [
@@ -179,34 +181,89 @@ def _population(
     return interpolated
 
 
-def _bands(scenario: Scenario) -> list[str]:
+def _bands(states: Sequence[Scenario]) -> list[str]:
     found = [
         band
-        for m in scenario.municipalities.values()
+        for state in states
+        for m in state.municipalities.values()
         if isinstance(m.population, Mapping)
         for band in m.population
     ]
     return list(dict.fromkeys(found))
 
 
+def _day_states(scenario: Scenario, mids: FloatArray) -> tuple[list[Scenario], NDArray[np.int64]]:
+    """The dated states (``changes``) and, for each day midpoint, the one in force then."""
+    dated = dated_states(scenario)
+    if len(dated) == 1:
+        return [scenario], np.zeros(len(mids), dtype=np.int64)
+    calendar = Calendar.of(scenario)
+    times = np.array([-np.inf if s.date is None else calendar.time_of(s.date) for s in dated])
+    found: NDArray[np.int64] = np.searchsorted(times, mids, side="right") - 1
+    return [s.scenario for s in dated], found
+
+
+def _daily(
+    states: Sequence[Scenario],
+    in_force: NDArray[np.int64],
+    years: FloatArray,
+    default: int,
+    mid: str,
+    band: str | None = None,
+) -> FloatArray:
+    """Inhabitants of municipality ``mid`` each day, by the state in force that day."""
+    if len(states) == 1:
+        return _population(states[0].municipalities[mid], default, years, band)
+    daily = np.empty(len(years))
+    for k, state in enumerate(states):
+        on = in_force == k
+        if on.any():
+            daily[on] = _population(state.municipalities[mid], default, years[on], band)
+    return daily
+
+
 def population_means(scenario: Scenario, window: Window) -> dict[str, float]:
-    """Mean inhabitants of each municipality over the window's days (at their midpoints),
-    and of each age band over all municipalities as ``band:<b>`` (nan where a
-    municipality's population is not given by band)."""
+    """Mean inhabitants over the window's days (at their midpoints), as in force each day.
+
+    Of each municipality (by its id), of each age band over all municipalities as
+    ``band:<b>`` (nan where a municipality's population is not given by band), and of
+    each facility's catchment as ``serves:<f>`` for a facility with ``serves``. A
+    change on a date (``changes``) of a population, its growth, projection or a
+    catchment counts from that date: each day counts the inhabitants, and the
+    municipalities served, of the state in force that day (population-days).
+    """
     calendar = Calendar.of(scenario)
     n = max(1, int(np.ceil(window.days - 1e-9)))
     mids = np.minimum(window.start + np.arange(n) + 0.5, window.end)
     years = calendar.year_of(0.0) + mids / DAYS_PER_CALENDAR_YEAR
     default = scenario.run.start_date.year
-    means = {
-        mid: float(_population(m, default, years).mean())
-        for mid, m in scenario.municipalities.items()
-    }
-    for band in _bands(scenario):
+    states, in_force = _day_states(scenario, mids)
+    daily = {mid: _daily(states, in_force, years, default, mid) for mid in scenario.municipalities}
+    means = {mid: float(values.mean()) for mid, values in daily.items()}
+    for band in _bands(states):
         means[f"band:{band}"] = float(
             sum(
-                _population(m, default, years, band).mean()
-                for m in scenario.municipalities.values()
+                _daily(states, in_force, years, default, mid, band).mean()
+                for mid in scenario.municipalities
+            )
+        )
+    for fid, facility in scenario.facilities.items():
+        catchments = [state.facilities[fid].serves for state in states]
+        if all(serves is None for serves in catchments):
+            continue  # every municipality: the region's population
+        if len(states) == 1 and facility.serves is not None:
+            means[f"serves:{fid}"] = float(sum(means[m] for m in facility.serves if m in means))
+            continue
+        # Each municipality's days in the catchment, by the state in force (no serves: all).
+        served = {
+            mid: np.array([serves is None or mid in serves for serves in catchments])[in_force]
+            for mid in scenario.municipalities
+        }
+        means[f"serves:{fid}"] = float(
+            sum(
+                np.where(served[mid], values, 0.0).mean()
+                for mid, values in daily.items()
+                if served[mid].any()
             )
         )
     return means
@@ -224,9 +281,7 @@ def _area_population(
         return population[parts[1] if parts[0] == "municipality" else parts[2]]
     if parts[0] == "facility" or (parts[0] == "cost" and parts[1] == "facility"):
         fid = parts[1] if parts[0] == "facility" else parts[2]
-        serves = scenario.facilities[fid].serves
-        if serves is not None:
-            return float(sum(population[m] for m in serves if m in population))
+        return population.get(f"serves:{fid}", everyone)
     return everyone
 
 
@@ -234,7 +289,7 @@ def rates(kpis: Mapping[str, float], scenario: Scenario, window: Window) -> dict
     """``<kpi>.per_year`` and ``<kpi>.per_1000`` of every count and cost of one window, and
     ``band.<b>.population`` where KPIs by band are given."""
     population = population_means(scenario, window)
-    everyone = float(sum(v for k, v in population.items() if not k.startswith("band:")))
+    everyone = float(sum(population[mid] for mid in scenario.municipalities))
     out: dict[str, float] = {}
     for key, inhabitants in population.items():
         band = key.removeprefix("band:")
