@@ -461,3 +461,32 @@ def test_a_scheduler_gone_between_experiments_is_a_user_error_not_a_hang() -> No
             dict(workers.run([(scenario, 1, r) for r in range(2)]))
         assert time.monotonic() - started < 30
     assert workers._client is None
+
+
+def test_every_scenario_of_a_run_is_shared_before_any_replication_is_submitted(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shared one by one, a scenario's copy waited behind the replications submitted before it."""
+    calls: list[tuple[int, int]] = []  # (scenarios shared, tasks submitted before)
+    submitted: list[Any] = []
+    real_share = dask_cluster._share
+
+    def share(client: Any, scenarios: Any) -> Any:
+        calls.append((len(scenarios), len(submitted)))
+        real_submit = client.submit
+
+        def submit(*args: Any, **kwargs: Any) -> Any:
+            submitted.append(args[0])
+            return real_submit(*args, **kwargs)
+
+        monkeypatch.setattr(client, "submit", submit)
+        return real_share(client, scenarios)
+
+    monkeypatch.setattr(dask_cluster, "_share", share)
+    one, other = _unit(3), _unit(6)
+    tasks = [(sc, 2, r) for sc in (one, other) for r in range(3)]
+    remote = dict(iter_tasks(tasks, scheduler=scheduler))
+    assert calls == [(2, 0)]
+    assert submitted.count(dask_cluster._same) == 2 and submitted[:2] == [dask_cluster._same] * 2
+    local = dict(iter_tasks(tasks))
+    assert all(pd.Series(remote[i].kpis).equals(pd.Series(local[i].kpis)) for i in range(6))  # type: ignore[attr-defined]
