@@ -44,9 +44,47 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulator.scenario.limits import Limits
+    from simulator.sweeps.errors import SweepError
     from simulator.sweeps.runner import Sweep, SweepEvent
 
 TABLE_KPIS = 4  # key KPIs shown in the terminal; sweep.csv has them all
+
+SWEEP_FLAGS = {
+    "vary": "--vary",
+    "design": "--design",
+    "samples": "--samples",
+    "replications": "--replications",
+    "kpis": "--kpi",
+    "folder": "--resume",
+}
+"""The flag of each sweep setting a :class:`~simulator.sweeps.errors.SweepError` names."""
+
+
+def sweep_error_text(exc: SweepError) -> str:
+    """A sweep setting's error as the command line says it: its flag, and flags that fix it.
+
+    The library says ``vary beds=1..3: bounds low..high are for a Latin
+    hypercube design; ...``; the command line says ``--vary beds=1..3: ...``
+    and adds ``on the command line: --design lhs --samples N``.
+    """
+    from simulator.sweeps.errors import SweepMismatch
+
+    flag = SWEEP_FLAGS.get(exc.option)
+    if flag is None:
+        return str(exc)
+    if isinstance(exc, SweepMismatch):
+        return (
+            f"{flag} {exc.value}: the sweep there is not the one given:\n  "
+            + "\n  ".join(exc.differences)
+            + "\nresume with --resume alone to continue it as it was, or leave out --resume "
+            "to start a new sweep"
+        )
+    text = f"{flag} {exc.value}: {exc.message}"
+    if exc.fixes:
+        text += "\non the command line: " + " ".join(
+            f"{SWEEP_FLAGS[option]} {value}" for option, value in exc.fixes
+        )
+    return text
 
 
 @main.command()
@@ -134,6 +172,7 @@ def sweep(
     an interruption --resume runs only what is missing.
     """
     from simulator.scenario.limits import Limits
+    from simulator.sweeps.errors import SweepError
     from simulator.sweeps.runner import start_sweep
     from simulator.sweeps.store import read_sweep
 
@@ -151,6 +190,8 @@ def sweep(
             ensure_folder(out)
             folder = start_sweep(definition, out)
             _run(folder, None, jobs, scheduler, quiet)
+    except SweepError as exc:  # named by its setting: name the flag
+        raise SamsimError(sweep_error_text(exc)) from None
     except KeyboardInterrupt:
         click.echo("\ninterrupted: nothing half-written is kept.", err=True)
         if folder is not None and (folder / "sweep.json").exists():

@@ -1,11 +1,13 @@
-"""Defining a sweep: from a scenario and ``--vary`` factors, or from a sweep file.
+"""Defining a sweep: from a scenario and ``vary`` factors, or from a sweep file.
 
 :func:`sweep_from_vary` and :func:`load_sweep` read, check and build a
 :class:`~simulator.sweeps.sweep.Sweep` (the value, and its form in
 ``sweep.json``, live in :mod:`simulator.sweeps.sweep`, re-exported here):
 the base scenario must validate, no two factors may set one path, a path
 must not run through a misspelt map, and the design must be one that can be
-made within the limits.
+made within the limits. A wrong setting of :func:`sweep_from_vary` is a
+:class:`~simulator.sweeps.errors.SweepError` naming the setting; a mistake in
+a sweep file names the file and its key.
 
 A sweep file is YAML with one top-level key, ``sweep:`` (which no scenario
 has, so the two are never confused); see ``docs/sweeps.md``.
@@ -26,11 +28,14 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.sweeps.design import (
     DESIGNS,
+    SAMPLES_IN_GRID,
     Factor,
     make_factor,
     parse_vary,
     too_many_points,
+    unfit_factor,
 )
+from simulator.sweeps.errors import SweepError
 from simulator.sweeps.sweep import (
     Sweep,
     differences,
@@ -144,12 +149,26 @@ def sweep_from_vary(
     kpis: Sequence[str] = (),
     limits: Limits | None = None,
 ) -> Sweep:
-    """A sweep of a scenario file over ``--vary PATH=VALUES`` factors.
+    """A sweep of a scenario file over ``vary`` factors, each ``PATH=VALUES`` text.
 
     Replications and seed default to the scenario's ``run`` settings.
+
+    Raises
+    ------
+    SweepError
+        For a ``vary`` text that cannot be read or that the design cannot
+        use (bounds in a grid, a list in a Latin hypercube), or ``samples``
+        that do not fit the design, naming the setting.
     """
     base = apply_overrides(resolve(Path(scenario)), overrides)
     factors = [parse_vary(text) for text in vary]
+    unfit = unfit_factor(factors, design or "grid")
+    if unfit is not None:
+        factor, why = unfit
+        fixes = [("design", "lhs")] if factor.bounds is not None else []
+        if factor.bounds is not None and samples is None:
+            fixes.append(("samples", "N"))
+        raise SweepError("vary", vary[factors.index(factor)], why, fixes)
     name = str(base.get("name") or Path(scenario).stem)
     return _finish(
         name, base, str(scenario), factors, design or "grid", samples, replications, seed,
@@ -204,6 +223,28 @@ def _samples(where: str, value: Any, limits: Limits) -> int | None:
     return samples
 
 
+def _check_file_design(
+    where: str,
+    values_at: Mapping[str, str],
+    factors: Sequence[Factor],
+    design: str,
+    samples: Any,
+) -> None:
+    """The sweep file's factors and samples fit its design, or the key to change."""
+    unfit = unfit_factor(factors, design)
+    if unfit is not None:
+        factor, why = unfit
+        fix = "; or write design: lhs and samples: N" if factor.bounds is not None else ""
+        raise SamsimError(f"{values_at[factor.name]}: {why}{fix}")
+    if design == "grid" and samples is not None:
+        raise SamsimError(f"{where}.samples: {SAMPLES_IN_GRID}: remove it, or write design: lhs")
+    if design == "lhs" and samples is None:
+        raise SamsimError(
+            f"{where}.samples: required for design: lhs, the number of points to draw, "
+            "e.g. samples: 20"
+        )
+
+
 def load_sweep(
     path: str | Path,
     overrides: Sequence[str] = (),
@@ -242,8 +283,10 @@ def load_sweep(
     if not isinstance(factors_spec, Mapping) or not factors_spec:
         raise SamsimError(f"{where}.factors: required: a map of factor: values")
     factors = []
+    values_at: dict[str, str] = {}  # each factor's values: the key path to name
     for fname, fspec in factors_spec.items():
         fwhere = f"{where}.factors.{fname}"
+        values_at[str(fname)] = f"{fwhere}.values" if isinstance(fspec, Mapping) else fwhere
         if isinstance(fspec, Mapping):
             _unknown(fwhere, list(fspec), _FACTOR_KEYS)
             if "values" not in fspec:
@@ -261,6 +304,7 @@ def load_sweep(
             raise SamsimError(
                 f"{fwhere}: must be values (2,4,6 / 2:8:1 / 0.1..0.5 / a list) or a map"
             )
+    _check_file_design(where, values_at, factors, design, spec.get("samples"))
     extra = spec.get("kpis") or []
     if not isinstance(extra, list) or not all(isinstance(k, str) for k in extra):
         raise SamsimError(f"{where}.kpis: must be a list of KPI names")

@@ -21,12 +21,14 @@ import numpy as np
 
 from simulator.errors import Problem, SamsimError
 from simulator.scenario.limits import LimitError, Limits
+from simulator.sweeps.errors import SweepError
 from simulator.sweeps.expressions import Value, evaluate, parse_expression
 from simulator.sweeps.factors import Factor, make_factor, parse_vary
 
 __all__ = [
     "DESIGNS",
     "Factor",
+    "SweepError",
     "Value",
     "evaluate",
     "grid_points",
@@ -36,20 +38,49 @@ __all__ = [
     "parse_vary",
     "points",
     "too_many_points",
+    "unfit_factor",
 ]
 
 DESIGNS = ("grid", "lhs")
 LHS_STREAM = (0x5EE9,)  # spawn key of the design's own stream: no replication stream has length 1
 
+BOUNDS_IN_GRID = (
+    "bounds low..high are for a Latin hypercube design; "
+    "a grid needs a list (2,4,6) or a range (2:12:2)"
+)
+LIST_IN_LHS = (
+    "a Latin hypercube design needs bounds low..high for every factor, e.g. 0.1..0.5 or 2..12"
+)
+SAMPLES_IN_GRID = (
+    "samples are drawn by a Latin hypercube design only; a grid runs every combination"
+)
+NO_SAMPLES = "needs samples, the number of points to draw"
+
+
+def unfit_factor(factors: Sequence[Factor], design: str) -> tuple[Factor, str] | None:
+    """The first factor whose kind of values ``design`` cannot use, and why; or None.
+
+    A grid takes lists and ranges, a Latin hypercube bounds. The caller names
+    the factor as the user gave it (a ``vary`` text, a sweep file's key).
+    """
+    for factor in factors:
+        if design == "grid" and factor.bounds is not None:
+            return factor, BOUNDS_IN_GRID
+        if design == "lhs" and factor.bounds is None:
+            return factor, LIST_IN_LHS
+    return None
+
+
+def _refuse_unfit(factors: Sequence[Factor], design: str) -> None:
+    unfit = unfit_factor(factors, design)
+    if unfit is not None:
+        factor, why = unfit
+        raise SamsimError(f"factor {factor.name}={factor.spec}: {why}")
+
 
 def grid_points(factors: Sequence[Factor]) -> list[dict[str, Value]]:
     """Every combination of the factors' values; the last factor varies fastest."""
-    for factor in factors:
-        if factor.bounds is not None:
-            raise SamsimError(
-                f"--vary {factor.name}={factor.spec}: bounds low..high are for --design lhs; "
-                "a grid needs a list (2,4,6) or a range (2:12:2)"
-            )
+    _refuse_unfit(factors, "grid")
     names = [f.name for f in factors]
     return [
         dict(zip(names, combo, strict=True))
@@ -66,14 +97,9 @@ def lhs_points(factors: Sequence[Factor], samples: int, seed: int) -> list[dict[
     ``low`` to ``high`` is equally likely. Other values are rounded to 6
     significant digits where that keeps them in their stratum.
     """
-    for factor in factors:
-        if factor.bounds is None:
-            raise SamsimError(
-                f"--vary {factor.name}={factor.spec}: --design lhs needs bounds low..high for "
-                "every factor, e.g. 0.1..0.5 or 2..12"
-            )
+    _refuse_unfit(factors, "lhs")
     if samples < 1:
-        raise SamsimError("--design lhs needs --samples N (N at least 1)")
+        raise SweepError("samples", str(samples), "a Latin hypercube needs at least 1 sample")
     from scipy.stats import qmc  # here: scipy.stats takes a second to import
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=LHS_STREAM))
@@ -118,22 +144,29 @@ def points(
 
     Raises
     ------
+    SweepError
+        For a design that is not one of :data:`DESIGNS`, ``samples`` that do
+        not fit it.
+    SamsimError
+        For no factor, a factor given twice, or values the design cannot use.
     LimitError
         Before anything is allocated, for more than ``max_points`` points
         (default: :class:`~simulator.scenario.limits.Limits`).
     """
     limits = Limits() if max_points is None else Limits(points=max_points)
     if design not in DESIGNS:
-        raise SamsimError(f"--design must be one of {', '.join(DESIGNS)} (got {design!r})")
+        raise SweepError("design", repr(design), f"must be one of {', '.join(DESIGNS)}")
     if not factors:
-        raise SamsimError("a sweep needs at least one factor: --vary PATH=VALUES")
+        raise SamsimError(
+            "a sweep needs at least one factor: a scenario path and its values, e.g. beds=2,4,6"
+        )
     names = [f.name for f in factors]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise SamsimError(f"the factor {twice[0]} is given twice; give each factor once")
     if design == "grid":
         if samples is not None:
-            raise SamsimError("--samples is for --design lhs; a grid runs every combination")
+            raise SweepError("samples", str(samples), SAMPLES_IN_GRID, [("design", "lhs")])
         count = math.prod(len(f.values) for f in factors)
         if count > limits.points:
             sizes = " x ".join(str(len(f.values)) for f in factors)
@@ -141,7 +174,7 @@ def points(
             raise LimitError([Problem("the sweep", "", text)], ["points"])
         return grid_points(factors)
     if samples is None:
-        raise SamsimError("--design lhs needs --samples N: the number of points to draw")
+        raise SweepError("design", design, NO_SAMPLES, [("samples", "N")])
     if samples > limits.points:
         text = "a Latin hypercube of " + too_many_points(samples, limits)
         raise LimitError([Problem("the sweep", "", text)], ["points"])

@@ -24,8 +24,8 @@ MAX_EXPRESSION = 500  # characters: the evaluator recurses once per operator
 
 
 def error_at(where: str, message: str, got: object = None, hint: str | None = None) -> SamsimError:
-    """A user error: ``where: message (got ...); hint``."""
-    text = f"{where}: {message}"
+    """A user error: ``where: message (got ...); hint`` (without ``where: `` when it is empty)."""
+    text = f"{where}: {message}" if where else message
     if got is not None:
         text += f" (got {got!r})"
     if hint:

@@ -1,7 +1,7 @@
 """Factors: the things a sweep varies, read from their values as text or a YAML list.
 
-A factor's values are written as text (on the command line, ``--vary
-PATH=VALUES``, or in a sweep file):
+A factor's values are written as text (``PATH=VALUES`` in a sweep's
+``vary`` settings, or ``path: VALUES`` in a sweep file):
 
 * a list, ``2,4,6`` (numbers, or words such as ``queue,divert``);
 * a range, ``2:12:2`` (start, stop, step; the stop is included when the steps
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import SamsimError
+from simulator.sweeps.errors import SweepError
 from simulator.sweeps.expressions import (
     Value,
     error_at,
@@ -77,7 +78,7 @@ class Factor:
 
     @property
     def spec(self) -> str:
-        """The values as they would be written on the command line."""
+        """The values as text, as ``vary`` or a sweep file would give them."""
         if self.bounds is not None:
             return f"{_show(self.bounds[0])}..{_show(self.bounds[1])}"
         return ",".join(_show(v) for v in self.values)
@@ -142,7 +143,8 @@ def make_factor(
     Raises
     ------
     SamsimError
-        Naming ``where`` (``--vary beds=...`` or the sweep file's key) and what is wrong.
+        Naming ``where`` (the sweep file's key; none for :func:`parse_vary`) and what
+        is wrong.
     """
     if not name or any(not part for part in name.split(".")):
         raise error_at(where, "the factor needs a name or a dotted.path", name)
@@ -193,9 +195,17 @@ def make_factor(
 
 
 def parse_vary(text: str) -> Factor:
-    """A factor from ``--vary PATH=VALUES``."""
-    where = f"--vary {text}"
+    """A factor from ``PATH=VALUES`` text, one of a sweep's ``vary`` settings.
+
+    Raises
+    ------
+    SweepError
+        Of the setting ``vary``, naming the text and what is wrong with it.
+    """
     if "=" not in text:
-        raise error_at(where, "must look like dotted.path=VALUES", None, "e.g. --vary beds=2,4,6")
+        raise SweepError("vary", text, "must look like dotted.path=VALUES, e.g. beds=2,4,6")
     path, _, spec = text.partition("=")
-    return make_factor(path.strip(), spec, where)
+    try:
+        return make_factor(path.strip(), spec, "")
+    except SamsimError as exc:
+        raise SweepError("vary", text, str(exc)) from None

@@ -21,6 +21,7 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.validation import validate
 from simulator.store.manifest import build_manifest, scenario_hash
 from simulator.sweeps.design import Value
+from simulator.sweeps.errors import SweepError
 from simulator.sweeps.store import FORMAT
 from simulator.sweeps.sweep import Sweep, limits_json, set_path
 from simulator.text.suggest import did_you_mean
@@ -83,8 +84,9 @@ def check_kpis(sweep: Sweep, point: Point) -> None:
         if kpi not in names:
             near = did_you_mean(kpi, names, cutoff=0.5)
             hint = f"; {near}" if near else ""
-            at = f"{where[kpi]}: {kpi}" if kpi in where else f"--kpi {kpi}"
-            raise SamsimError(f"{at}: no such KPI in this scenario{hint}")
+            if kpi in where:  # named in a sweep file: its key path
+                raise SamsimError(f"{where[kpi]}: {kpi}: no such KPI in this scenario{hint}")
+            raise SweepError("kpis", kpi, f"no such KPI in this scenario{hint}")
 
 
 def sweep_info(sweep: Sweep, points: Sequence[Point], created: str) -> dict[str, Any]:

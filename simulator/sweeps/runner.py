@@ -28,17 +28,20 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from simulator.errors import SamsimError, show_value
+from simulator.errors import show_value
 from simulator.experiment.executors import Failure, Task, iter_tasks
 from simulator.experiment.simulate import ReplicationOutcome
 from simulator.store.results import run_id
 from simulator.sweeps.definition import is_sweep_file, load_sweep, sweep_from_vary
 from simulator.sweeps.design import Value
+from simulator.sweeps.errors import SweepError, SweepMismatch
 from simulator.sweeps.points import NoValidPoint, Point, check_kpis, prepare_points, sweep_info
 from simulator.sweeps.store import (
     PointRecord,
     clean_temporary,
+    not_a_sweep_folder,
     read_point,
     read_sweep_json,
     replications_table,
@@ -161,27 +164,26 @@ def resume_sweep(
 
     Raises
     ------
-    SamsimError
-        For a folder that is not a sweep folder, differs from ``expected``,
-        or holds more replications than asked for.
+    SweepError
+        Of ``folder``, for a folder that is not a sweep folder; of
+        ``replications``, for fewer than the folder holds.
+    SweepMismatch
+        For a folder that holds another sweep than ``expected``.
     """
     folder = Path(folder)
-    info = read_sweep_json(folder)
+    info = _read_stored(folder)
     stored = sweep_from_info(info)
     if expected is not None:
         found = differences(stored, expected)
         if found:
-            raise SamsimError(
-                f"--resume {folder}: the sweep there is not the one given:\n  "
-                + "\n  ".join(found)
-                + "\nresume with --resume alone to continue it as it was, or leave out --resume "
-                "to start a new sweep"
-            )
+            raise SweepMismatch(str(folder), found)
     target = replications if replications is not None else stored.replications
     if target < stored.replications:
-        raise SamsimError(
-            f"--resume {folder}: the sweep has {stored.replications} replications per point; "
-            f"--replications can add more, not fewer (got {target})"
+        raise SweepError(
+            "replications",
+            str(target),
+            f"the sweep in {folder} has {stored.replications} replications per point; "
+            "replications can be added, not removed",
         )
     extra = tuple(dict.fromkeys((*stored.kpis, *kpis)))
     sweep = replace(stored, replications=target, kpis=extra)
@@ -200,8 +202,22 @@ def resume_sweep(
 
 
 def stored_sweep(folder: str | os.PathLike[str]) -> Sweep:
-    """The sweep defined in a sweep folder's ``sweep.json``."""
-    return sweep_from_info(read_sweep_json(Path(folder)))
+    """The sweep defined in a sweep folder's ``sweep.json``.
+
+    Raises
+    ------
+    SweepError
+        Of ``folder``, for a folder that is not a sweep folder.
+    """
+    return sweep_from_info(_read_stored(Path(folder)))
+
+
+def _read_stored(folder: Path) -> dict[str, Any]:
+    """``sweep.json`` of the folder to resume; a folder that is none names the setting."""
+    why = not_a_sweep_folder(folder)
+    if why is not None:
+        raise SweepError("folder", str(folder), why)
+    return read_sweep_json(folder)
 
 
 def run_sweep(

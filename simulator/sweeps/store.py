@@ -46,6 +46,7 @@ __all__ = [
     "clean_temporary",
     "point_path",
     "read_point",
+    "not_a_sweep_folder",
     "read_sweep",
     "read_sweep_json",
     "replications_table",
@@ -102,16 +103,24 @@ def write_sweep_json(folder: Path, info: Mapping[str, Any]) -> None:
     atomic_write(folder / SWEEP_JSON, text.encode("utf-8"))
 
 
+def not_a_sweep_folder(folder: Path) -> str | None:
+    """Why ``folder`` is not a sweep folder, or None when it has a ``sweep.json``."""
+    if not Path(folder).is_dir():
+        return "no such folder"
+    if not (Path(folder) / SWEEP_JSON).is_file():
+        return (
+            f"not a sweep folder (no {SWEEP_JSON}); name the folder the sweep was "
+            "written to, OUT/sweep-<name>/<run id>"
+        )
+    return None
+
+
 def read_sweep_json(folder: Path) -> dict[str, Any]:
     """Read ``sweep.json`` of a sweep folder, or say why it is not one."""
     path = Path(folder) / SWEEP_JSON
-    if not Path(folder).is_dir():
-        raise SamsimError(f"--resume {folder}: no such folder")
-    if not path.is_file():
-        raise SamsimError(
-            f"--resume {folder}: not a sweep folder (no {SWEEP_JSON}); name the folder that "
-            "`samsim sweep` printed, OUT/sweep-<name>/<run id>"
-        )
+    why = not_a_sweep_folder(folder)
+    if why is not None:
+        raise SamsimError(f"{folder}: {why}")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

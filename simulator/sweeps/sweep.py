@@ -55,7 +55,7 @@ def plain(data: Any) -> Any:
 
 
 def set_path(data: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """``data`` with ``value`` at the dotted ``path`` (the ``--set`` merge rules)."""
+    """``data`` with ``value`` at the dotted ``path`` (the merge rules of a scenario override)."""
     patch: Any = value
     for part in reversed(path.split(".")):
         patch = {part: patch}
@@ -218,7 +218,8 @@ def differences(stored: Sweep, given: Sweep) -> list[str]:
     if stored.base_hash != given.base_hash:
         found.append(
             f"base scenario: {stored.source} (hash {stored.base_hash[:12]}) in the folder, "
-            f"{given.source} (hash {given.base_hash[:12]}) now: the scenario or --set differs"
+            f"{given.source} (hash {given.base_hash[:12]}) now: "
+            "the scenario or a value set on it differs"
         )
     old = {f.name: f for f in stored.factors}
     new = {f.name: f for f in given.factors}

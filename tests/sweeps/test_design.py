@@ -18,6 +18,7 @@ from simulator.sweeps.design import (
     parse_vary,
     points,
 )
+from simulator.sweeps.errors import SweepError
 
 
 def values(text: str) -> tuple[object, ...]:
@@ -91,9 +92,13 @@ def test_bounds() -> None:
     ],
 )
 def test_bad_values_are_user_errors(text: str, fragment: str) -> None:
-    with pytest.raises(SamsimError, match="--vary") as caught:
+    """Named by the setting and the text as given, never by a command-line flag."""
+    with pytest.raises(SweepError) as caught:
         parse_vary(text)
-    assert fragment in str(caught.value)
+    assert (caught.value.option, caught.value.value) == ("vary", text)
+    assert str(caught.value).startswith(f"vary {text}: ")
+    assert fragment in caught.value.message
+    assert "--" not in str(caught.value)
 
 
 def test_a_yaml_list_from_a_sweep_file() -> None:
@@ -171,19 +176,78 @@ def test_grid_is_the_full_factorial_last_factor_fastest() -> None:
     assert len(points([parse_vary("a=1:4"), parse_vary("b=1:3"), parse_vary("c=0,1")])) == 24
 
 
-def test_grid_and_lhs_need_their_kind_of_values() -> None:
-    with pytest.raises(SamsimError, match="bounds low..high are for --design lhs"):
-        points([parse_vary("a=0.1..0.5")], "grid")
-    with pytest.raises(SamsimError, match="needs bounds low..high for every factor"):
-        points([parse_vary("a=1,2")], "lhs", samples=4)
-    with pytest.raises(SamsimError, match="needs --samples"):
-        points([parse_vary("a=0.1..0.5")], "lhs")
-    with pytest.raises(SamsimError, match="--samples is for --design lhs"):
-        points([parse_vary("a=1,2")], "grid", samples=4)
-    with pytest.raises(SamsimError, match="given twice"):
-        points([parse_vary("a=1,2"), parse_vary("a=3")])
-    with pytest.raises(SamsimError, match="at least one factor"):
-        points([])
+@pytest.mark.parametrize(
+    ("factors", "design", "samples", "expected", "fixes"),
+    [
+        (
+            ["a=0.1..0.5"],
+            "grid",
+            None,
+            "factor a=0.1..0.5: bounds low..high are for a Latin hypercube design; "
+            "a grid needs a list (2,4,6) or a range (2:12:2)",
+            None,
+        ),
+        (
+            ["a=1,2"],
+            "lhs",
+            4,
+            "factor a=1,2: a Latin hypercube design needs bounds low..high for every factor, "
+            "e.g. 0.1..0.5 or 2..12",
+            None,
+        ),
+        (
+            ["a=0.1..0.5"],
+            "lhs",
+            None,
+            "design lhs: needs samples, the number of points to draw",
+            (("samples", "N"),),
+        ),
+        (
+            ["a=1,2"],
+            "grid",
+            4,
+            "samples 4: samples are drawn by a Latin hypercube design only; "
+            "a grid runs every combination",
+            (("design", "lhs"),),
+        ),
+        (["a=1,2"], "cube", None, "design 'cube': must be one of grid, lhs", ()),
+        (["a=0.1..0.5"], "lhs", 0, "samples 0: a Latin hypercube needs at least 1 sample", ()),
+        (
+            ["a=1,2", "a=3"],
+            "grid",
+            None,
+            "the factor a is given twice; give each factor once",
+            None,
+        ),
+        (
+            [],
+            "grid",
+            None,
+            "a sweep needs at least one factor: a scenario path and its values, e.g. beds=2,4,6",
+            None,
+        ),
+    ],
+)
+def test_grid_and_lhs_need_their_kind_of_values(
+    factors: list[str],
+    design: str,
+    samples: int | None,
+    expected: str,
+    fixes: tuple[tuple[str, str], ...] | None,
+) -> None:
+    """The library names its settings, never a flag; a SweepError says which would fix it."""
+    parsed = [parse_vary(text) for text in factors]
+    with pytest.raises(SamsimError) as caught:
+        if samples == 0:
+            lhs_points(parsed, samples, seed=1)
+        else:
+            points(parsed, design, samples)
+    assert str(caught.value) == expected
+    assert "--" not in str(caught.value)
+    if fixes is None:
+        assert not isinstance(caught.value, SweepError)
+    else:
+        assert isinstance(caught.value, SweepError) and caught.value.fixes == fixes
 
 
 def strata(found: list[dict[str, object]], name: str, low: float, high: float) -> list[int]:

@@ -32,6 +32,7 @@ from simulator.sweeps.runner import (
     prepare_points,
     resume_sweep,
     run_sweep,
+    start_sweep,
     stored_sweep,
     sweep_from_vary,
 )
@@ -231,8 +232,18 @@ def test_more_replications_run_only_the_new_ones(scenario_file: Path, tmp_path: 
     assert json.loads((folder / "sweep.json").read_text())["replications"] == 3
     fresh = run_sweep(small_sweep(scenario_file, replications=3), tmp_path / "b")
     assert final_bytes(folder) == final_bytes(fresh)
-    with pytest.raises(SamsimError, match="can add more, not fewer"):
+    with pytest.raises(SamsimError) as caught:
         resume_sweep(folder, replications=2)
+    assert str(caught.value) == (
+        f"replications 2: the sweep in {folder} has 3 replications per point; "
+        "replications can be added, not removed"
+    )
+    result = invoke("sweep", "--resume", str(folder), "--replications", "2", "--no-plots")
+    assert_user_error(result)
+    assert result.stderr == (
+        f"--replications 2: the sweep in {folder} has 3 replications per point; "
+        "replications can be added, not removed\n"
+    )
     events.clear()
     resume_sweep(folder, progress=events.append)  # complete: nothing runs
     assert ran(events) == set()
@@ -253,17 +264,39 @@ def test_resume_of_another_sweep_is_a_user_error(scenario_file: Path, tmp_path: 
         "--seed", "2", "--resume", str(folder), "--no-plots",
     )  # fmt: skip
     assert_user_error(result, "seed: 1 in the folder, 2 now", f"factor {BEDS}: 1,2,3 in the folder")
+    assert result.stderr.startswith(f"--resume {folder}: the sweep there is not the one given:\n")
+    assert result.stderr.endswith(
+        "\nresume with --resume alone to continue it as it was, or leave out --resume "
+        "to start a new sweep\n"
+    )
     result = invoke("sweep", "--resume", str(folder), "--seed", "3", "--no-plots")
     assert_user_error(result, "seed: 1 in the folder, 3 now")
     result = invoke(
         "sweep", str(scenario_file), "--vary", f"{BEDS}=1:3", "--vary", f"{RATE}=5,8",
         "--set", "facilities.hospital.beds=12", "--seed", "1", "--resume", str(folder),
     )  # fmt: skip
-    assert_user_error(result, "base scenario:")
-    assert_user_error(invoke("sweep", "--resume", str(tmp_path)), "not a sweep folder")
+    assert_user_error(result, "base scenario:", "the scenario or a value set on it differs")
+    result = invoke("sweep", "--resume", str(tmp_path))
+    assert_user_error(result)
+    assert result.stderr == (
+        f"--resume {tmp_path}: not a sweep folder (no sweep.json); name the folder the sweep "
+        "was written to, OUT/sweep-<name>/<run id>\n"
+    )
+    assert_user_error(invoke("sweep", "--resume", str(tmp_path / "none")), "none: no such folder")
     assert_user_error(
         invoke("sweep", "--resume", str(folder), "--vary", "a=1"), "go with a SCENARIO"
     )
+    # The library names its settings: the folder, the sweep expected; no flag.
+    with pytest.raises(SamsimError) as caught:
+        resume_sweep(folder, expected=small_sweep(scenario_file, seed=2))
+    assert str(caught.value) == (
+        f"folder {folder}: the sweep there is not the one expected:\n"
+        "  seed: 1 in the folder, 2 now\n"
+        "continue it as it was (without an expected sweep), or start a new sweep"
+    )
+    with pytest.raises(SamsimError) as caught:
+        stored_sweep(tmp_path)
+    assert str(caught.value).startswith(f"folder {tmp_path}: not a sweep folder (no sweep.json)")
 
 
 def test_the_same_sweep_given_again_resumes(scenario_file: Path, tmp_path: Path) -> None:
@@ -431,14 +464,8 @@ def test_the_bundled_sweep_file_is_valid() -> None:
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (["--vary", "beds"], "must look like dotted.path=VALUES"),
-        (["--vary", f"{BEDS}=1:x"], "not a number"),
-        (["--vary", f"{BEDS}=1..3", "--design", "grid"], "bounds low..high are for --design lhs"),
-        (["--vary", f"{BEDS}=1,3", "--design", "lhs", "--samples", "4"], "needs bounds"),
-        (["--vary", f"{BEDS}=1..3", "--design", "lhs"], "needs --samples"),
         (["--vary", "facilities.kohd-north.bedz=1,2"], "unknown key; did you mean 'beds'?"),
         ([], "needs at least one --vary"),
-        (["--vary", f"{BEDS}=1,2", "--kpi", "facility.kohd-north.diversion_shar"], "did you mean"),
     ],
 )
 def test_cli_mistakes_are_user_errors(
@@ -447,6 +474,134 @@ def test_cli_mistakes_are_user_errors(
     result = invoke("sweep", str(scenario_file), *extra, "--out", str(tmp_path), "--no-plots")
     assert_user_error(result, fragment)
     assert len(result.stderr.strip().splitlines()) <= 2  # one clear message
+
+
+# Each mistake in a sweep's settings: (vary, design, samples, kpis), the library's
+# message (naming settings), the command line's (naming flags, and the flags that fix it).
+SETTING_MISTAKES = [
+    (
+        ["beds"],
+        None,
+        None,
+        (),
+        "vary beds: must look like dotted.path=VALUES, e.g. beds=2,4,6",
+        "--vary beds: must look like dotted.path=VALUES, e.g. beds=2,4,6",
+    ),
+    (
+        [f"{BEDS}=1:x"],
+        None,
+        None,
+        (),
+        f"vary {BEDS}=1:x: not a number (got 'x')",
+        f"--vary {BEDS}=1:x: not a number (got 'x')",
+    ),
+    (
+        [f"{BEDS}=1..3"],
+        "grid",
+        None,
+        (),
+        f"vary {BEDS}=1..3: bounds low..high are for a Latin hypercube design; "
+        "a grid needs a list (2,4,6) or a range (2:12:2)",
+        f"--vary {BEDS}=1..3: bounds low..high are for a Latin hypercube design; "
+        "a grid needs a list (2,4,6) or a range (2:12:2)\n"
+        "on the command line: --design lhs --samples N",
+    ),
+    (
+        [f"{BEDS}=1,3"],
+        "lhs",
+        4,
+        (),
+        f"vary {BEDS}=1,3: a Latin hypercube design needs bounds low..high for every factor, "
+        "e.g. 0.1..0.5 or 2..12",
+        f"--vary {BEDS}=1,3: a Latin hypercube design needs bounds low..high for every factor, "
+        "e.g. 0.1..0.5 or 2..12",
+    ),
+    (
+        [f"{BEDS}=1..3"],
+        "lhs",
+        None,
+        (),
+        "design lhs: needs samples, the number of points to draw",
+        "--design lhs: needs samples, the number of points to draw\n"
+        "on the command line: --samples N",
+    ),
+    (
+        [f"{BEDS}=1,2"],
+        None,
+        4,
+        (),
+        "samples 4: samples are drawn by a Latin hypercube design only; "
+        "a grid runs every combination",
+        "--samples 4: samples are drawn by a Latin hypercube design only; "
+        "a grid runs every combination\non the command line: --design lhs",
+    ),
+    (
+        [f"{BEDS}=1,2"],
+        None,
+        None,
+        ("facility.kohd-north.diversion_shar",),
+        "kpis facility.kohd-north.diversion_shar: no such KPI in this scenario; "
+        "did you mean 'facility.kohd-north.diversion_share'?",
+        "--kpi facility.kohd-north.diversion_shar: no such KPI in this scenario; "
+        "did you mean 'facility.kohd-north.diversion_share'?",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("vary", "design", "samples", "kpis", "library", "command_line"),
+    SETTING_MISTAKES,
+    ids=["syntax", "not-a-number", "bounds-in-grid", "list-in-lhs", "no-samples",
+         "samples-in-grid", "kpi"],
+)  # fmt: skip
+def test_a_wrong_setting_names_the_setting_in_the_library_and_the_flag_on_the_command_line(
+    scenario_file: Path,
+    tmp_path: Path,
+    vary: list[str],
+    design: str | None,
+    samples: int | None,
+    kpis: tuple[str, ...],
+    library: str,
+    command_line: str,
+) -> None:
+    with pytest.raises(SamsimError) as caught:
+        sweep = sweep_from_vary(scenario_file, vary, design, samples, kpis=kpis)
+        start_sweep(sweep, tmp_path / "library")  # unknown KPIs are found here
+    assert str(caught.value) == library
+    assert "--" not in str(caught.value)
+    args = [arg for text in vary for arg in ("--vary", text)]
+    args += [
+        *(["--design", design] if design else []),
+        *(["--samples", str(samples)] * bool(samples)),
+    ]
+    args += [arg for kpi in kpis for arg in ("--kpi", kpi)]
+    result = invoke("sweep", str(scenario_file), *args, "--out", str(tmp_path), "--no-plots")
+    assert_user_error(result)
+    assert result.stderr == command_line + "\n"
+
+
+def test_a_sweep_file_mistake_names_its_key_not_a_flag(scenario_file: Path, tmp_path: Path) -> None:
+    """A sweep file's design, samples and factors are keys of the file: named as such."""
+    cases = [
+        ({"factors": {BEDS: "1..3"}}, f"sweep.factors.{BEDS}: bounds low..high are for a "
+         "Latin hypercube design; a grid needs a list (2,4,6) or a range (2:12:2); "
+         "or write design: lhs and samples: N"),
+        ({"design": "lhs", "samples": 4,
+          "factors": {"beds": {"values": "1,3", "set": {BEDS: "{value}"}}}},
+         "sweep.factors.beds.values: a Latin hypercube design needs bounds low..high"),
+        ({"design": "lhs", "factors": {BEDS: "1..3"}},
+         "sweep.samples: required for design: lhs, the number of points to draw, e.g. samples: 20"),
+        ({"samples": 4, "factors": {BEDS: "1,2"}}, "sweep.samples: samples are drawn by a Latin "
+         "hypercube design only; a grid runs every combination: remove it, or write design: lhs"),
+    ]  # fmt: skip
+    for spec, expected in cases:
+        path = write_yaml(tmp_path / "sweep.yaml", {"sweep": {"base": str(scenario_file), **spec}})
+        with pytest.raises(SamsimError) as caught:
+            load_sweep(path)
+        assert str(caught.value).startswith(f"{path}: {expected}"), str(caught.value)
+        result = invoke("sweep", str(path), "--out", str(tmp_path), "--no-plots")
+        assert_user_error(result, f"{path}: {expected}")
+        assert "--" not in result.stderr
 
 
 def test_cli_prints_a_table_and_the_folder_last_and_draws_plots(
