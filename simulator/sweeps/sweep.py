@@ -71,7 +71,7 @@ class Sweep:
     name
         Names the folder ``OUT/sweep-<name>/``.
     base
-        The resolved base scenario as JSON data, ``--set`` already applied.
+        The resolved base scenario as JSON data, its overrides already applied.
     factors, design, samples
         What varies and how points are chosen (:mod:`simulator.sweeps.design`).
     seed, replications
@@ -80,7 +80,8 @@ class Sweep:
     source
         Where the base came from, for messages.
     overrides
-        The ``--set`` (and sweep file ``set:``) changes in ``base``, for the record.
+        The overrides (``path=value``, and a sweep file's ``set:``) in ``base``, for the
+        record.
     kpis
         KPIs to report and plot beside the key KPIs.
     kpi_keys
