@@ -4,7 +4,7 @@ The same replications as :mod:`simulator.experiment.executors` runs locally, wit
 same results: a replication's numbers depend on (seed, replication) only.
 Connecting checks that the scheduler answers within a deadline, that a worker
 is there and that it runs the same samsim version. A command that runs many
-experiments connects once (:class:`DaskWorkers`, decision 50).
+experiments connects once (:class:`DaskWorkers`, decision 53).
 """
 
 from __future__ import annotations
@@ -254,10 +254,11 @@ def _share(client: Client, scenarios: Sequence[Scenario]) -> list[Any]:
     once to each worker, as with ``scatter(broadcast=True)``.
 
     Every scenario of a run is shared at once, before any of its replications
-    is submitted: a scenario's task submitted after another scenario's
-    replications waits behind them, and copying it waited for them all (a
-    comparison ran its scenarios one after the other, 1.7 s of a short
-    two-scenario ``compare``'s 6.4 s; decision 50).
+    is submitted (decision 53): a scenario's task submitted after another
+    scenario's replications waited behind them, and no replication of it
+    could be submitted until it had been copied, so a comparison or a sizing
+    scan submitted its scenarios one after another, a worker idle while the
+    next scenario was copied from a worker busy with a replication.
     """
     shared = [client.submit(_same, scenario, pure=False) for scenario in scenarios]
     client.replicate(shared)  # type: ignore[no-untyped-call]
@@ -336,7 +337,7 @@ class DaskWorkers:
     """The workers of a Dask cluster, reached through one client for a whole command.
 
     What :class:`~simulator.experiment.executors.Workers` is for a local pool
-    (decision 48), for a Dask scheduler (decision 50): ``compare``, ``size``,
+    (decision 48), for a Dask scheduler (decision 53): ``compare``, ``size``,
     ``calibrate`` and ``check`` run many experiments, and with one of these
     passed to each (``RunOptions.workers``, made by ``RunOptions.pooled()``)
     they connect once, check the workers' samsim version once, instead of once

@@ -330,7 +330,7 @@ def test_quieting_outside_a_worker_does_nothing() -> None:
     assert outcome.episodes > 0
 
 
-# --- one Dask client per command (decision 50) ---------------------------------------------
+# --- one Dask client per command (decision 53) ---------------------------------------------
 
 
 def _count_connections(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
