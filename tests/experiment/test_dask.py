@@ -490,3 +490,38 @@ def test_every_scenario_of_a_run_is_shared_before_any_replication_is_submitted(
     assert submitted.count(dask_cluster._same) == 2 and submitted[:2] == [dask_cluster._same] * 2
     local = dict(iter_tasks(tasks))
     assert all(pd.Series(remote[i].kpis).equals(pd.Series(local[i].kpis)) for i in range(6))  # type: ignore[attr-defined]
+
+
+def test_a_calibration_on_dask_connects_once_and_fits_the_same_values(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every evaluation of the search through one client, each the same as in one process."""
+    from simulator.calibration.fit import calibrate
+    from simulator.calibration.targets import load_targets
+
+    data = single_unit_dict(60, 2.4, {"dist": "exponential", "mean": 5.0}, "overflow", 200, 20)
+    data["run"].update({"replications": 2, "seed": 3})
+    write_yaml(tmp_path / "unit.yaml", data)
+    targets = {
+        "scenario": "unit.yaml",
+        "targets": {
+            "occupancy": {
+                "kpi": "facility.unit.occupancy_mean",
+                "observed": 20.0,
+                "tolerance": "5%",
+                "source": "Little's law for 4 arrivals a day of mean stay 5",
+            }
+        },
+        "parameters": {"groups.g.rate_per_1000": {"bounds": [100, 5000]}},
+    }
+    write_yaml(tmp_path / "targets.yaml", targets)
+    scenario = load_scenario(tmp_path / "unit.yaml")
+    loaded = load_targets(tmp_path / "targets.yaml")
+    serial = calibrate(scenario, loaded, jobs=1, max_evaluations=6)
+    clients = _count_connections(monkeypatch)
+    remote = calibrate(scenario, loaded, scheduler=scheduler, max_evaluations=6)
+    assert len(remote.evaluations) > 2  # several experiments, one client
+    assert len(clients) == 1 and clients[0].status == "closed"
+    assert remote.fitted == serial.fitted
+    assert remote.evaluations.to_csv(index=False) == serial.evaluations.to_csv(index=False)
+    assert remote.table.to_csv(index=False) == serial.table.to_csv(index=False)
