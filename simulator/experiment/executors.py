@@ -24,7 +24,7 @@ import os
 import signal
 from collections.abc import Generator, Sequence
 
-from simulator.experiment.dask_cluster import DaskWorkers
+from simulator.experiment.dask_cluster import DaskWorkers, iter_on_dask
 from simulator.experiment.replication import (
     Failure,
     Progress,
@@ -121,8 +121,6 @@ def iter_tasks(
     if isinstance(workers, DaskWorkers):
         yield from workers.run(tasks)
     elif scheduler:
-        from simulator.experiment.dask_cluster import iter_on_dask
-
         yield from iter_on_dask(tasks, scheduler)
     elif workers is not None and workers.jobs > 1 and len(tasks) > 1:
         yield from workers.run(tasks)
