@@ -11,6 +11,7 @@ time (:meth:`Sampling._extension_chunks`), so nothing before it changes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Iterator
 from typing import Any
 
@@ -41,7 +42,7 @@ class Arrivals:
     columns stay numpy arrays and become Python numbers :data:`ARRIVAL_BLOCK` at a time.
     """
 
-    __slots__ = ("_model", "_chunks", "_chunk", "_from", "_block", "_pos", "_n")
+    __slots__ = ("_model", "_chunks", "_chunk", "_from", "_block", "_pos", "_n", "_fed", "due")
 
     def __init__(self, model: Any, chunks: Iterator[tuple[np.ndarray, ...]]) -> None:
         self._model = model  # a simulator.model.engine.Model
@@ -51,23 +52,35 @@ class Arrivals:
         self._block: tuple[list[Any], ...] = ([], [], [], [], [])
         self._pos = 0
         self._n = 0
+        self.due = math.inf  # the next arrival's time (inf: none left)
+        self._fed = model.clock.attach(self)  # read by the clock in order (a Feed)
 
-    def next(self, _event: simpy.Event | None = None) -> None:
+    def next(self, _: None = None) -> None:
         """Start every episode due now, then wait for the next arrival."""
         model = self._model
         env, start = model.env, model.start
         while True:
             (times, ms, gs, es, bs), i, n = self._block, self._pos, self._n
-            now = env.now
+            now = env._now
             while i < n:
                 t = times[i]
                 if t > now:
                     self._pos = i
-                    env.timeout(t - now).callbacks.append(self.next)
+                    # as a timeout of t - now would fall (to the bit)
+                    if self._fed:
+                        due = self.due = now + (t - now)
+                        clock = model.clock
+                        if clock.running:  # the clock reads self.due next
+                            clock.calls += 1
+                        else:
+                            clock.feed_due(due)
+                    else:
+                        model.clock.call_in(t - now, self.next, None)
                     return
                 start(ms[i], gs[i], es[i], bs[i])
                 i += 1
             if not self._refill():
+                self.due = math.inf
                 return
 
     def _refill(self) -> bool:

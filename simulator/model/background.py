@@ -41,6 +41,7 @@ import simpy
 from simulator.model.beds import BedPool
 from simulator.model.calendar import Calendar
 from simulator.model.capacity import OutsideKind
+from simulator.model.clock import Clock
 from simulator.model.demand import DAYS_PER_RATE_YEAR, DemandStream
 from simulator.model.distributions import BufferedSampler
 from simulator.model.drive import drive
@@ -85,8 +86,9 @@ class OutsidePatients:
 
     Parameters
     ----------
-    env, pool, code
-        The environment, the facility's bed pool and its code.
+    env, clock, pool, code
+        The environment, the model's clock (:mod:`simulator.model.clock`), the
+        facility's bed pool and its code.
     fid, facility
         The facility's id and specification.
     seed, replication
@@ -98,6 +100,7 @@ class OutsidePatients:
     def __init__(
         self,
         env: simpy.Environment,
+        clock: Clock,
         pool: BedPool,
         code: int,
         fid: str,
@@ -108,6 +111,7 @@ class OutsidePatients:
         states: list[tuple[float, Facility | None]] | None = None,
     ) -> None:
         self.env = env
+        self.clock = clock
         self.pool = pool
         self.code = code
         self.fid = fid
@@ -149,11 +153,11 @@ class OutsidePatients:
             self._stay(row, residual)
 
     def _stay(self, row: list[float], los: float) -> None:
-        """The stay of ``row``: its timeout's callback ends it (no process)."""
-        self.env.timeout(los, row).callbacks.append(self._leave)
+        """The stay of ``row``: the clock ends it (no process)."""
+        self.clock.call_in(los, self._leave, row)
 
-    def _leave(self, event: simpy.Event) -> None:
-        event._value[4] = self.env._now  # the timeout's value: the row
+    def _leave(self, row: list[float]) -> None:
+        row[4] = self.env._now
         self.pool.release()
 
     def _windows(self) -> Generator[tuple[float, float, int], None, None]:
@@ -187,7 +191,7 @@ class OutsidePatients:
             process, los = compiled[k]
             for t in process.sample(arrival_rng, t0, t1).tolist():
                 if t > env.now:
-                    yield env.timeout(t - env.now)
+                    yield self.clock.timeout(t - env.now)
                 self._patient(los(), background.priority, facility.when_full)
 
     def _patient(self, los: float, priority: int, mode: str) -> None:

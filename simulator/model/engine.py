@@ -39,6 +39,7 @@ from simulator.model.beds import BedPool
 from simulator.model.build import Building
 from simulator.model.calendar import Calendar
 from simulator.model.capacity import CapacityRecord, Limit
+from simulator.model.clock import Clock
 from simulator.model.closing import Closing, uses_transfer
 from simulator.model.demand import demand_streams
 from simulator.model.episode import Episodes
@@ -93,6 +94,7 @@ class Model(Building, Sampling, Episodes):
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
+        self.clock = Clock(self.env)  # stays' ends and arrivals (simulator.model.clock)
         self.calendar = Calendar.of(scenario)
         self.fids = tuple(scenario.facilities)
         self.gids = tuple(scenario.groups)
@@ -160,6 +162,7 @@ class Model(Building, Sampling, Episodes):
                 continue
             patients = OutsidePatients(
                 self.env,
+                self.clock,
                 self.pools[code],
                 code,
                 fid,
@@ -260,7 +263,9 @@ class Model(Building, Sampling, Episodes):
         appending), the outside patients' tables and limits (copies), the events."""
         rows = {name: len(getattr(self, name)) for name in _TABLES}
         logs = [len(p.log) for p in self.pools]
-        return rows, logs, self._capacity_record(), _events_scheduled(self.env), self.variants
+        clock = self.clock  # the model's events: SimPy's but the wakes, and the clock's calls
+        events = _events_scheduled(self.env) - clock.wakes + clock.calls
+        return rows, logs, self._capacity_record(), events, self.variants
 
     def _record(
         self,

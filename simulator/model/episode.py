@@ -28,6 +28,7 @@ import simpy
 from simulator.model.build import CompiledStep
 from simulator.model.calendar import Calendar
 from simulator.model.capacity import LimitKind
+from simulator.model.clock import Clock
 from simulator.model.drive import drive
 from simulator.model.pathways import Discharge, Period, Variants
 from simulator.model.placement import Candidate, Patient, Placement
@@ -62,6 +63,7 @@ class Episodes(Placement):
     _pending: int
     _all_admitted: simpy.Event | None
     calendar: Calendar
+    clock: Clock
 
     def _new_patient(self, m: int, g: int, band: int) -> Patient:
         """The episode's row (open) and its patient."""
@@ -135,13 +137,11 @@ class Episodes(Placement):
         if step.costs is not None:
             self.step_costs.add(0, held, *step.costs, patient.m)
         patient.step, patient.limited = step, limited
-        self.env.timeout(los, patient).callbacks.append(self._stay_ended)  # its value: who
+        self.clock.call_in(los, self._stay_ended, patient)
 
-    def _stay_ended(self, event: simpy.Event) -> None:
-        """The end of a stay taken by :meth:`_admit` (the timeout's value is the patient):
-        home or death; the next step's free bed; or the rest of the pathway, driven by a
-        generator from here."""
-        patient: Patient = event._value
+    def _stay_ended(self, patient: Patient) -> None:
+        """The end of a stay taken by :meth:`_admit` (called by the clock): home or death; the
+        next step's free bed; or the rest of the pathway, driven by a generator from here."""
         step = patient.step
         assert step is not None
         code = patient.admitted
@@ -195,7 +195,7 @@ class Episodes(Placement):
             if step.delay is not None:
                 if patient.pool is not None:
                     self._leave(patient)
-                yield env.timeout(step.delay())
+                yield self.clock.timeout(step.delay())
                 if self.epochs is not None:  # the bed is asked for as in force after the delay
                     step = self.epochs.paths_at(env.now)[g][m][band][step_index]
             if step.no_bed:  # a period without a bed (simulator.model.pathways)
@@ -249,7 +249,7 @@ class Episodes(Placement):
                 patient.discharge = -1
             if step.costs is not None:
                 self.step_costs.add(0, patient.held, *step.costs, m)
-            yield env.timeout(los)
+            yield self.clock.timeout(los)
             if epochs is not None:  # next as in force when the stay ends
                 step = epochs.paths_at(env.now)[g][m][band][step.index]
             nxt = self._max_stay_reached(step, patient, code) if limited else step.route()
@@ -275,7 +275,7 @@ class Episodes(Placement):
         period = self.periods.add(patient.episode, patient.g, patient.m, step_index, env.now, _NAN)
         if step.costs is not None:
             self.step_costs.add(1, period, *step.costs, patient.m)
-        yield env.timeout(step.los())
+        yield self.clock.timeout(step.los())
         self.periods.data[period * _PERIOD_WIDTH + _PERIOD_END] = env.now
         return step.route()
 
