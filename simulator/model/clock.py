@@ -148,15 +148,33 @@ class Clock:
         wake._ok = True
         wake._value = None
         wake.callbacks.append(self._wake)
-        env.schedule(wake, NORMAL, t - env._now)  # an ordinary timeout
+        # An ordinary timeout, as Environment.schedule queues it, but at t to the bit (a delay
+        # of t - now could fall an ulp after t).
+        heappush(env._queue, (t, NORMAL, next(env._eid), wake))
 
     def _wake(self, _event: simpy.Event) -> None:
         heappop(self._wakes)
         self.running = True
         try:
             self._run_due()
-        finally:
+        except BaseException:  # StopSimulation from a call, or an error: the rest stay due
             self.running = False
+            self._wake_for_next()
+            raise
+        self.running = False
+
+    def _wake_for_next(self) -> None:
+        """Leave a wake at the next due time, if none is there before it."""
+        if self._at < len(self._current):
+            t = self._current[self._at][0]
+        elif self._keys:
+            t = min(self._slots[self._keys[0]], key=_TIME)[0]
+        else:
+            t = math.inf
+        if self.feed is not None and self.feed.due < t:
+            t = self.feed.due
+        if t != math.inf and (not self._wakes or t < self._wakes[0]):
+            self._wake_at(t)
 
     def _next_slot(self) -> bool:
         """Load the next slot of the calendar, sorted (False: the calendar is empty)."""
@@ -176,14 +194,18 @@ class Clock:
         leave a wake there."""
         env = self.env
         queue = env._queue  # SimPy's heap of (time, priority, id, event)
-        feed, inf = self.feed, math.inf
+        inf = math.inf
+        current, at = self._current, self._at  # a call's call_in sorts into this same list
         while True:
-            current, at = self._current, self._at
-            if at < len(current) or self._next_slot():
-                current, at = self._current, self._at
+            if at < len(current):
                 t = current[at][0]
+            elif self._next_slot():
+                current, at = self._current, 0
+                t = current[0][0]
             else:
+                current, at = self._current, 0
                 t = inf
+            feed = self.feed  # (a call may attach one)
             fed = feed is not None and feed.due < t  # a tie: the calendar's call first
             if fed:
                 t = feed.due  # type: ignore[union-attr]
@@ -199,8 +221,9 @@ class Clock:
             if fed:
                 feed.next()  # type: ignore[union-attr]
             else:
-                self._at = at + 1
                 _, call, argument = current[at]
+                at += 1
+                self._at = at
                 call(argument)
 
 
