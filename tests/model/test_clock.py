@@ -435,6 +435,30 @@ def test_a_tie_across_sides_without_a_wake_there_runs_simpys_event_first() -> No
     assert _tie_log(SimPyClock, program) == [(5.0, "call at 5"), (7.0, "call at 7"), (7.0, "s")]
 
 
+def test_calls_due_at_one_time_run_together_before_simpys_event_then() -> None:
+    """The docstring's 'all together, as soon as the first of them runs': a call asked for
+    with delay 0 by a call at 5 runs before a SimPy event a call at 5 had succeeded before
+    asking for it (with one timeout each, the event was scheduled first, so runs first)."""
+
+    def program(env: simpy.Environment, clock: Clock, note: Any) -> None:
+        def first(_: Any) -> None:
+            note("first")(None)
+            event = env.event()
+            event.callbacks.append(note("event"))
+            event.succeed()
+            clock.call_in(0.0, note("delay 0"), None)
+
+        clock.call_in(5.0, first, None)
+        clock.call_in(5.0, note("second"), None)
+
+    assert _tie_log(Clock, program) == [
+        (5.0, name) for name in ("first", "second", "delay 0", "event")
+    ]
+    assert _tie_log(SimPyClock, program) == [
+        (5.0, name) for name in ("first", "second", "event", "delay 0")
+    ]
+
+
 def _feed_and_heap_at_5(clock_type: type[Clock], heap_first: bool) -> list[str]:
     """A feed's call and a calendar (heap) call both due at 5, asked in either order."""
     env = simpy.Environment()
@@ -709,6 +733,20 @@ def test_clock_timeout_drives_generators_and_conditions(start: str) -> None:
             (6.0, ["clock", "simpy"]),
         ]
     )
+
+
+@pytest.mark.parametrize("clock_type", [Clock, SimPyClock])
+def test_a_clock_timeout_is_triggered_at_once_and_processed_when_due(
+    clock_type: type[Clock],
+) -> None:
+    """As a SimPy Timeout: triggered (ok, its value set) when made, processed when due."""
+    env = simpy.Environment()
+    event = clock_type(env).timeout(2.0, "v")
+    assert event.triggered and event.ok and event.value == "v" and not event.processed
+    env.run(until=1.0)
+    assert not event.processed
+    env.run()
+    assert event.processed and env.now == 2.0
 
 
 def _interrupted(clock_type: type[Clock]) -> tuple[list[tuple[float, str]], float]:
