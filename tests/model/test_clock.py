@@ -351,8 +351,9 @@ def test_float_delays_land_at_their_exact_times(program: Program) -> None:
     _check_same(program)
 
 
-def test_the_clock_moves_time_itself_with_one_wake() -> None:
-    """With nothing else in SimPy's queue, one wake stands for every call (the point)."""
+def test_the_clock_moves_time_itself_between_its_wakes() -> None:
+    """With nothing else in SimPy's queue the clock moves time on itself (the point): a wake
+    only for a call asked for before the earliest one, none for calls after it."""
     env = simpy.Environment()
     clock = Clock(env)
     times = np.random.default_rng(3).uniform(0, 100, 500).tolist()
