@@ -377,33 +377,59 @@ def simulate(
     if precision is not None:
         n = min(n, max_replications)  # the first batch counts towards the maximum too
     started = dt.datetime.now(dt.UTC)
-    workers = opts.workers
-    done = run_replications(
-        scenario,
-        root,
-        range(n),
-        jobs=jobs,
-        progress=progress,
-        scheduler=scheduler,
-        workers=workers,
-    )
-    while precision is not None and len(done) < max_replications:
-        # Sequential procedure: run what the replications so far say is needed.
-        table = kpi_table([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
-        needed = [replications_needed(table[k], precision) for k in advice(table).kpi]
-        target = min(max([x for x in needed if x is not None], default=0), max_replications)
-        if target <= len(done):
-            break
-        done += run_replications(
+    if precision is None:
+        done = run_replications(
             scenario,
             root,
-            range(len(done), target),
+            range(n),
             jobs=jobs,
             progress=progress,
             scheduler=scheduler,
-            workers=workers,
+            workers=opts.workers,
         )
+    else:
+        # The batches of one precision run share one pool of workers, or one Dask
+        # client, opened at the first batch that needs it and closed once (decision 55).
+        with opts.merged(jobs=min(jobs, max_replications)).pooled() as pooled:
+            done = _until_precise(scenario, root, n, precision, max_replications, pooled)
     return _results(scenario, root, done, started, precision or DEFAULT_PRECISION)
+
+
+def _until_precise(
+    scenario: Scenario,
+    root: int,
+    first: int,
+    precision: float,
+    maximum: int,
+    opts: RunOptions,
+) -> list[object]:
+    """Replications ``0..first-1``, then batches until the key KPIs are within ``precision``.
+
+    The sequential procedure: after each batch, run up to what the replications
+    so far say every key KPI needs, at most ``maximum`` in all. ``opts`` says
+    where they run (its ``workers``, if any, serve every batch).
+    """
+
+    def batch(replications: range) -> list[object]:
+        return run_replications(
+            scenario,
+            root,
+            replications,
+            jobs=opts.jobs,
+            progress=opts.progress,
+            scheduler=opts.scheduler,
+            workers=opts.workers,
+        )
+
+    done = batch(range(first))
+    while len(done) < maximum:
+        table = kpi_table([o.kpis for o in done if isinstance(o, ReplicationOutcome)])
+        needed = [replications_needed(table[k], precision) for k in advice(table).kpi]
+        target = min(max([x for x in needed if x is not None], default=0), maximum)
+        if target <= len(done):
+            break
+        done += batch(range(len(done), target))
+    return done
 
 
 def _results(

@@ -525,3 +525,32 @@ def test_a_calibration_on_dask_connects_once_and_fits_the_same_values(
     assert remote.fitted == serial.fitted
     assert remote.evaluations.to_csv(index=False) == serial.evaluations.to_csv(index=False)
     assert remote.table.to_csv(index=False) == serial.table.to_csv(index=False)
+
+
+def test_a_precision_run_on_dask_connects_once_for_all_its_batches(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 2, 2 and 2 replications until within 10 %: one client (one per batch before)."""
+    import simulator.experiment.simulate as simulate_module
+
+    unit = validate(
+        single_unit_dict(5, 2.0, {"dist": "exponential", "mean": 3.0}, "divert", 60, 10)
+    )
+    batches: list[tuple[int, int]] = []
+    real = simulate_module.run_replications
+
+    def recorded(scenario: Any, seed: int, replications: range, **kwargs: Any) -> Any:
+        batches.append((replications.start, replications.stop))
+        return real(scenario, seed, replications, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "run_replications", recorded)
+    run: dict[str, Any] = {"replications": 2, "seed": 4, "precision": 0.1, "max_replications": 40}
+    serial = simulate(unit, jobs=1, **run)
+    serial_batches = list(batches)
+    assert len(serial_batches) >= 3 and serial_batches[-1][1] < 40
+    batches.clear()
+    clients = _count_connections(monkeypatch)
+    remote = simulate(unit, scheduler=scheduler, **run)
+    assert len(clients) == 1 and clients[0].status == "closed"
+    assert batches == serial_batches  # the same replications, the same stopping point
+    assert _csv(remote) == _csv(serial)

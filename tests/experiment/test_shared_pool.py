@@ -218,3 +218,84 @@ def test_ctrl_c_in_progress_stops_a_single_experiments_pool_at_once() -> None:
     with pytest.raises(KeyboardInterrupt) as caught:  # its traceback keeps the loop's frame
         simulate(scenario, replications=4, seed=1, jobs=2, progress=interrupt)
     assert caught.value is not None and not multiprocessing.active_children()
+
+
+# --- a precision run's batches share one pool (decision 55) ----------------------------------
+
+
+def _precise_unit() -> Scenario:
+    """A unit whose precision run (2 first, 0.1, at most 40) takes batches of 2, 2 and 2."""
+    return validate(
+        single_unit_dict(5, 2.0, {"dist": "exponential", "mean": 3.0}, "divert", 60, 10)
+    )
+
+
+def _batches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The replications of every batch ``simulate`` runs from now on, as (first, end)."""
+    import simulator.experiment.simulate as simulate_module
+
+    batches: list[tuple[int, int]] = []
+    real = simulate_module.run_replications
+
+    def recorded(scenario: Scenario, seed: int, replications: range, **kwargs: Any) -> Any:
+        batches.append((replications.start, replications.stop))
+        return real(scenario, seed, replications, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "run_replications", recorded)
+    return batches
+
+
+def test_a_precision_run_starts_one_pool_for_all_its_batches_with_a_serial_runs_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batches = _batches(monkeypatch)
+    run = {"replications": 2, "seed": 4, "precision": 0.1, "max_replications": 40}
+    serial = simulate(_precise_unit(), jobs=1, **run)  # type: ignore[arg-type]
+    serial_batches = list(batches)
+    # Several batches of more than one replication each: one pool per batch before.
+    assert len(serial_batches) >= 3 and all(end - first > 1 for first, end in serial_batches)
+    assert serial_batches[-1][1] < 40  # stopped by the precision, not the maximum
+    batches.clear()
+    started = _pools(monkeypatch)
+    pooled = simulate(_precise_unit(), jobs=2, **run)  # type: ignore[arg-type]
+    assert len(started) == 1 and started[0]._max_workers == 2  # type: ignore[attr-defined]
+    assert batches == serial_batches  # the same replications, the same stopping point
+    assert _csv(pooled) == _csv(serial)  # the same KPIs, byte for byte
+    assert not multiprocessing.active_children()  # closed when the run ended
+
+
+def test_a_precision_runs_pool_has_no_more_workers_than_replications_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = _pools(monkeypatch)
+    results = simulate(
+        _precise_unit(), replications=2, seed=4, precision=0.1, max_replications=3, jobs=4
+    )
+    assert len(results.replications) == 3
+    assert len(started) == 1 and started[0]._max_workers == 3  # type: ignore[attr-defined]
+    assert not multiprocessing.active_children()
+
+
+def test_ctrl_c_in_a_later_batch_of_a_precision_run_stops_its_one_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[int, int]] = []
+
+    def interrupt_in_the_second_batch(done: int, total: int) -> None:
+        calls.append((done, total))
+        if len(calls) == 3:  # the first replication of the second batch
+            raise KeyboardInterrupt
+
+    started = _pools(monkeypatch)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        simulate(
+            _precise_unit(),
+            replications=2,
+            seed=4,
+            precision=0.1,
+            max_replications=40,
+            jobs=2,
+            progress=interrupt_in_the_second_batch,
+        )
+    assert caught.value is not None and len(started) == 1
+    assert not multiprocessing.active_children()
