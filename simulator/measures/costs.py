@@ -20,7 +20,8 @@ Computed from what happened in the collection period:
 ``cost.facility.*`` plus ``cost.transport``, and ``municipality.*.cost``: a municipality
 carries the variable costs and transport of its own patients and a share of
 each facility's fixed cost in proportion to its patients' bed-days there (by
-catchment population when the facility had no patients).
+its catchment's population-days over the period, the population in force each
+day, when the facility had no patients).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from numpy.typing import NDArray
 
 from simulator.measures.money import Prices, add_payments
 from simulator.measures.paths import FacilityPath, clipped_durations
-from simulator.measures.windows import Window
+from simulator.measures.population import catchment_days
+from simulator.measures.windows import Window, period_window
 from simulator.model.calendar import year_lengths
 from simulator.model.records import Block, ReplicationRecord, Stay
 from simulator.scenario.schema import Scenario
@@ -40,11 +42,6 @@ from simulator.scenario.schema import Scenario
 __all__ = ["cost_kpis", "fixed_cost_shares"]
 
 FloatArray = NDArray[np.float64]
-
-
-def _population(scenario: Scenario, mid: str) -> float:
-    value = scenario.municipalities[mid].population
-    return float(sum(value.values()) if isinstance(value, dict) else value)
 
 
 def _fixed_cost(per_bed_year: float, path: FacilityPath, in_leap_year: NDArray[np.bool_]) -> float:
@@ -74,19 +71,22 @@ def fixed_cost_shares(
     """Each municipality's share of each facility's fixed cost, shape (facilities, municipalities).
 
     In proportion to its residents' bed-days there (``stay_days`` per stay
-    row); by catchment population when nobody used the facility.
+    row); when nobody used the facility, by its catchment's population-days over
+    the collection period: each day the inhabitants, and the municipalities
+    served, of the state in force that day (growth, projection, ``changes``).
     """
     mids = record.municipalities
     n_m = len(mids)
     days_table = _days_table(record, stay_days)
     shares = np.zeros_like(days_table)
-    for code, facility in enumerate(scenario.facilities.values()):
+    columns = [list(scenario.municipalities).index(m) for m in mids]
+    for code, fid in enumerate(scenario.facilities):
         days_by_m = days_table[code]
         if days_by_m.sum() > 0:
             shares[code] = days_by_m / days_by_m.sum()
         else:
-            served = facility.serves if facility.serves is not None else list(mids)
-            pop = np.array([_population(scenario, m) if m in served else 0.0 for m in mids])
+            # Population-days of the catchment in force each day of the period.
+            pop = catchment_days(scenario, period_window(scenario), fid).mean(axis=0)[columns]
             shares[code] = pop / pop.sum() if pop.sum() > 0 else np.full(n_m, 1.0 / n_m)
     return shares
 
@@ -156,7 +156,7 @@ def cost_kpis(
         caused = fixed * shares[code] + c.per_bed_day * days_by_m + c.per_admission * adm_by_m
         if not prices.plain:
             own = fixed * shares[code] + priced_days_table[code] + adm_cost_table[code]
-            caused = prices.share(code, own, total)
+            caused = prices.share(code, own, total, path)
         by_municipality += caused
         if c.payer == "municipality":
             paid_by_m += caused

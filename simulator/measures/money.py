@@ -25,10 +25,11 @@ price is the state's price times the year's index:
 Cost-sharing keys (``facilities.<id>.costs.sharing``) split a facility's cost
 between municipalities in ``municipality.<m>.cost``: ``use`` as before
 (variable costs to the patients' municipalities, the fixed cost by bed-days),
-``population`` all of it by the population of its catchment, or fixed
-shares. Payments per episode (``costs.payments``) go from one payer to the
-other; like blocked-day payments they show for both payers and never in
-``cost.total`` (decision 15).
+``population`` all of it by the population of its catchment (day by day,
+the inhabitants and the catchment in force that day: growth, projection and
+``changes`` count from their date), or fixed shares. Payments per episode
+(``costs.payments``) go from one payer to the other; like blocked-day payments
+they show for both payers and never in ``cost.total`` (decision 15).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.measures.paths import FacilityPath, clipped_durations
+from simulator.measures.population import catchment_days
+from simulator.measures.windows import Window
 from simulator.model.calendar import Calendar, year_lengths
 from simulator.model.records import Block, ReplicationRecord, Stay
 from simulator.scenario.changes import dated_states
@@ -87,11 +90,6 @@ def is_plain(scenario: Scenario) -> bool:
     )
 
 
-def _population(scenario: Scenario, mid: str) -> float:
-    value = scenario.municipalities[mid].population
-    return float(sum(value.values()) if isinstance(value, dict) else value)
-
-
 class Prices:
     """The prices of one window ``[start, end)`` of a replication (whole days from ``first``)."""
 
@@ -108,7 +106,7 @@ class Prices:
         if self.plain:
             return
         self.record = record
-        self.start, self.end = start, end
+        self.start, self.end, self.first = start, end, first
         calendar = Calendar.of(scenario)
         states = dated_states(scenario)
         self.states = [s.scenario for s in states]
@@ -155,19 +153,42 @@ class Prices:
 
     # --- facility costs --------------------------------------------------------------
 
-    def fixed(self, code: int, path: FacilityPath) -> float:
-        """``per_bed_year`` x index over the open bed-days, each 1/365 or 1/366 of a bed-year."""
+    def _daily_fixed(self, code: int, path: FacilityPath) -> FloatArray:
         per = np.array([self._price(int(k), code, "per_bed_year") for k in self.day_state])
         days = path.daily_capacity_days[: len(per)]
-        return float((per * self.day_index * days / self.year_length)[: len(days)].sum())
+        daily: FloatArray = (per * self.day_index * days / self.year_length)[: len(days)]
+        return daily
 
-    def bed_days(self, code: int, path: FacilityPath) -> float:
-        """``per_bed_day`` x index over the occupied bed-days, day by day."""
+    def _daily_bed_days(self, code: int, path: FacilityPath) -> FloatArray:
         n = len(path.daily_occupied)
         length = np.minimum(1.0, self.end - self.start - np.arange(n, dtype=float))
         occupied = np.nan_to_num(path.daily_occupied) * np.maximum(length, 0.0)
         per = np.array([self._price(int(k), code, "per_bed_day") for k in self.day_state[:n]])
-        return float((per * self.day_index[:n] * occupied).sum())
+        daily: FloatArray = per * self.day_index[:n] * occupied
+        return daily
+
+    def fixed(self, code: int, path: FacilityPath) -> float:
+        """``per_bed_year`` x index over the open bed-days, each 1/365 or 1/366 of a bed-year."""
+        return float(self._daily_fixed(code, path).sum())
+
+    def bed_days(self, code: int, path: FacilityPath) -> float:
+        """``per_bed_day`` x index over the occupied bed-days, day by day."""
+        return float(self._daily_bed_days(code, path).sum())
+
+    def _daily_cost(self, code: int, path: FacilityPath) -> FloatArray:
+        """A facility's cost on each day of the window: fixed, bed-days and admissions."""
+        n = len(self.day_state)
+        daily = np.zeros(n)
+        fixed, bed_days = self._daily_fixed(code, path), self._daily_bed_days(code, path)
+        daily[: len(fixed)] += fixed
+        daily[: len(bed_days)] += bed_days
+        stays = self.record.stays
+        admitted = stays[:, Stay.ADMITTED]
+        mine = (stays[:, Stay.FACILITY] == code) & (admitted >= self.start) & (admitted < self.end)
+        day = np.minimum((admitted[mine] - self.start).astype(np.int64), n - 1)
+        per = np.array([self._price(int(k), code, "per_admission") for k in self.day_state])
+        daily += np.bincount(day, minlength=n)[:n] * per * self.day_index
+        return daily
 
     def stay_prices(self, stay_days: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Per stay row: ``per_bed_day`` x index x its days (weighted as ``stay_days``), and
@@ -217,24 +238,44 @@ class Prices:
 
     # --- sharing and payments -----------------------------------------------------------
 
-    def share(self, code: int, caused: FloatArray, total: float) -> FloatArray:
-        """A facility's cost by municipality under its cost-sharing key."""
+    def share(self, code: int, caused: FloatArray, total: float, path: FacilityPath) -> FloatArray:
+        """A facility's cost by municipality under its cost-sharing key.
+
+        ``population``: each day's cost by the inhabitants in force that day of
+        the catchment in force that day (:func:`~simulator.measures.population.catchment_days`),
+        so a population that grows or changes on a date carries more from then on,
+        and the years of a period add up to it.
+        """
         facility = self.scenario.facilities[self.fids[code]]
         key = facility.costs.sharing
         mids = self.record.municipalities
         if key == "use":
             return caused
         if key == "population":
-            served = facility.serves if facility.serves is not None else list(mids)
-            weights = np.array(
-                [_population(self.scenario, m) if m in served else 0.0 for m in mids]
-            )
+            weights = self._population_weights(code, path)
         else:
             weights = np.array([float(key.get(m, 0.0)) for m in mids])
         if weights.sum() <= 0:
             return caused
         shares = weights / weights.sum()
         return np.asarray(total * shares, dtype=float)
+
+    def _population_weights(self, code: int, path: FacilityPath) -> FloatArray:
+        """Each municipality's part of the facility's cost: its day-by-day population share
+        of the catchment weighted by the facility's cost that day (by population-days over
+        the window when the facility cost nothing)."""
+        window = Window(self.start, self.end, self.first, None, 0.0)
+        table = catchment_days(self.scenario, window, self.fids[code])
+        columns = [list(self.scenario.municipalities).index(m) for m in self.record.municipalities]
+        table = table[:, columns]
+        daily = self._daily_cost(code, path)[: len(table)]
+        people = table.sum(axis=1)
+        counted = (people > 0) & (daily != 0)
+        if not counted.any():
+            weights: FloatArray = table.mean(axis=0)
+            return weights
+        weights = (table[counted] / people[counted, None] * daily[counted, None]).sum(axis=0)
+        return weights
 
     def payments(self) -> tuple[FloatArray, FloatArray]:
         """Payments per episode, by municipality: (paid by the health trust, paid by the
