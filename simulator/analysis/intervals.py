@@ -122,7 +122,7 @@ def daily_bands(
 def occupancy_distribution(
     shares: list[list[np.ndarray]], facilities: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Share of time at each number of occupied beds, mean over replications.
+    """Share of the open time at each number of occupied beds, mean over replications.
 
     ``shares[r][f]`` is replication ``r``'s distribution for facility ``f``.
     """

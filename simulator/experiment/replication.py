@@ -53,7 +53,7 @@ class ReplicationOutcome:
     daily_occupied: np.ndarray  # (facilities, days of the collection period)
     daily_capacity: np.ndarray
     daily_from_start: np.ndarray  # (facilities, days from the simulation's start): warm-up
-    occupancy_share: list[np.ndarray]  # per facility: share of time at 0, 1, 2, ... occupied
+    occupancy_share: list[np.ndarray]  # per facility: share of open time at 0, 1, 2, ... occupied
     wait_quantiles: np.ndarray  # (groups, len(WAIT_QUANTILES))
     episodes: int
     events: int
@@ -109,7 +109,10 @@ def _reduce(scenario: Scenario, seed: int, replication: int) -> ReplicationOutco
         daily_from_start=np.array(
             [facility_path(log, 0.0, record.horizon).daily_occupied for log in record.occupancy]
         ),
-        occupancy_share=[p.level_time / p.length for p in paths],
+        # Over the open time (decision 56): a closed spell is not time at 0 beds.
+        occupancy_share=[
+            p.open_level_time / p.open_time if p.open_time > 0 else np.zeros(0) for p in paths
+        ],
         wait_quantiles=wait_quantiles(record),
         episodes=len(record.episodes),
         events=record.events,

@@ -82,7 +82,7 @@ def run_figures(run: RunFolder, lang: str = "en") -> dict[str, Callable[[], Figu
         )
     if len(run.occupancy_distribution) and len(run.summary):
         figures["occupancy_distribution"] = lambda: occupancy_distribution_figure(
-            run.occupancy_distribution, run.summary, run.scenario, lang
+            run.occupancy_distribution, run.summary, run.scenario, lang, run.daily_occupancy
         )
     if len(run.wait_distribution):
         figures["waiting_time"] = lambda: wait_figure(run.wait_distribution, run.scenario, lang)

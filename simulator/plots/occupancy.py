@@ -142,12 +142,18 @@ def occupancy_distribution_figure(
     summary: pd.DataFrame,
     scenario: Mapping[str, Any],
     lang: str = "en",
+    daily: pd.DataFrame | None = None,
 ) -> Figure:
-    """Share of time at each occupancy per facility, beside its analytic reference.
+    """Share of the open time at each occupancy per facility, beside its analytic reference.
 
-    Bars at or above the number of beds (full, or corridor) are highlighted; the
-    reference uses the facility's ``when_full``, offered load
-    (``facility.<id>.offered_load``) and ``c = round(beds_mean)``.
+    The distribution is over the time the facility is open (at least one bed
+    open): a closed spell is not time at 0 beds, and a facility closed
+    throughout has no panel. Bars at or above the number of beds (full, or
+    corridor) are highlighted; the reference uses the facility's ``when_full``,
+    offered load (``facility.<id>.offered_load``) and ``c`` = its open beds
+    while open: ``round(beds_mean)``, or with ``daily`` (``daily_occupancy.csv``)
+    the mean of the open beds over the days it was open, so a unit closed half
+    the period is compared with its beds, not half of them.
     """
     by_id = facilities(scenario)
     names = display_names(scenario)["facilities"]
@@ -160,6 +166,7 @@ def occupancy_distribution_figure(
             shares = rows.set_index("occupied")["share"].sort_index()
             shares = shares[shares.index <= _last_nonzero(shares)]
             beds, _, _ = kpi_interval(summary, f"facility.{fid}.beds_mean")
+            beds = _open_beds(beds, daily, fid)
             load, _, _ = kpi_interval(summary, f"facility.{fid}.offered_load")
             full, _, _ = kpi_interval(summary, f"facility.{fid}.share_time_full")
             rule = str(by_id[fid].get("when_full", "queue"))
@@ -247,6 +254,16 @@ def _stairs(ax: Axes, shares: pd.Series, c: int) -> None:
         ax.stairs(values[:cut], edges[: cut + 1], fill=True, color=BLUE, linewidth=0)
     if cut < len(levels):
         ax.stairs(values[cut:], edges[cut:], fill=True, color=ORANGE, linewidth=0)
+
+
+def _open_beds(beds_mean: float, daily: pd.DataFrame | None, fid: str) -> float:
+    """The facility's open beds while open: the mean of ``daily``'s beds over the days with
+    a bed open (``beds_mean`` counts closed days as 0 beds), ``beds_mean`` without it."""
+    if daily is None or not len(daily):
+        return beds_mean
+    beds = daily.loc[daily["facility"] == fid, "beds"].to_numpy(dtype=float)
+    open_days = beds[beds > 0]
+    return float(open_days.mean()) if len(open_days) else beds_mean
 
 
 def _last_nonzero(shares: pd.Series) -> int:

@@ -22,8 +22,8 @@ _TITLE: _L = {
         "Belagte senger per dag: snitt over {n} replikasjoner med 5–95 %-bånd",
     ),
     "occupancy_distribution": (
-        "Share of time at each number of occupied beds, with an analytic reference",
-        "Andel av tiden med hvert antall belagte senger, med analytisk referanse",
+        "Share of open time at each number of occupied beds, with an analytic reference",
+        "Andel av åpen tid med hvert antall belagte senger, med analytisk referanse",
     ),
     "waits": (
         "Waiting time for a bed: share of admissions that waited at most x days",
@@ -172,7 +172,8 @@ _CAPTION: _L = {
         "trappelinjen åpne senger. Over den svarte linjen: korridorpasienter.",
     ),
     "occupancy_distribution": (
-        "How much of the time each number of beds was occupied (coloured bars; orange: full "
+        "How much of the time each number of beds was occupied while the unit was open "
+        "(time with no bed open is left out; coloured bars; orange: full "
         "or above capacity), beside what queueing theory gives for the same offered load "
         "and beds (hatched bars, or a black outline for large wards): Erlang's loss formula "
         "for units that turn patients away, "
@@ -180,7 +181,8 @@ _CAPTION: _L = {
         "distribution (M/G/∞) for wards that admit everyone. The theory assumes steady "
         "Poisson arrivals: seasons, weekdays and patients waiting in another bed make the "
         "simulation differ from it.",
-        "Hvor stor del av tiden hvert antall senger var belagt (fargede søyler; oransje: "
+        "Hvor stor del av tiden hvert antall senger var belagt mens enheten var åpen "
+        "(tid uten åpne senger er holdt utenfor; fargede søyler; oransje: "
         "fullt eller over kapasitet), ved siden av det køteorien gir for samme belastning "
         "og sengetall (skraverte søyler, eller en svart kontur for store avdelinger): "
         "Erlangs tapsformel for enheter som avviser, "
