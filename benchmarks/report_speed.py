@@ -10,11 +10,17 @@ workbook beside them). Each part is repeated (``--repeat``, 3 by default) and
 its median printed, in wall-clock and in CPU seconds (the CPU of worker
 processes included): on a machine shared with other work, CPU is the figure
 to read. ``--reuse FOLDER`` times only the drawing for a results folder
-written before (a run or comparison folder).
+written before (a run or comparison folder). ``--compare ALT`` (repeatable)
+runs a comparison of the scenario against ALT instead of one run (as
+``samsim compare``: a run workbook per scenario and the comparison's);
+``--only PART`` (repeatable) times only the parts named (``results.xlsx``,
+``plots``, ``report.html``, ``all, as samsim``).
 
     .venv/bin/python benchmarks/report_speed.py
     .venv/bin/python benchmarks/report_speed.py --replications 5
     .venv/bin/python benchmarks/report_speed.py --reuse results/baseline/<run id>
+    .venv/bin/python benchmarks/report_speed.py --compare scenarios/midt-troms/more-kohd-beds.yaml \
+        --replications 4 --skip-parts --only results.xlsx
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from simulator import load_scenario, simulate
+from simulator import compare, load_scenario, simulate
 from simulator.plots import comparison_figures, is_comparison, read_comparison, read_run
 from simulator.plots import run_figures as make_run_figures
 from simulator.plots.style import DPI, styled
@@ -124,26 +130,45 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="times each part is timed")
     parser.add_argument("--svg", action="store_true", help="time SVG too, figure by figure")
     parser.add_argument("--skip-parts", action="store_true", help="no figure-by-figure timing")
+    parser.add_argument(
+        "--compare", type=Path, action="append", default=[], help="an alternative to compare"
+    )
+    parser.add_argument("--only", action="append", default=[], help="time only this part")
     args = parser.parse_args()
     simulation = sim_cpu = float("nan")
     if args.reuse is not None:
         folder = args.reuse
     else:
         scenario = load_scenario(args.scenario)
-        simulation, sim_cpu, results = timed(
-            lambda: simulate(scenario, replications=args.replications, jobs=args.jobs)
-        )
+        if args.compare:
+            alternatives = [load_scenario(p) for p in args.compare]
+            simulation, sim_cpu, results = timed(
+                lambda: compare(
+                    scenario, alternatives, replications=args.replications, jobs=args.jobs
+                )
+            )
+            replications = len(results.base.replications)
+            what = f"comparison of {1 + len(alternatives)} scenarios"
+        else:
+            simulation, sim_cpu, results = timed(
+                lambda: simulate(scenario, replications=args.replications, jobs=args.jobs)
+            )
+            replications = len(results.replications)
+            what = "simulation"
         folder = Path(results.write(tempfile.mkdtemp(prefix="samsim-bench-")))
         print(
-            f"simulation ({len(results.replications)} replications, {args.jobs} jobs): "
+            f"{what} ({replications} replications, {args.jobs} jobs): "
             f"{simulation:.2f} s wall, {sim_cpu:.2f} s CPU"
         )
+        print(f"folder: {folder}")
     if not args.skip_parts:
         print("figures one by one, CPU s (build, PNG" + (", SVG):" if args.svg else "):"))
         print(f"  sum: {time_figures(folder, args.lang, args.svg):.2f} s")
     times: dict[str, list[tuple[float, float]]] = {}
     for _ in range(args.repeat):
         for name, task in parts(folder, args.lang, args.workers).items():
+            if args.only and name not in args.only:
+                continue
             wall, used, _ = timed(task)
             times.setdefault(name, []).append((wall, used))
     print(f"median of {args.repeat} (wall s / CPU s):")
@@ -151,7 +176,7 @@ def main() -> None:
         wall = statistics.median(v[0] for v in values)
         used = statistics.median(v[1] for v in values)
         print(f"  {name:16s} {wall:6.2f} / {used:6.2f}")
-    if simulation == simulation:
+    if simulation == simulation and "all, as samsim" in times:
         wall = statistics.median(v[0] for v in times["all, as samsim"])
         used = statistics.median(v[1] for v in times["all, as samsim"])
         print(

@@ -1,7 +1,8 @@
 """``results.xlsx``: a results folder's numbers as a workbook for spreadsheets and council papers.
 
-Written with openpyxl beside ``report.html`` (by :func:`simulator.report.write_report`)
-from the folder's own tables, so it holds the same numbers:
+Written beside ``report.html`` (by :func:`simulator.report.write_report`) from the
+folder's own tables, so it holds the same numbers (as SpreadsheetML written
+directly, :mod:`simulator.store.xlsx_writer`; openpyxl reads it back in the tests):
 
 ``About``
     what the workbook is, the scenario, period, seed and replications, and
@@ -35,10 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from simulator.store.folders import atomic_write_bytes
 from simulator.store.readers import (
@@ -49,7 +46,8 @@ from simulator.store.readers import (
     read_comparison,
     read_run,
 )
-from simulator.text.labels import kpi_label, kpi_unit, label
+from simulator.store.xlsx_writer import BOLD, TITLE, Book
+from simulator.text.labels import Names, kpi_label, kpi_unit, label
 
 __all__ = [
     "SHEETS",
@@ -81,7 +79,6 @@ _FACILITY_COLUMNS = (
     "blocked_days",
     "wait_mean",
 )
-_BOLD = Font(bold=True)
 
 
 def _number(value: Any) -> float | None:
@@ -101,18 +98,32 @@ def _unit(kpi: str, lang: str) -> str:
         return unit
 
 
-def _bold(sheet: Any, values: Sequence[Any]) -> list[Any]:
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = _BOLD
-        cells.append(cell)
-    return cells
+class _Labels:
+    """KPIs' display names and units in one language, each made once: thousands repeat
+    (every year's KPIs, the same KPI on two sheets)."""
+
+    def __init__(self, names: Names, lang: str) -> None:
+        self._names, self._lang = names, lang
+        self._labels: dict[str, str] = {}
+        self._units: dict[str, str] = {}
+
+    def name(self, kpi: str) -> str:
+        """:func:`kpi_label` of ``kpi``."""
+        found = self._labels.get(kpi)
+        if found is None:
+            found = self._labels[kpi] = kpi_label(kpi, self._names, self._lang)
+        return found
+
+    def unit(self, kpi: str) -> str:
+        """The unit of ``kpi`` (of its base KPI for a ``year.<yyyy>.`` one), in the language."""
+        base = _base_kpi(kpi)
+        found = self._units.get(base)
+        if found is None:
+            found = self._units[base] = _unit(base, self._lang)
+        return found
 
 
-def _sheet(
-    book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
+def _sheet(book: Book, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A sheet with a bold, frozen header row and columns as wide as their text (to 60)."""
     sheet = book.create_sheet(title[:31])
     rows = [list(r) for r in rows]
@@ -121,27 +132,26 @@ def _sheet(
         for i, v in enumerate(row[: len(widths)]):
             widths[i] = max(widths[i], min(len(str(v)), 60))
     for i, w in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(10, w + 2)
-    sheet.freeze_panes = "A2"
-    sheet.append(_bold(sheet, header))
+        sheet.set_width(i, max(10, w + 2))
+    sheet.freeze_header()
+    sheet.append(header, BOLD)
     for row in rows:
         sheet.append(row)
 
 
-def _kpi_rows(run: RunFolder, kpis: Iterable[str], lang: str) -> list[list[Any]]:
+def _kpi_rows(run: RunFolder, kpis: Iterable[str], labels: _Labels) -> list[list[Any]]:
     rows = []
-    names = run.names  # made from the scenario at each access: once, not once a KPI
     for kpi in kpis:
         mean, low, high = run.interval(kpi)
         if not math.isfinite(mean):
             continue
         rows.append(
             [
-                kpi_label(_base_kpi(kpi), names, lang),
+                labels.name(_base_kpi(kpi)),
                 _number(mean),
                 _number(low),
                 _number(high),
-                _unit(kpi, lang),
+                labels.unit(kpi),
                 kpi,
             ]
         )
@@ -163,14 +173,12 @@ def _kpi_header(lang: str) -> list[str]:
     ]
 
 
-def _about(book: Workbook, run: RunFolder, lang: str, sources: Sequence[tuple[str, str]]) -> None:
+def _about(book: Book, run: RunFolder, lang: str, sources: Sequence[tuple[str, str]]) -> None:
     """The first sheet: what the workbook holds and where each sheet's numbers come from."""
     sheet = book.create_sheet("About", 0)
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 90
-    title = WriteOnlyCell(sheet, value=label("xlsx.title", lang))
-    title.font = Font(bold=True, size=13)
-    sheet.append([title])
+    sheet.set_width(1, 28)
+    sheet.set_width(2, 90)
+    sheet.append([label("xlsx.title", lang)], TITLE)
     facts = [
         (label("column.scenario", lang), run.title),
         (label("column.period", lang), period_text(run.scenario, lang)),
@@ -183,15 +191,16 @@ def _about(book: Workbook, run: RunFolder, lang: str, sources: Sequence[tuple[st
     sheet.append([])
     sheet.append([label("xlsx.intervals", lang)])
     sheet.append([])
-    sheet.append(_bold(sheet, [label("xlsx.sheet", lang), label("xlsx.source", lang)]))
+    sheet.append([label("xlsx.sheet", lang), label("xlsx.source", lang)], BOLD)
     for name, source in sources:
         sheet.append([name, source])
 
 
-def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> list[str]:
+def _run_sheets(book: Book, run: RunFolder, lang: str, prefix: str = "") -> list[str]:
     """Summary, per-year, facility, KPI and flow sheets of one run; the sheet names added."""
     kpis = [str(k) for k in run.summary.get("kpi", pd.Series(dtype=str))]
     names = run.names  # made from the scenario at each access: once, not once a KPI
+    labels = _Labels(names, lang)
     headline = [k for k in _HEADLINE if k in kpis]
     headline += [k for k in kpis if k.startswith("cost.municipality.")]
     headline += [
@@ -201,7 +210,7 @@ def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> 
     ]
     added = []
     name = f"{prefix}Summary"
-    _sheet(book, name, _kpi_header(lang), _kpi_rows(run, headline, lang))
+    _sheet(book, name, _kpi_header(lang), _kpi_rows(run, headline, labels))
     added.append(name)
     if prefix:
         return added
@@ -213,11 +222,11 @@ def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> 
             yearly.append(
                 [
                     int(match.group(1)),
-                    kpi_label(match.group(2), names, lang),
+                    labels.name(match.group(2)),
                     _number(mean),
                     _number(low),
                     _number(high),
-                    _unit(k, lang),
+                    labels.unit(k),
                     k,
                 ]
             )
@@ -235,7 +244,7 @@ def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> 
     ]
     header += [f"{label('kpi.cost', lang)} ({label('unit.nok', lang)})"]
     _sheet(book, "Facilities", header, facility_rows)
-    _sheet(book, "All KPIs", _kpi_header(lang), _kpi_rows(run, kpis, lang))
+    _sheet(book, "All KPIs", _kpi_header(lang), _kpi_rows(run, kpis, labels))
     added += ["Per year", "Facilities", "All KPIs"]
     if len(run.flows):
         from_to = [
@@ -264,12 +273,8 @@ def _run_sheets(book: Workbook, run: RunFolder, lang: str, prefix: str = "") -> 
     return added
 
 
-def _save(book: Workbook, target: Path) -> Path:
-    import io
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return atomic_write_bytes(target, buffer.getvalue())
+def _save(book: Book, target: Path) -> Path:
+    return atomic_write_bytes(target, book.to_bytes())
 
 
 _SOURCES = {
@@ -284,7 +289,7 @@ _SOURCES = {
 
 def write_run_workbook(run: RunFolder, lang: str = "en") -> Path:
     """Write ``<run folder>/results.xlsx``; its path."""
-    book = Workbook(write_only=True)
+    book = Book()
     sheets = _run_sheets(book, run, lang)
     _about(book, run, lang, [(s, _SOURCES.get(s, "")) for s in sheets])
     return _save(book, run.path / "results.xlsx")
@@ -292,9 +297,10 @@ def write_run_workbook(run: RunFolder, lang: str = "en") -> Path:
 
 def write_comparison_workbook(comparison: ComparisonFolder, lang: str = "en") -> Path:
     """Write ``<comparison folder>/results.xlsx`` (each scenario's summary, the comparison)."""
-    book = Workbook(write_only=True)
+    book = Book()
     base = comparison.runs.get(comparison.base)
     names = base.names if base else {"facilities": {}, "groups": {}, "municipalities": {}}
+    labels = _Labels(names, lang)
     sheets: list[tuple[str, str]] = []
     for i, (name, run) in enumerate(comparison.runs.items(), start=1):
         added = _run_sheets(book, run, lang, prefix=f"{i} ")
@@ -305,14 +311,14 @@ def write_comparison_workbook(comparison: ComparisonFolder, lang: str = "en") ->
         rows.append(
             [
                 str(row.get("scenario", "")),
-                kpi_label(kpi, names, lang),
+                labels.name(kpi),
                 _number(row.get("base_mean")),
                 _number(row.get("alt_mean")),
                 _number(row.get("difference")),
                 _number(row.get("ci_low")),
                 _number(row.get("ci_high")),
                 _number(row.get("p_value")),
-                _unit(kpi, lang),
+                labels.unit(kpi),
                 kpi,
             ]
         )
@@ -343,10 +349,10 @@ def write_table_workbook(
     ``about``: (key, value) lines of the first sheet; ``tables``: sheet name ->
     table, written with its column names as the header.
     """
-    book = Workbook(write_only=True)
+    book = Book()
     sheet = book.create_sheet("About")
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 90
+    sheet.set_width(1, 28)
+    sheet.set_width(2, 90)
     for key, value in about:
         sheet.append([key, value])
     for name, table in tables.items():
