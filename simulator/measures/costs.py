@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from simulator.measures.money import Prices, add_payments
 from simulator.measures.paths import FacilityPath, clipped_durations
-from simulator.measures.population import catchment_days
+from simulator.measures.population import catchment_means
 from simulator.measures.windows import Window, period_window
 from simulator.model.calendar import year_lengths
 from simulator.model.records import Block, ReplicationRecord, Stay
@@ -79,15 +79,19 @@ def fixed_cost_shares(
     n_m = len(mids)
     days_table = _days_table(record, stay_days)
     shares = np.zeros_like(days_table)
-    columns = [list(scenario.municipalities).index(m) for m in mids]
+    unused: dict[str, int] = {}  # facility -> its row
     for code, fid in enumerate(scenario.facilities):
         days_by_m = days_table[code]
         if days_by_m.sum() > 0:
             shares[code] = days_by_m / days_by_m.sum()
         else:
-            # Population-days of the catchment in force each day of the period.
-            pop = catchment_days(scenario, period_window(scenario), fid).mean(axis=0)[columns]
-            shares[code] = pop / pop.sum() if pop.sum() > 0 else np.full(n_m, 1.0 / n_m)
+            unused[fid] = code
+    # Population-days of the catchment in force each day of the period.
+    people = catchment_means(scenario, period_window(scenario), list(unused))
+    columns = [list(scenario.municipalities).index(m) for m in mids]
+    for fid, code in unused.items():
+        pop = people[fid][columns]
+        shares[code] = pop / pop.sum() if pop.sum() > 0 else np.full(n_m, 1.0 / n_m)
     return shares
 
 

@@ -26,7 +26,7 @@ from simulator.model.calendar import DAYS_PER_CALENDAR_YEAR, Calendar
 from simulator.scenario.changes import dated_states
 from simulator.scenario.schema import Municipality, Scenario
 
-__all__ = ["catchment_days", "population_means"]
+__all__ = ["catchment_days", "catchment_means", "population_means"]
 
 FloatArray = NDArray[np.float64]
 
@@ -167,11 +167,33 @@ def catchment_days(scenario: Scenario, window: Window, fid: str) -> FloatArray:
     every municipality without it), 0 for the others. The mean over the days is
     the catchment's population-days per day, municipality by municipality.
     """
+    return _catchment_tables(scenario, window, [fid])[fid]
+
+
+def catchment_means(
+    scenario: Scenario, window: Window, fids: Sequence[str]
+) -> dict[str, FloatArray]:
+    """:func:`catchment_days` averaged over the window's days, for several facilities at
+    once (each municipality's inhabitants counted once, not once per facility)."""
+    return {
+        fid: table.mean(axis=0) for fid, table in _catchment_tables(scenario, window, fids).items()
+    }
+
+
+def _catchment_tables(
+    scenario: Scenario, window: Window, fids: Sequence[str]
+) -> dict[str, FloatArray]:
+    if not fids:
+        return {}
     years, default, states, in_force = _window_days(scenario, window)
-    table = np.zeros((len(years), len(scenario.municipalities)))
-    catchments = [state.facilities[fid].serves for state in states]
-    for column, mid in enumerate(scenario.municipalities):
-        served = np.array([c is None or mid in c for c in catchments])[in_force]
-        if served.any():
-            table[:, column] = np.where(served, _daily(states, in_force, years, default, mid), 0.0)
-    return table
+    daily = np.stack(
+        [_daily(states, in_force, years, default, mid) for mid in scenario.municipalities], axis=1
+    )
+    tables = {}
+    for fid in fids:
+        catchments = [state.facilities[fid].serves for state in states]
+        served = np.array(
+            [[c is None or mid in c for mid in scenario.municipalities] for c in catchments]
+        )[in_force]  # (days, municipalities)
+        tables[fid] = np.where(served, daily, 0.0)
+    return tables
