@@ -54,6 +54,15 @@ _TIME = itemgetter(0)  # a call's due time: (time, call, argument)
 _LAST_SLOT = 2**62  # calls due at or after this slot (an infinite time) share it
 
 
+def _nothing(_: Any) -> None:
+    """The call of :data:`_RUN`: never made."""
+
+
+_RUN: tuple[float, Callable[[Any], None], Any] = (-math.inf, _nothing, None)
+"""In place of a call run, before the slot's next (bisect starts after it)."""
+_TRIM = 1024  # calls run, at most, kept at the head of the slot under way
+
+
 class Feed(Protocol):
     """A source of calls already in time order (the arrivals): ``due`` is the time of its
     next call (inf: none left); :meth:`next` makes the call(s) due now and sets ``due``."""
@@ -222,7 +231,11 @@ class Clock:
                 feed.next()  # type: ignore[union-attr]
             else:
                 _, call, argument = current[at]
+                current[at] = _RUN  # let go of the argument (a patient) now
                 at += 1
+                if at >= _TRIM:  # and of the slot's calls run (a slot can fill for long)
+                    del current[:at]
+                    at = 0
                 self._at = at
                 call(argument)
 

@@ -855,3 +855,36 @@ def test_the_event_count_is_simpys_plus_calls_minus_wakes(monkeypatch: pytest.Mo
     assert events == simpy_events + calls - wakes == ref_events == ref_simpy == reference.events
     assert (ref_calls, ref_wakes) == (0, 0)
     assert calls > 100 and wakes * 10 < calls and simpy_events * 10 < ref_simpy
+
+
+class _Held:
+    """An argument that can be watched (weakref) for whether the clock still holds it."""
+
+    __slots__ = ("__weakref__",)
+
+
+def test_a_call_run_lets_go_of_its_argument_even_while_a_far_slot_is_loaded() -> None:
+    """A call at day 1 000 loads its slot early once nothing else is due; the calls asked
+    for meanwhile are sorted into it and run. Each lets go of its argument when it runs,
+    and the calls run are not kept: at day 500 only the pending argument is alive and
+    the slot under way holds no more than the calls pending plus the trimmed head.
+    (Before, every argument run stayed in the slot until day 1 000.)"""
+    import gc
+    import weakref
+
+    env = simpy.Environment()
+    clock = Clock(env)
+    refs: list[weakref.ref[_Held]] = []
+    clock.call_in(1000.0, lambda _: None, None)
+
+    def chain(_: object) -> None:
+        held = _Held()
+        refs.append(weakref.ref(held))
+        clock.call_in(0.1, chain, held)
+
+    clock.call_in(0.1, chain, None)
+    env.run(until=500.0)
+    gc.collect()
+    assert len(refs) > 4000
+    assert sum(ref() is not None for ref in refs) == 1  # the one pending
+    assert len(clock._current) <= 1024 + 2
