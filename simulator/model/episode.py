@@ -10,9 +10,11 @@ spends its ``los`` at home (:meth:`Episodes._period`).
 
 The common start -- no dated changes, a first step without a delay or a
 period, and a free bed -- runs without a generator (:meth:`Episodes.start`):
-the bed is taken at once and the stay's timeout ends it by a callback
-(:meth:`Episodes._stay_ended`), which sends the patient home or to death, or
-hands the rest of the pathway to a generator started then. It does exactly
+the bed is taken at once and the clock (:mod:`simulator.model.clock`) ends
+the stay by a call (:meth:`Episodes._stay_ended`), which sends the patient
+home or to death, takes the next step's free bed -- after its delay at home,
+if it has one (:meth:`Episodes._delay_ended`) -- or hands the rest of the
+pathway to a generator started then. It does exactly
 what the generator would, in the same order (the same events, the same
 draws), so results are the same either way.
 """
@@ -169,7 +171,26 @@ class Episodes(Placement):
                 if pool.occupied < pool.capacity:
                     self._admit(patient, step, candidate, candidates)
                     return
+        elif step.delay is not None and not step.no_bed:  # at home for a while, then a bed
+            self._leave(patient)
+            patient.step = step  # the step waited for
+            self.clock.call_in(step.delay(), self._delay_ended, patient)
+            return
         drive(self._pathway(patient, steps, nxt))
+
+    def _delay_ended(self, patient: Patient) -> None:
+        """The delay before a step ended (called by the clock): the step's free bed, as
+        :meth:`_pathway` takes it after the delay; or the rest of the pathway from that
+        step, its delay done, driven by a generator."""
+        step = patient.step
+        assert step is not None
+        candidates = step.candidates[patient.m]
+        for candidate in candidates:
+            pool = candidate[1]
+            if pool.occupied < pool.capacity:
+                self._admit(patient, step, candidate, candidates)
+                return
+        drive(self._pathway(patient, patient.steps, step.index, delayed=True))
 
     def episode(
         self, m: int, g: int, step_index: int, band: int = 0
@@ -179,9 +200,10 @@ class Episodes(Placement):
         return self._pathway(self._new_patient(m, g, band), steps, step_index)
 
     def _pathway(
-        self, patient: Patient, steps: list[CompiledStep], step_index: int
+        self, patient: Patient, steps: list[CompiledStep], step_index: int, delayed: bool = False
     ) -> Generator[simpy.Event, Any, None]:
-        """The patient's steps from ``step_index`` on, along the group's pathway."""
+        """The patient's steps from ``step_index`` on, along the group's pathway (``delayed``:
+        that step's delay is done)."""
         env = self.env
         variants = self.variants
         epochs, closing, stays = self.epochs, self.closing, self.stays
@@ -192,7 +214,9 @@ class Episodes(Placement):
             if epochs is not None:  # the values in force when the step starts
                 steps = epochs.paths_at(env.now)[g][m][band]
             step = steps[step_index]
-            if step.delay is not None:
+            if delayed:
+                delayed = False
+            elif step.delay is not None:
                 if patient.pool is not None:
                     self._leave(patient)
                 yield self.clock.timeout(step.delay())

@@ -105,7 +105,12 @@ def test_nothing_is_held_for_a_patient_after_the_episode_ends(
             patients.append(weakref.ref(self))
 
     monkeypatch.setattr(episode_module, "Patient", Tracked)
-    scenario = validate(minimal_scenario(), "minimal")
+    spec = minimal_scenario()
+    # One short-term place: patients queue for it at the horizon, each in a generator
+    # (delays at home run without one since the clock).
+    spec["facilities"]["nursing-home"].update(beds=1, schedule=[])
+    spec["groups"]["kols"]["steps"]["short_term"]["los"]["mean"] = 200
+    scenario = validate(spec, "minimal")
     model = Model(scenario, 7, 0)
     generators: list[weakref.ref[Generator[simpy.Event, Any, None]]] = []
     pathway = model._pathway
