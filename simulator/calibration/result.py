@@ -52,7 +52,7 @@ def _tree(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def overlay_text(fit: Fit, extends: str, overrides: Sequence[str] = ()) -> str:
-    """The calibrated overlay: ``extends`` the input, the ``--set`` values, then each fit.
+    """The calibrated overlay: ``extends`` the input, the overrides' values, then each fit.
 
     Each fitted value is written in full (``repr``), so the overlay reproduces
     the fitted run exactly, with a comment naming the targets it was fitted to
@@ -74,7 +74,7 @@ def overlay_text(fit: Fit, extends: str, overrides: Sequence[str] = ()) -> str:
     leaves: dict[str, tuple[str, str]] = {}
     for text in overrides:
         parts, value = parse_override(text)
-        leaves[".".join(parts)] = (_value(value), "given on the command line (--set)")
+        leaves[".".join(parts)] = (_value(value), "given as an override")
     comment = "fitted to: " + "; ".join(fitted_to)
     for path, value in fit.assignments.items():
         factor = fit.fitted[path]

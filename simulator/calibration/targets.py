@@ -19,7 +19,7 @@ file, the key path and a fix. See ``docs/calibration.md`` for the format::
         source: Helseatlas
         fit: false                   # held out: reported, not fitted
     parameters:
-      groups.g.rate_per_1000:        # a scenario path, as --set writes it
+      groups.g.rate_per_1000:        # a scenario path, as an override writes it
         bounds: [500, 3000]
         start: 1000                  # optional: else the analytic start, else the scenario's
       groups.h.rate_per_1000:        # a map (rates by age band): one factor on all of it
@@ -198,7 +198,7 @@ def load_targets(path: str | Path) -> LoadedTargets:
                 Problem(
                     source,
                     where,
-                    "must be a scenario path with dots, as --set writes it",
+                    "must be a scenario path with dots, as an override writes it",
                     hint="e.g. groups.kols.rate_per_1000",
                 )
             )

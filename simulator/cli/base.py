@@ -6,6 +6,7 @@ traceback), 1 a bug.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from simulator.errors import OptionError, SamsimError
+from simulator.errors import OptionError, Problem, SamsimError, ScenarioError
 
 if TYPE_CHECKING:
     from simulator.experiment.replication import Failure
@@ -46,19 +47,41 @@ OPTION_FLAGS = {
 """The command-line option of each library parameter an :class:`OptionError` names."""
 
 
+SET_FLAG = "--set"
+"""The option that gives a scenario override (``path=value``) on the command line."""
+
+
+def problem_text(problem: Problem) -> str:
+    """A scenario problem as the command line says it: an override's is the ``--set``'s.
+
+    The library names the source of a mistake in an override ``override``
+    (:data:`simulator.scenario.provenance.OVERRIDE`); the command line, where
+    the override was given with ``--set``, says ``--set: run.seed: ...``.
+    """
+    # Imported here: a problem means the scenario stage is loaded already (decision 36).
+    from simulator.scenario.provenance import OVERRIDE
+
+    if problem.source == OVERRIDE:
+        problem = dataclasses.replace(problem, source=SET_FLAG)
+    return str(problem)
+
+
 def error_text(exc: SamsimError) -> str:
     """A user error's message; where it names a library parameter, the option instead.
 
     The library says ``scheduler tcp://x:8786: cannot reach ...``; the command
-    line says ``--scheduler tcp://x:8786: cannot reach ...``.
+    line says ``--scheduler tcp://x:8786: cannot reach ...``. A scenario's
+    problems are each told by :func:`problem_text`.
     """
+    if isinstance(exc, ScenarioError):
+        return "\n".join(problem_text(p) for p in exc.problems)
     if not isinstance(exc, OptionError):
         return str(exc)
     text = str(exc)
     if exc.option in OPTION_FLAGS:
         text = f"{OPTION_FLAGS[exc.option]} {exc.value}: {exc.message}"
     if exc.overrides:
-        text += "\non the command line: " + " ".join(f"--set {o}" for o in exc.overrides)
+        text += "\non the command line: " + " ".join(f"{SET_FLAG} {o}" for o in exc.overrides)
     return text
 
 

@@ -22,6 +22,7 @@ from simulator.cli.base import (
     lang_option,
     main,
     out_option,
+    problem_text,
     quiet_option,
     replications_type,
     report_failures,
@@ -105,7 +106,7 @@ def run(
     loaded = read_scenario(file, overrides)
     scenario = check_limits(loaded.scenario, limits, file)
     for caution in loaded.warnings:  # valid, but probably not meant
-        click.echo(f"warning: {caution}", err=True)
+        click.echo(f"warning: {problem_text(caution)}", err=True)
     inputs = scenario_files(file)
     first = first_replications(scenario, replications, precision, max_replications)
     prepare_out(out, [scenario.name, *input_names(inputs)])

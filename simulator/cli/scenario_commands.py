@@ -11,9 +11,11 @@ import click
 
 from simulator.cli.base import (
     INPUT_ERROR,
+    error_text,
     limit_hint,
     main,
     max_points_option,
+    problem_text,
     scenario_limits_options,
     set_option,
     user_errors,
@@ -75,11 +77,11 @@ def validate(
         except SamsimError as exc:
             failed += 1
             click.echo(f"invalid {path}", err=False)
-            click.echo(str(exc) + limit_hint(exc), err=True)
+            click.echo(error_text(exc) + limit_hint(exc), err=True)
             continue
         click.echo(f"ok      {path}: {overview(scenario)}")
         for caution in loaded.warnings:  # valid, but probably not meant
-            click.echo(f"warning: {caution}", err=True)
+            click.echo(f"warning: {problem_text(caution)}", err=True)
     if failed:
         sys.exit(INPUT_ERROR)
 
@@ -92,7 +94,7 @@ def validate_sweep(path: str, overrides: Sequence[str] = (), limits: Limits | No
         sweep = load_sweep(path, overrides, limits=limits)
     except SamsimError as exc:
         click.echo(f"invalid {path}", err=False)
-        click.echo(str(exc) + limit_hint(exc), err=True)
+        click.echo(error_text(exc) + limit_hint(exc), err=True)
         return 1
     points = prepare_points(sweep)
     invalid = [p for p in points if p.scenario is None]
@@ -117,7 +119,7 @@ def validate_targets(path: str) -> int:
             check_against(loaded, load_scenario(loaded.scenario_path))
     except SamsimError as exc:
         click.echo(f"invalid {path}", err=False)
-        click.echo(str(exc), err=True)
+        click.echo(error_text(exc), err=True)
         return 1
     count = len(loaded.spec.targets)
     click.echo(f"ok      {path}: targets file, {count} targets, {len(loaded.fitted())} fitted")

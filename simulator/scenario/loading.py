@@ -1,11 +1,12 @@
-"""Reading scenario files: ``extends`` overlays and ``--set`` overrides, merged and validated.
+"""Reading scenario files: ``extends`` overlays and overrides, merged and validated.
 
 A scenario is read as *layers*: the base file first, each overlay that
-extends it after, then each ``--set``. Merging them gives a plain ``dict``
+extends it after, then each override (``dotted.path=value``, what ``--set``
+gives on the command line). Merging them gives a plain ``dict``
 (overlay rules of ``shared/scenario-format.md``: maps merge key by key, lists
 and scalars replace, ``null`` removes a key); :mod:`simulator.scenario.validation`
 turns that into a :class:`~simulator.scenario.schema.Scenario`. The layers are
-kept so that a problem names the file (or ``--set``) to fix
+kept so that a problem names the file (or the override) to fix
 (:mod:`simulator.scenario.provenance`). One file is read by
 :mod:`simulator.scenario.yamlio`, which bounds what a file may hold.
 """
@@ -19,7 +20,14 @@ from typing import Any
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.cautions import scenario_warnings
-from simulator.scenario.provenance import Layer, deep_merge, explain, introduced, origins_of
+from simulator.scenario.provenance import (
+    OVERRIDE,
+    Layer,
+    deep_merge,
+    explain,
+    introduced,
+    origins_of,
+)
 from simulator.scenario.schema import Scenario
 from simulator.scenario.textfile import MAX_PATH_CHARS
 from simulator.scenario.validation import Origins, blame, validate
@@ -42,8 +50,6 @@ __all__ = [
     "scenario_yaml",
 ]
 
-SET = "--set"
-"""The source named for a mistake made in an override."""
 _SUFFIXES = (".yaml", ".yml")
 
 
@@ -196,7 +202,7 @@ def _parse_override(text: str) -> tuple[list[str], Any, list[Problem]]:
         raise ScenarioError(
             [
                 Problem(
-                    SET,
+                    OVERRIDE,
                     "",
                     "must look like dotted.path=value",
                     got=repr(text) if len(text) <= 60 else repr(text[:57] + "..."),
@@ -208,11 +214,13 @@ def _parse_override(text: str) -> tuple[list[str], Any, list[Problem]]:
     key = key.strip()
     parts = key.split(".")
     if not all(parts):
-        raise ScenarioError([Problem(SET, key, "the key path has an empty part", got=repr(text))])
+        raise ScenarioError(
+            [Problem(OVERRIDE, key, "the key path has an empty part", got=repr(text))]
+        )
     if not raw.strip():
         return parts, None, []
     try:
-        document = load_text(raw, SET)
+        document = load_text(raw, OVERRIDE)
     except ScenarioError as exc:
         raise ScenarioError([_override_problem(key, p, raw) for p in exc.problems]) from None
     return parts, document.data, [_at_key(key, p) for p in document.warnings]
@@ -222,13 +230,13 @@ def _at_key(key: str, problem: Problem) -> Problem:
     inner = problem.path
     path = key + (inner if inner.startswith("[") or not inner else "." + inner)
     message = problem.message.removeprefix("line 1, column 1: ")  # the value is one line
-    return Problem(SET, path, message, problem.got, problem.hint)
+    return Problem(OVERRIDE, path, message, problem.got, problem.hint)
 
 
 def _override_problem(key: str, problem: Problem, raw: str) -> Problem:
     if problem.message.startswith("YAML syntax error"):
         return Problem(
-            SET,
+            OVERRIDE,
             key,
             "the value is not valid YAML",
             got=repr(raw) if len(raw) <= 60 else repr(raw[:57] + "..."),
@@ -244,7 +252,7 @@ def _override_layers(overrides: Iterable[str]) -> list[Layer]:
         patch: Any = value
         for part in reversed(parts):
             patch = {part: patch}
-        layers.append(Layer(SET, patch, tuple(warnings), at=tuple(parts)))
+        layers.append(Layer(OVERRIDE, patch, tuple(warnings), at=tuple(parts)))
     return layers
 
 
@@ -267,7 +275,7 @@ def resolve_with_overrides(path: Path | str, overrides: Iterable[str] = ()) -> d
 
 
 def key_origins(path: Path | str, overrides: Iterable[str] = ()) -> Origins:
-    """Which file (or ``--set``) gave or removed each key path, in the order applied.
+    """Which file (or override) gave or removed each key path, in the order applied.
 
     Lets a problem found in the merged scenario name the file to fix, even
     when it sits in a base file that an overlay extends
@@ -292,12 +300,14 @@ def read_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Loaded:
     path
         The scenario file (YAML); ``extends`` is followed relative to it.
     overrides
-        ``dotted.path=value`` strings applied after the overlays, as ``--set``.
+        ``dotted.path=value`` strings applied after the overlays (``--set`` on the
+        command line); a problem in one names :data:`~simulator.scenario.provenance.OVERRIDE`
+        as its source.
 
     Raises
     ------
     ScenarioError
-        With every problem found, each naming the file (or ``--set``) and the key path.
+        With every problem found, each naming the file (or override) and the key path.
     """
     layers = read_layers(path, overrides)
     data = _merge(layers)
@@ -307,7 +317,7 @@ def read_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Loaded:
     except ScenarioError as exc:
         problems = explain(exc.problems, layers, data)
         raise ScenarioError(problems + _related(problems, layers)) from None
-    # A --set through an id the scenario lacks (facilities.x.beds=7) adds a
+    # An override through an id the scenario lacks (facilities.x.beds=7) adds a
     # half-written entry; even when that entry happens to be valid, it is a typo.
     unknown = [entry.problem() for entry in introduced(layers) if entry.through]
     if unknown:

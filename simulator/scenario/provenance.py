@@ -1,11 +1,12 @@
 """Which layer of a scenario gave each key, and problems told in terms of the layers.
 
 A scenario is merged from layers: the base file, the overlays that extend
-it, and each ``--set``. A problem found in the merged map is about the
-merge as much as about one file, so this module rewrites three kinds of
-problem to name the layer to fix:
+it, and each override (``path=value``; ``--set`` on the command line). A
+problem found in the merged map is about the merge as much as about one
+file, so this module rewrites three kinds of problem to name the layer to
+fix:
 
-* an id that an overlay or ``--set`` names but the scenario does not have
+* an id that an overlay or an override names but the scenario does not have
   (``facilities.dms-senja.beds=7``): merging would add a half-written
   facility, and validation would complain that its ``service`` is missing;
   here it is "no facility with this id", with the nearest id;
@@ -26,12 +27,25 @@ from typing import Any
 from simulator.errors import Problem, show_value
 from simulator.text.suggest import suggest
 
-__all__ = ["Introduced", "Layer", "deep_merge", "explain", "introduced", "origins_of"]
+__all__ = [
+    "OVERRIDE",
+    "Introduced",
+    "Layer",
+    "deep_merge",
+    "explain",
+    "introduced",
+    "named",
+    "origins_of",
+]
 
-SET = "--set"
+OVERRIDE = "override"
+"""The source of a key given as an override, where a file's path is the source of its keys.
+
+The command line shows it as ``--set`` (:func:`simulator.cli.base.problem_text`).
+"""
 
 Origins = dict[tuple[str, ...], tuple[int, str]]
-"""Key path -> (order applied, source): base file 0, each overlay and --set after it."""
+"""Key path -> (order applied, source): base file 0, each overlay and override after it."""
 
 _KINDS = {"municipalities": "municipality", "facilities": "facility", "groups": "group"}
 _EXAMPLES = {
@@ -44,20 +58,20 @@ _EXAMPLES = {
 
 @dataclass(frozen=True)
 class Layer:
-    """One source of keys: a file (``extends`` removed) or one ``--set``.
+    """One source of keys: a file (``extends`` removed) or one override.
 
     Attributes
     ----------
     source
-        The file as the user named it, or ``"--set"``.
+        The file as the user named it, or :data:`OVERRIDE`.
     data
         What the layer writes, as a map from the top of the scenario.
     warnings
         Doubtful values found while reading it (:mod:`simulator.scenario.yamlio`).
     path
-        The file, for copying beside results; None for ``--set``.
+        The file, for copying beside results; None for an override.
     at
-        For a ``--set``, its key path (``facilities.x.beds`` gives three keys).
+        For an override, its key path (``facilities.x.beds`` gives three keys).
     """
 
     source: str
@@ -65,6 +79,11 @@ class Layer:
     warnings: tuple[Problem, ...] = ()
     path: Path | None = None
     at: tuple[str, ...] = ()
+
+
+def named(source: str) -> str:
+    """A layer as a sentence names it: the file, or "an override"."""
+    return "an override" if source == OVERRIDE else source
 
 
 def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,7 +109,7 @@ def origins_of(layers: Sequence[Layer]) -> Origins:
 
 
 def _leaves(layer: Layer) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Where a layer writes: a ``--set`` at the end of its path, a file at the top."""
+    """Where a layer writes: an override at the end of its path, a file at the top."""
     yield layer.at, _at(layer.data, layer.at)
 
 
@@ -109,9 +128,9 @@ def _note(origins: Origins, value: Any, prefix: tuple[str, ...], source: tuple[i
 
 @dataclass(frozen=True)
 class Introduced:
-    """An id that a later layer (overlay or ``--set``) names and the layers before do not have.
+    """An id that a later layer (overlay or override) names and the layers before do not have.
 
-    ``through`` is True for a ``--set`` whose path goes through the id
+    ``through`` is True for an override whose path goes through the id
     (``facilities.x.beds=7``), which changes a key of an entry and so cannot
     add one.
     """
@@ -142,7 +161,7 @@ class Introduced:
             f"no {kind} with this id{where} in the scenario it changes",
             show_value(self.id),
             f"{hint}; to add a new {kind}, give the whole entry: {self.path}={example}"
-            if self.source == SET
+            if self.source == OVERRIDE
             else f"{hint}; to add a new {kind}, give all its required keys"
             + (f" (missing: {', '.join(missing)})" if missing else ""),
         )
@@ -226,18 +245,23 @@ def _still_named(problem: Problem, removed: Mapping[tuple[str, str], str]) -> Pr
         remover = removed.get((section, name))
         if remover is None:
             continue
-        fix = (
-            f"write {problem.path}: null"
-            if not problem.path.endswith("]")
-            else f"give {problem.path.rsplit('[', 1)[0]} without it"
-        )
+        listed = problem.path.endswith("]")
+        holder = problem.path.rsplit("[", 1)[0]
+        if remover == OVERRIDE:
+            removal = f"{section}.{name}=null"
+            fix = f"give {holder} without it" if listed else f"remove it with {problem.path}=null"
+            fix += " in an override too"
+        else:
+            removal = f"{section}.{name}: null"
+            fix = f"give {holder} without it" if listed else f"write {problem.path}: null"
+            fix += f" in {remover} too"
         return Problem(
             remover,
             problem.path,
-            f"{remover} removes {kind} '{name}' ({section}.{name}: null), "
-            f"but {problem.source} still names it here",
+            f"{named(remover)} removes {kind} '{name}' ({removal}), "
+            f"but {named(problem.source)} still names it here",
             problem.got,
-            f"{fix} in {remover} too, or keep the {kind}",
+            f"{fix}, or keep the {kind}",
         )
     return problem
 
@@ -260,12 +284,13 @@ def _left_over(problem: Problem, origins: Origins) -> Problem:
     if not later:
         return problem
     changer = max(later)[1]
+    earlier = "an earlier override" if given[1] == changer == OVERRIDE else named(given[1])
     return dataclasses.replace(
         problem,
         source=changer,
-        message=f"unknown key, left over from {given[1]} beside the keys {changer} gives",
+        message=f"unknown key, left over from {earlier} beside the keys {named(changer)} gives",
         hint=f"remove it with {problem.path}=null"
-        if changer == SET
+        if changer == OVERRIDE
         else f"remove it in {changer} with {problem.path}: null",
     )
 
@@ -290,7 +315,7 @@ def _sum_from_layers(problem: Problem, data: Mapping[str, Any], origins: Origins
     givers = {str(k): _owner((*keys, str(k)), origins) or problem.source for k in shares}
     if len(set(givers.values())) < 2:
         return problem
-    parts = "; ".join(f"{k}: {shares[k]} from {givers[str(k)]}" for k in shares)
+    parts = "; ".join(f"{k}: {shares[k]} from {named(givers[str(k)])}" for k in shares)
     last = max(
         (origins[(*keys, k)] for k in givers if (*keys, k) in origins), default=(0, problem.source)
     )[1]
@@ -299,9 +324,9 @@ def _sum_from_layers(problem: Problem, data: Mapping[str, Any], origins: Origins
         source=last,
         message=f"{problem.message}, after merging ({parts})",
         hint=(
-            f"a --set of one key keeps the others: set the whole map, e.g. "
+            f"an override of one key keeps the others: set the whole map, e.g. "
             f"{problem.path}={{{', '.join(f'{k}: ...' for k in shares)}}}"
-            if last == SET
+            if last == OVERRIDE
             else f"an overlay changes only the keys it gives: write all of {keys[-1]} "
             f"in {last} so that the shares add up to 1"
         ),

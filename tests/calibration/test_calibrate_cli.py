@@ -57,6 +57,8 @@ def test_calibrate_writes_an_overlay_that_reproduces_the_fit(files: tuple[Path, 
         "-q",
         "--max-evaluations",
         "8",
+        "--set",
+        "description=calibrated",
     )
     assert result.exit_code == 0, result.output
     folder = Path(result.stdout.strip().splitlines()[-1])
@@ -72,6 +74,7 @@ def test_calibrate_writes_an_overlay_that_reproduces_the_fit(files: tuple[Path, 
     overlay = yaml.safe_load(overlay_text)
     assert overlay["groups"]["g"]["rate_per_1000"] == fitted
     assert "# fitted to: occupancy (20," in overlay_text
+    assert 'description: "calibrated"  # given as an override\n' in overlay_text
     # the overlay extends the input and, run with the same seed, gives the fitted KPIs
     calibrated = load_scenario(folder / "calibrated.yaml")
     assert calibrated.groups["g"].rate_per_1000 == fitted
@@ -108,7 +111,7 @@ def test_calibrate_writes_an_overlay_that_reproduces_the_fit(files: tuple[Path, 
         ({"parameters": {"groups.g.rate_per_1000": {"bounds": [1, 5], "start": 9}}},
          "parameters.groups.g.rate_per_1000.start: must lie within the bounds"),
         ({"parameters": {"rate": {"bounds": [1, 5]}}},
-         "parameters.rate: must be a scenario path with dots"),
+         "parameters.rate: must be a scenario path with dots, as an override writes it"),
         ({"targts": {}}, "targts: unknown key; did you mean 'targets'?"),
     ],
 )  # fmt: skip

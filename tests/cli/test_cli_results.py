@@ -148,6 +148,7 @@ def test_validate_takes_set(tmp_path: Path) -> None:
     bad = invoke("validate", str(file), "--set", "facilities.hospital.beds=-3")
     assert_exit(bad, 2, "facilities.hospital.beds")
     assert bad.stdout.startswith("invalid")
+    assert "--set: facilities.hospital.beds: " in bad.stderr  # the library says "override"
 
 
 # --- precision -------------------------------------------------------------------------------

@@ -313,13 +313,20 @@ def test_a_mistake_in_the_base_names_the_base_file(tmp_path: Path) -> None:
     }
 
 
-def test_a_mistake_made_by_set_names_set(tmp_path: Path) -> None:
+def test_a_mistake_made_by_an_override_names_the_override(tmp_path: Path) -> None:
+    """The library's source is ``override``; only the command line calls it ``--set``."""
     path = write_yaml(tmp_path / "s.yaml", minimal_scenario())
     with pytest.raises(ScenarioError) as info:
         load_scenario(path, ["facilities.hospital.beds=-3"])
     assert [(p.source, p.path) for p in info.value.problems] == [
-        ("--set", "facilities.hospital.beds")
+        ("override", "facilities.hospital.beds")
     ]
+    assert str(info.value).startswith("override: facilities.hospital.beds: ")
+    assert "--set" not in str(info.value)
+    for bad in ("beds", "facilities..beds=3", "facilities.hospital.beds=["):
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path, [bad])
+        assert {p.source for p in info.value.problems} == {"override"}, bad
 
 
 def test_a_cross_field_mistake_names_the_overlay_that_made_it(tmp_path: Path) -> None:

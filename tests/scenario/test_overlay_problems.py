@@ -198,9 +198,39 @@ def test_a_sum_broken_by_set(base: Path) -> None:
         result.output,
         "--set",
         "groups.kols.entry",
-        f"after merging (kohd_stay: 0.9 from --set; hospital_stay: 0.6 from {base})",
+        f"after merging (kohd_stay: 0.9 from an override; hospital_stay: 0.6 from {base})",
     )
-    assert "set the whole map, e.g. groups.kols.entry={kohd_stay: ..., hospital_stay: ...}" in line
+    assert (
+        "an override of one key keeps the others: set the whole map, "
+        "e.g. groups.kols.entry={kohd_stay: ..., hospital_stay: ...}"
+    ) in line
+
+
+def test_a_sum_broken_by_an_override_in_the_library(base: Path) -> None:
+    """The same problem from :func:`load_scenario`: the override, never the flag."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(base, ["groups.kols.entry.kohd_stay=0.9"])
+    (problem,) = info.value.problems
+    assert problem.source == "override"
+    assert f"(kohd_stay: 0.9 from an override; hospital_stay: 0.6 from {base})" in problem.message
+    assert problem.hint is not None
+    assert problem.hint.startswith("an override of one key keeps the others")
+    assert "--" not in str(problem)
+
+
+def test_a_facility_removed_by_an_override_still_named(base: Path) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(base, ["facilities.kohd-north=null"])
+    path = "municipalities.north.travel_minutes.kohd-north"
+    (problem,) = [p for p in info.value.problems if p.path == path]
+    assert problem.source == "override"
+    assert problem.message == (
+        "an override removes facility 'kohd-north' (facilities.kohd-north=null), "
+        f"but {base} still names it here"
+    )
+    assert problem.hint == f"remove it with {path}=null in an override too, or keep the facility"
+    result = invoke("validate", str(base), "--set", "facilities.kohd-north=null")
+    assert problem_line(result.output, "--set", path, "an override removes facility")
 
 
 def test_a_sum_wrong_in_one_file_is_not_called_a_merge(base: Path) -> None:
@@ -226,5 +256,19 @@ def test_a_key_left_over_from_the_base_names_the_overlay(base: Path) -> None:
     result = invoke(
         "show", str(base), "--set", f"{path[: -len('.mean')]}={{dist: empirical, values: [2]}}"
     )
-    line = problem_line(result.output, "--set", path, f"left over from {base}")
+    line = problem_line(
+        result.output, "--set", path, f"left over from {base} beside the keys an override gives"
+    )
     assert f"remove it with {path}=null" in line
+
+
+def test_a_key_left_over_from_an_earlier_override(base: Path) -> None:
+    path = "groups.kols.steps.readmission.delay"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(base, [f"{path}.mean=3", f"{path}={{dist: empirical, values: [2]}}"])
+    (problem,) = info.value.problems
+    assert (problem.source, problem.path) == ("override", f"{path}.mean")
+    assert problem.message == (
+        "unknown key, left over from an earlier override beside the keys an override gives"
+    )
+    assert problem.hint == f"remove it with {path}.mean=null"

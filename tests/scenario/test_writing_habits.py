@@ -26,6 +26,7 @@ from test_validation_errors import Case, assert_problem, problem_line
 
 from simulator.cli import main
 from simulator.scenario.hints import WHOLE_NUMBER_KEYS
+from simulator.scenario.loading import read_scenario
 from simulator.scenario.schema import Scenario
 
 SP = "groups.kols.steps"
@@ -534,10 +535,34 @@ def test_run_prints_the_warnings(tmp_path: Path) -> None:
     data["run"].update(days=20, warmup_days=0, replications=2)
     path = write_yaml(tmp_path / "short.yaml", data)
     result = invoke(
-        "run", str(path), "--out", str(tmp_path / "results"), "--no-report", "-q", "-j", "1"
-    )
+        "run", str(path), "--out", str(tmp_path / "results"), "--no-report", "-q", "-j", "1",
+        "--set", "municipalities.north.travel_minutes={hospital: 30}",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"warning: {path}: municipalities.south.travel_minutes:" in result.output
+    assert "warning: --set: municipalities.north.travel_minutes: no travel time" in result.output
+
+
+def test_a_warning_about_an_override(tmp_path: Path) -> None:
+    """The library names the override; ``samsim validate`` names ``--set``."""
+    path = write_yaml(tmp_path / "ok.yaml", minimal_scenario())
+    changes = [
+        f"{SP}.readmission.delay={{dist: empirical, values: [2,5, 3,1], mean: null}}",
+        "municipalities.north.travel_minutes={hospital: 30}",
+    ]
+    found = {(w.source, w.path) for w in read_scenario(path, changes).warnings}
+    assert {
+        ("override", f"{SP}.readmission.delay.values"),
+        ("override", "municipalities.north.travel_minutes"),
+        (str(path), "municipalities.south.travel_minutes"),
+    } == found
+    result = invoke("validate", str(path), "--set", changes[0], "--set", changes[1])
+    assert result.exit_code == 0, result.output
+    lines = warnings_of(result)
+    assert f"warning: --set: {SP}.readmission.delay.values: line 1: 2,5, 3,1 are read" in lines[0]
+    assert lines[1].startswith("warning: --set: municipalities.north.travel_minutes: ")
+    assert lines[2].startswith(f"warning: {path}: municipalities.south.travel_minutes: ")
+    assert "override" not in "\n".join(lines)
 
 
 @pytest.mark.parametrize("text", ["6,5", "6,0", "40%", "1 000,5", "1:30"])
