@@ -1,4 +1,4 @@
-"""One worker pool (or Dask client) per command: ``samsim compare`` and ``size``, wall and CPU.
+"""One worker pool (or Dask client) per command: ``samsim compare``, ``size``, ``run --precision``.
 
 Run from the repository root::
 
@@ -6,9 +6,10 @@ Run from the repository root::
     .venv/bin/python benchmarks/pool.py --before /tmp/before   # and an older one, in turns
 
 ``--before`` names a folder holding an older ``simulator`` package (e.g.
-``git archive <commit> simulator | tar -x -C /tmp/before``); each command is
-run once with each tree in turn, ``--repeat`` times, so that other load on
-the machine falls on both alike. Every command is a fresh ``samsim``
+``git archive <commit> simulator | tar -x -C /tmp/before``; ``--after`` one
+timed instead of this checkout, to leave out changes not committed); each
+command is run once with each tree in turn, ``--repeat`` times, so that
+other load on the machine falls on both alike. Every command is a fresh ``samsim``
 process; its wall-clock seconds and the CPU seconds of it and its worker
 processes (``RUSAGE_CHILDREN``) are reported, the median of the repeats.
 
@@ -23,11 +24,20 @@ command allows it):
   always draws its plot and report, the same work before and after;
 * ``bisect`` (only when asked for with ``--only bisect``): the same
   ``size`` over ``--bisect-range`` (default 2:40), a bisection, one count
-  at a time.
+  at a time;
+* ``precision`` (only when asked for with ``--only precision``): ``samsim
+  run`` of the baseline with ``--precision`` (default 0.2) from
+  ``--precision-replications`` (default 3) up to ``--precision-max``
+  (default 60), replications of ``--precision-days`` (default 60, no
+  warm-up; ``--days`` instead when given): batches of 3, 10 and 14
+  replications with seed 1 (decision 57: one pool or client for them all).
+  ``--pool-starts K`` first times K pools of ``--jobs`` workers started,
+  given a trivial task each and shut down, in a process holding the
+  baseline: what such a run saved per batch after its first.
 
 Each command's figures come twice, medians of the turns: the whole command,
-and its experiment alone (the library call it makes, ``compare`` or
-``size_facility``: no Python start-up, imports, reading or writing).
+and its experiment alone (the library call it makes, ``compare``,
+``size_facility`` or ``simulate``: no Python start-up, imports, reading or writing).
 
 ``--days`` (with ``--warmup``, default 0) shortens every replication, so
 that what a pool costs per experiment (start-up, a worker idle at the end)
@@ -88,6 +98,8 @@ def timed(module, name):
 
 timed(compare_module, "compare")  # the command's experiment: the library call it makes
 timed(search_module, "size_facility")
+import simulator.experiment.simulate as simulate_module  # run imports it when it runs
+timed(simulate_module, "simulate")
 from simulator.cli import main
 main(prog_name="samsim")
 """
@@ -125,6 +137,23 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
             ]
             for name, counts in (("size", args.range), ("bisect", args.bisect_range))
         },
+        "precision": [
+            "run",
+            baseline,
+            "--precision",
+            str(args.precision),
+            "--replications",
+            str(args.precision_replications),
+            "--max-replications",
+            str(args.precision_max),
+            "--no-report",
+            *common,
+            *(
+                ["--set", f"run.days={args.precision_days}", "--set", "run.warmup_days=0"]
+                if args.days is None
+                else []
+            ),
+        ],
     }
 
 
@@ -208,29 +237,70 @@ def connecting(address: str, times: int) -> None:
     print(f"connect, check and close: wall {1000 * wall:.1f} ms, CPU {1000 * cpu:.1f} ms")
 
 
+def starting_pools(jobs: int, times: int) -> None:
+    """What one local pool costs: start ``jobs`` workers, one task each, shut down; ``times`` times.
+
+    In this process with the Midt-Troms baseline loaded (a parent of a
+    ``samsim run``'s size); wall-clock and CPU (this process and the
+    workers, which have ended), median of ``times``: what a precision run
+    saves for each batch after its first (decision 57).
+    """
+    import concurrent.futures as cf
+    import os
+
+    from simulator import load_scenario
+
+    load_scenario(SCENARIOS / "baseline.yaml")
+    walls, cpus = [], []
+    for _ in range(times):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu, started = time.process_time(), time.perf_counter()
+        with cf.ProcessPoolExecutor(jobs) as pool:
+            for future in [pool.submit(os.getpid) for _ in range(jobs)]:
+                future.result()
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpus.append(time.process_time() - cpu + workers)
+    wall, cpu = 1000 * statistics.median(walls), 1000 * statistics.median(cpus)
+    print(f"a pool of {jobs} started, run and shut down: wall {wall:.1f} ms, CPU {cpu:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", help="folder holding an older simulator package")
+    parser.add_argument("--after", help="folder holding the simulator package to time instead")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--replications", type=int, default=10)
     parser.add_argument("--size-replications", type=int, default=5)
     parser.add_argument("--range", default="4:10")
     parser.add_argument("--bisect-range", default="2:40")
-    parser.add_argument("--only", choices=["compare", "size", "bisect"], action="append")
+    parser.add_argument(
+        "--only", choices=["compare", "size", "bisect", "precision"], action="append"
+    )
+    parser.add_argument("--precision", type=float, default=0.2)
+    parser.add_argument("--precision-replications", type=int, default=3)
+    parser.add_argument("--precision-max", type=int, default=60)
+    parser.add_argument("--precision-days", type=float, default=60)
     parser.add_argument("--dask", type=int, metavar="N", help="on a LocalCluster of N workers")
     parser.add_argument(
         "--connections", type=int, default=0, help="with --dask: time this many connections first"
     )
+    parser.add_argument(
+        "--pool-starts", type=int, default=0, help="time this many local pool starts first"
+    )
     parser.add_argument("--days", type=float, help="run.days of every scenario (default: its own)")
     parser.add_argument("--warmup", type=float, default=0, help="run.warmup_days with --days")
     args = parser.parse_args()
-    trees = {"this checkout": "-"}
+    trees = {"this checkout": str(Path(args.after).resolve()) if args.after else "-"}
     if args.before:
         trees = {"before": str(Path(args.before).resolve()), **trees}
     where = f"a Dask LocalCluster of {args.dask} workers" if args.dask else f"{args.jobs} jobs"
     with open("/proc/loadavg") as load:
         print(f"load average {load.read().split()[0]}, {where}, {args.repeat} turns")
+    if args.pool_starts:
+        starting_pools(args.jobs, args.pool_starts)
     times: dict[tuple[str, str], list[tuple[float, float, float, float]]] = {}
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(tempfile.TemporaryDirectory())

@@ -341,6 +341,8 @@ def simulate(
     precision
         If given, keep adding replications (up to ``max_replications``) until
         every key KPI's 95 % half-width is within this share of its mean.
+        The batches share one pool of workers (at most ``max_replications``
+        of them), or one Dask client, closed when the run ends.
     limits
         What the scenario is checked against before anything runs
         (:class:`~simulator.scenario.limits.Limits`); by default the
@@ -389,7 +391,7 @@ def simulate(
         )
     else:
         # The batches of one precision run share one pool of workers, or one Dask
-        # client, opened at the first batch that needs it and closed once (decision 55).
+        # client, opened at the first batch that needs it and closed once (decision 57).
         with opts.merged(jobs=min(jobs, max_replications)).pooled() as pooled:
             done = _until_precise(scenario, root, n, precision, max_replications, pooled)
     return _results(scenario, root, done, started, precision or DEFAULT_PRECISION)
