@@ -165,12 +165,8 @@ class Episodes(Placement):
             return
         step = steps[nxt]
         if step.direct:
-            candidates = step.candidates[patient.m]
-            for candidate in candidates:
-                pool = candidate[1]
-                if pool.occupied < pool.capacity:
-                    self._admit(patient, step, candidate, candidates)
-                    return
+            if self._free_bed_taken(patient, step):
+                return
         elif step.delay is not None and not step.no_bed:  # at home for a while, then a bed
             self._leave(patient)
             patient.step = step  # the step waited for
@@ -184,13 +180,19 @@ class Episodes(Placement):
         step, its delay done, driven by a generator."""
         step = patient.step
         assert step is not None
+        if not self._free_bed_taken(patient, step):
+            drive(self._pathway(patient, patient.steps, step.index, delayed=True))
+
+    def _free_bed_taken(self, patient: Patient, step: CompiledStep) -> bool:
+        """Take the first free bed among ``step``'s candidates by :meth:`_admit` (False:
+        none is free; nothing changes)."""
         candidates = step.candidates[patient.m]
         for candidate in candidates:
             pool = candidate[1]
             if pool.occupied < pool.capacity:
                 self._admit(patient, step, candidate, candidates)
-                return
-        drive(self._pathway(patient, patient.steps, step.index, delayed=True))
+                return True
+        return False
 
     def episode(
         self, m: int, g: int, step_index: int, band: int = 0
