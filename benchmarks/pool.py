@@ -30,7 +30,7 @@ command allows it):
   ``--precision-replications`` (default 3) up to ``--precision-max``
   (default 60), replications of ``--precision-days`` (default 60, no
   warm-up; ``--days`` instead when given): batches of 3, 10 and 14
-  replications with seed 1 (decision 57: one pool or client for them all).
+  replications with seed 1 (decision 56: one pool or client for them all).
   ``--pool-starts K`` first times K pools of ``--jobs`` workers started,
   given a trivial task each and shut down, in a process holding the
   baseline: what such a run saved per batch after its first.
@@ -243,7 +243,7 @@ def starting_pools(jobs: int, times: int) -> None:
     In this process with the Midt-Troms baseline loaded (a parent of a
     ``samsim run``'s size); wall-clock and CPU (this process and the
     workers, which have ended), median of ``times``: what a precision run
-    saves for each batch after its first (decision 57).
+    saves for each batch after its first (decision 56).
     """
     import concurrent.futures as cf
     import os

@@ -109,7 +109,7 @@ def _reduce(scenario: Scenario, seed: int, replication: int) -> ReplicationOutco
         daily_from_start=np.array(
             [facility_path(log, 0.0, record.horizon).daily_occupied for log in record.occupancy]
         ),
-        # Over the open time (decision 56): a closed spell is not time at 0 beds.
+        # Over the open time (decision 55): a closed spell is not time at 0 beds.
         occupancy_share=[
             p.open_level_time / p.open_time if p.open_time > 0 else np.zeros(0) for p in paths
         ],

@@ -391,7 +391,7 @@ def simulate(
         )
     else:
         # The batches of one precision run share one pool of workers, or one Dask
-        # client, opened at the first batch that needs it and closed once (decision 57).
+        # client, opened at the first batch that needs it and closed once (decision 56).
         with opts.merged(jobs=min(jobs, max_replications)).pooled() as pooled:
             done = _until_precise(scenario, root, n, precision, max_replications, pooled)
     return _results(scenario, root, done, started, precision or DEFAULT_PRECISION)

@@ -10,7 +10,7 @@ catchment (``serves``) is that of the state in force too.
 decision 51) for the ``per_1000`` rates of :mod:`simulator.measures.years`;
 :func:`catchment_days` gives each day's inhabitants of a facility's catchment by
 municipality, for the cost-sharing keys of :mod:`simulator.measures.costs` and
-:mod:`simulator.measures.money` (decision 56).
+:mod:`simulator.measures.money` (decision 55).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``occupancy_distribution.csv`` is over the time a unit is open (decision 56).
+"""``occupancy_distribution.csv`` is over the time a unit is open (decision 55).
 
 A unit closed (0 beds) for part of the period is not at 0 occupied beds while
 it does not exist: its distribution is that of its open time, the same as the

@@ -220,7 +220,7 @@ def test_ctrl_c_in_progress_stops_a_single_experiments_pool_at_once() -> None:
     assert caught.value is not None and not multiprocessing.active_children()
 
 
-# --- a precision run's batches share one pool (decision 57) ----------------------------------
+# --- a precision run's batches share one pool (decision 56) ----------------------------------
 
 
 def _precise_unit() -> Scenario:

@@ -1,4 +1,4 @@
-"""Cost split by population uses the population in force each day (decision 56).
+"""Cost split by population uses the population in force each day (decision 55).
 
 ``costs.sharing: population`` splits each day's cost of a facility by the
 inhabitants of its catchment in force that day, and an unused facility's fixed

@@ -1,4 +1,4 @@
-"""The occupancy distribution figure of a unit closed half the period (decision 56):
+"""The occupancy distribution figure of a unit closed half the period (decision 55):
 its bars are the open time's, and the reference and the beds line use the beds it had
 while open, not the period's mean with the closed days at 0."""
 
