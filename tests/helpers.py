@@ -128,3 +128,14 @@ def single_unit_dict(
             }
         },
     }
+
+
+def closing_loss_unit(beds: int, load: float, *, closes: bool) -> dict[str, Any]:
+    """M/M/c/c (exponential stays of one day, ``load`` Erlang) from 1 January 2025 for two
+    years, 30 days' warm-up; closed (0 beds) from 1 January 2026 if ``closes``."""
+    data = single_unit_dict(
+        beds, load, {"dist": "exponential", "mean": 1.0}, "divert", days=730, warmup=30
+    )
+    if closes:
+        data["facilities"]["unit"]["schedule"] = [{"date": "2026-01-01", "beds": 0}]
+    return data

@@ -187,12 +187,11 @@ class Episodes(Placement):
         """Take the first free bed among ``step``'s candidates by :meth:`_admit` (False:
         none is free; nothing changes)."""
         candidates = step.candidates[patient.m]
-        for candidate in candidates:
-            pool = candidate[1]
-            if pool.occupied < pool.capacity:
-                self._admit(patient, step, candidate, candidates)
-                return True
-        return False
+        candidate = self._free_candidate(candidates)
+        if candidate is None:
+            return False
+        self._admit(patient, step, candidate, candidates)
+        return True
 
     def episode(
         self, m: int, g: int, step_index: int, band: int = 0

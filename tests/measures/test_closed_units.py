@@ -23,19 +23,15 @@ from simulator.model.records import Occupancy
 from simulator.scenario.schema import Scenario
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from helpers import single_unit_dict  # noqa: E402
+from helpers import closing_loss_unit  # noqa: E402
 
 BEDS, LOAD = 3, 2.0  # M/M/3/3 at 2 Erlang: the unit is full B(3, 2) = 0.21 of its open time
-EXPONENTIAL = {"dist": "exponential", "mean": 1.0}
 Z = 3.0  # standard errors allowed
 
 
 def loss_unit(*, closes: bool) -> Scenario:
     """M/M/c/c from 1 January 2025 for two years, closed (0 beds) from 1 January 2026."""
-    data = single_unit_dict(BEDS, LOAD, EXPONENTIAL, "divert", days=730, warmup=30)
-    if closes:
-        data["facilities"]["unit"]["schedule"] = [{"date": "2026-01-01", "beds": 0}]
-    return validate(data)
+    return validate(closing_loss_unit(BEDS, LOAD, closes=closes))
 
 
 def log(*rows: tuple[float, int, int]) -> np.ndarray:
